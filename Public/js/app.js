@@ -1,0 +1,39 @@
+// LeadHub back office: small progressive enhancements. Every page works without it.
+(function () {
+  "use strict";
+
+  // Confirm destructive actions: <form data-confirm="…">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // The CRM switcher submits itself when changed.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+
+    // Colour swatches (set here: the content security policy forbids inline styles).
+    document.querySelectorAll(".swatch[data-color]").forEach(function (swatch) {
+      var color = swatch.getAttribute("data-color");
+      if (/^#[0-9a-fA-F]{3,6}$/.test(color)) { swatch.style.backgroundColor = color; }
+    });
+
+    // Copy buttons: <button data-copy="#selector">.
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var target = document.querySelector(button.getAttribute("data-copy"));
+        if (!target || !navigator.clipboard) { return; }
+        navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+          var label = button.textContent;
+          button.textContent = "Copié ✓";
+          window.setTimeout(function () { button.textContent = label; }, 1500);
+        }, function () { /* clipboard refused: the text stays selectable */ });
+      });
+    });
+  });
+})();

@@ -1,0 +1,150 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import Vapor
+
+/// What a client sends to create or change a CRM. Absent keys keep the current value.
+struct CrmInput: Decodable {
+    var name: String?
+    var slug: String?
+    var apiURL: String?
+    var description: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, slug, description
+        case apiURL = "api_url"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.text(.name)
+        slug = try c.text(.slug)
+        apiURL = try c.text(.apiURL)
+        description = try c.text(.description)
+    }
+
+    init() {}
+}
+
+enum CrmService {
+    static let sortable = ["name": "name", "slug": "slug", "created": "created_at"]
+
+    /// The visible CRMs matching the search, unsorted (the API pages them by id).
+    static func filtered(_ params: ListParams, scope: TenantScope, on db: any Database) -> QueryBuilder<Crm> {
+        scope.query(Crm.self, on: db).search(params.search, in: ["name", "slug", "api_url"])
+    }
+
+    /// The same, sorted as the list page asks.
+    static func sorted(_ params: ListParams, scope: TenantScope, on db: any Database) -> QueryBuilder<Crm> {
+        let column = sortable[params.sort ?? "name"] ?? "name"
+        return filtered(params, scope: scope, on: db)
+            .sort(FieldKey(stringLiteral: column), params.descending ? .descending : .ascending)
+    }
+
+    static func create(_ input: CrmInput, scope: TenantScope, now: Date, on db: any Database) async throws -> Crm {
+        try scope.require(.manageCrms)
+        guard !scope.isRestricted else {
+            throw AppError.forbidden("Seul un administrateur sans restriction peut créer un CRM.")
+        }
+        let crm = Crm()
+        crm.organizationId = scope.organizationId
+        try await apply(input, to: crm, creating: true, scope: scope, on: db)
+        try await crm.create(on: db)
+        try await ActivityService.record(
+            .create, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » créé", scope: scope, at: now,
+            on: db)
+        return crm
+    }
+
+    static func update(_ id: UUID?, _ input: CrmInput, scope: TenantScope, now: Date, on db: any Database)
+        async throws -> Crm
+    {
+        let crm = try await scope.find(Crm.self, id, on: db)
+        try scope.require(.manageCrms)
+        guard scope.canManageWholeCrm(try crm.requireID()) else { throw AppError.forbidden() }
+        try await apply(input, to: crm, creating: false, scope: scope, on: db)
+        try await crm.save(on: db)
+        try await ActivityService.record(
+            .update, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » modifié", scope: scope,
+            at: now, on: db)
+        return crm
+    }
+
+    static func delete(_ id: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws {
+        let crm = try await scope.find(Crm.self, id, on: db)
+        try scope.require(.manageCrms)
+        guard scope.canManageWholeCrm(try crm.requireID()) else { throw AppError.forbidden() }
+        let accounts = try await Account.query(on: db)
+            .filter(\.$organizationId == scope.organizationId).filter(\.$crmId == crm.requireID()).count()
+        if accounts > 0 {
+            throw AppError.conflict(
+                field: nil,
+                message: "Ce CRM possède encore \(accounts) compte(s) : déplacez-les ou supprimez-les d'abord.")
+        }
+        try await crm.delete(on: db)
+        try await ActivityService.record(
+            .delete, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » supprimé", scope: scope,
+            at: now, on: db)
+    }
+
+    private static func apply(_ input: CrmInput, to crm: Crm, creating: Bool, scope: TenantScope, on db: any Database)
+        async throws
+    {
+        var errors = FieldErrors()
+        if creating || input.name != nil {
+            crm.name = Check.requiredText(input.name, field: "name", max: 100, errors: &errors)
+        }
+        if let slug = input.slug?.trimmingCharacters(in: .whitespaces), !slug.isEmpty {
+            if Slug.isValid(slug) {
+                crm.slug = slug
+            } else {
+                errors.add("slug", "Identifiant invalide : lettres minuscules, chiffres et tirets (ex. « zr7-digital »).")
+            }
+        } else if creating || input.slug != nil {
+            crm.slug = Slug.make(crm.name)
+            if crm.slug.isEmpty && errors.first("name") == nil {
+                errors.add("name", "Le nom doit contenir au moins une lettre ou un chiffre.")
+            }
+        }
+        if input.apiURL != nil { crm.apiURL = Check.optionalURL(input.apiURL, field: "api_url", errors: &errors) }
+        if input.description != nil {
+            crm.details = Check.optionalText(input.description, field: "description", max: 2_000, errors: &errors)
+        }
+        try errors.throwIfAny()
+        var taken = Crm.query(on: db).filter(\.$organizationId == scope.organizationId).filter(\.$slug == crm.slug)
+        if let id = crm.id { taken = taken.filter(\.$id != id) }
+        if try await taken.count() > 0 {
+            throw AppError.conflict(field: "slug", message: "Un CRM utilise déjà l'identifiant « \(crm.slug) ».")
+        }
+    }
+}
+
+struct CrmDTO: Content {
+    let id: UUID
+    let organizationId: UUID
+    let name: String
+    let slug: String
+    let apiURL: String?
+    let description: String?
+    let createdAt: Date?
+    let updatedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, slug, description
+        case organizationId = "organization_id"
+        case apiURL = "api_url"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    init(_ crm: Crm) {
+        id = crm.id!
+        organizationId = crm.organizationId
+        name = crm.name
+        slug = crm.slug
+        apiURL = crm.apiURL
+        description = crm.details
+        createdAt = crm.createdAt
+        updatedAt = crm.updatedAt
+    }
+}

@@ -1,0 +1,21 @@
+import Fluent
+import Foundation
+
+/// The tenant. Every other tenant-owned row points to one.
+final class Organization: Model, @unchecked Sendable {
+    static let schema = "organizations"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "slug") var slug: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    init(id: UUID? = nil, name: String, slug: String) {
+        self.id = id
+        self.name = name
+        self.slug = slug
+    }
+}

@@ -1,0 +1,133 @@
+import Fluent
+import LeadHubCore
+import Vapor
+
+/// "Paramètres": the organization, the user's profile and password, and API tokens.
+struct SettingsPagesController {
+    struct TokenRow: Encodable {
+        let id: String
+        let name: String
+        let prefix: String
+        let owner: String
+        let created: String
+        let expires: String
+        let lastUsed: String
+        let revoked: Bool
+    }
+
+    struct Context: Encodable {
+        let organizationName: String
+        let organizationId: String
+        let userName: String
+        let userEmail: String
+        let roleLabel: String
+        let tokens: [TokenRow]
+        let newToken: String?
+        let tokenErrors: FormErrors
+        let passwordErrors: FormErrors
+        let tokenName: String
+    }
+
+    struct TokenForm: Content {
+        var name: String?
+        var expiresInDays: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case expiresInDays = "expires_in_days"
+        }
+    }
+
+    struct PasswordForm: Content {
+        var currentPassword: String?
+        var newPassword: String?
+        var confirmation: String?
+
+        enum CodingKeys: String, CodingKey {
+            case currentPassword = "current_password", newPassword = "new_password", confirmation
+        }
+    }
+
+    @Sendable func index(req: Request) async throws -> Response {
+        try await render(req)
+    }
+
+    @Sendable func createToken(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let form = try req.content.decode(TokenForm.self)
+        let daysText = form.expiresInDays?.trimmingCharacters(in: .whitespaces) ?? ""
+        var days: Int? = nil
+        if !daysText.isEmpty {
+            guard let parsed = Int(daysText) else {
+                return try await render(
+                    req, tokenErrors: FieldErrors(["expires_in_days": ["Nombre de jours invalide."]]),
+                    tokenName: form.name ?? "")
+            }
+            days = parsed
+        }
+        switch try await attempt({
+            try await TokenService.create(name: form.name, days: days, scope: scope, now: req.now, on: req.db)
+        }) {
+        case .success(let (raw, _)): return try await render(req, newToken: raw)
+        case .failure(let errors): return try await render(req, tokenErrors: errors, tokenName: form.name ?? "")
+        }
+    }
+
+    @Sendable func revokeToken(req: Request) async throws -> Response {
+        try await TokenService.revoke(req.id("token_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
+        return req.redirect(to: "/settings", flash: "Jeton révoqué.")
+    }
+
+    @Sendable func changePassword(req: Request) async throws -> Response {
+        guard let identity = req.identity else { throw AppError.unauthorized() }
+        let form = try req.content.decode(PasswordForm.self)
+        var errors = FieldErrors()
+        let current = try await req.password.async.verify(form.currentPassword ?? "", created: identity.user.passwordHash)
+            .get()
+        if !current { errors.add("current_password", "Mot de passe actuel incorrect.") }
+        PasswordPolicy.check(form.newPassword, field: "new_password", errors: &errors)
+        if form.newPassword != form.confirmation {
+            errors.add("confirmation", "La confirmation ne correspond pas au nouveau mot de passe.")
+        }
+        guard errors.isEmpty else { return try await render(req, passwordErrors: errors) }
+        let user = identity.user
+        user.passwordHash = try await req.password.async.hash(form.newPassword!).get()
+        try await user.save(on: req.db)
+        // Other sessions of this user end; this one stays open.
+        try await UserSession.query(on: req.db).filter(\.$userId == user.requireID())
+            .filter(\.$id != identity.session?.id ?? UUID()).delete()
+        try await ActivityService.record(
+            .passwordChanged, objectType: "user", objectId: user.id, summary: "Mot de passe changé par \(user.email)",
+            scope: identity.scope, at: req.now, on: req.db)
+        return req.redirect(to: "/settings", flash: "Mot de passe changé.")
+    }
+
+    private func render(
+        _ req: Request, newToken: String? = nil, tokenErrors: FieldErrors? = nil, passwordErrors: FieldErrors? = nil,
+        tokenName: String = ""
+    ) async throws -> Response {
+        guard let identity = req.identity else { throw AppError.unauthorized() }
+        let scope = identity.scope
+        guard let organization = try await Organization.find(scope.organizationId, on: req.db) else {
+            throw AppError.notFound
+        }
+        let tokens = try await TokenService.visible(scope: scope, on: req.db).sort(\.$createdAt, .descending).all()
+        let owners = try await scope.query(User.self, on: req.db).filter(\.$id ~~ tokens.map(\.userId)).all()
+        let ownerEmails = Dictionary(uniqueKeysWithValues: owners.map { ($0.id!, $0.email) })
+        let rows = tokens.map { token in
+            TokenRow(
+                id: token.id!.uuidString, name: token.name, prefix: token.prefix,
+                owner: ownerEmails[token.userId] ?? "—", created: FrenchFormat.dateTime(token.createdAt),
+                expires: token.expiresAt.map(FrenchFormat.dateTime) ?? "Jamais",
+                lastUsed: token.lastUsedAt.map(FrenchFormat.dateTime) ?? "Jamais", revoked: token.revokedAt != nil)
+        }
+        let context = Context(
+            organizationName: organization.name, organizationId: organization.id!.uuidString,
+            userName: identity.user.name, userEmail: identity.user.email, roleLabel: identity.user.role.label,
+            tokens: rows, newToken: newToken, tokenErrors: FormErrors(tokenErrors),
+            passwordErrors: FormErrors(passwordErrors), tokenName: tokenName)
+        let failed = tokenErrors != nil || passwordErrors != nil
+        return try await req.renderPage(
+            "settings/index", title: "Paramètres", context, status: failed ? .unprocessableEntity : .ok)
+    }
+}

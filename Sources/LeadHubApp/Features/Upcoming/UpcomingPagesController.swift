@@ -1,0 +1,49 @@
+import Vapor
+
+/// Sidebar sections whose capability comes with a later milestone: a clear "à venir" page, so
+/// every link works and says what will be there.
+struct UpcomingPagesController {
+    struct Context: Encodable {
+        let heading: String
+        let description: String
+        let features: [String]
+    }
+
+    static let sections: [String: Context] = [
+        "leads": Context(
+            heading: "Leads",
+            description: "La liste des leads reçus, avec filtres, fiche détaillée, export CSV et effacement RGPD.",
+            features: ["Réception par l'API publique", "Filtres et recherche", "Export pour Excel", "Archivage"]),
+        "landing-pages": Context(
+            heading: "Landing pages",
+            description: "Les landing pages de chaque compte, en cartes avec leurs statistiques.",
+            features: ["Codes LP-001…", "Source de diffusion", "Duplication et archivage", "Commentaires"]),
+        "forms": Context(
+            heading: "Formulaires",
+            description: "Les formulaires de leads, leurs clés et leur routage.",
+            features: ["Codes PV-001…", "Clé de formulaire", "Exclusion du routage", "Brief développeur"]),
+        "billing": Context(
+            heading: "Facturation inter-CRM",
+            description: "Ce que chaque CRM doit aux autres pour les leads redirigés, mois par mois.",
+            features: ["Matrice CRM → CRM", "Période facturée", "Historique", "Export CSV"]),
+        "queue": Context(
+            heading: "File d'attente",
+            description: "Les livraisons de leads aux CRMs en attente, en échec ou réessayées.",
+            features: ["États et compteurs", "Relance", "Santé par CRM"]),
+        "alerts": Context(
+            heading: "Alertes",
+            description: "Les alertes système : CRM en panne, file qui s'allonge, trafic arrêté.",
+            features: ["Résolution manuelle", "Notifications par e-mail"]),
+        "assets": Context(
+            heading: "Médiathèque",
+            description: "Les logos, bannières et favicons des comptes, des LPs et des formulaires.",
+            features: ["Envoi d'images", "Types et libellés", "Images globales ou par compte"]),
+    ]
+
+    let key: String
+
+    @Sendable func show(req: Request) async throws -> Response {
+        let context = Self.sections[key]!
+        return try await req.renderPage("upcoming/index", title: context.heading, context)
+    }
+}

@@ -1,0 +1,17 @@
+import Fluent
+
+/// The migration timeline, in order. Append only: a landed migration is never edited.
+enum LeadHubMigrations {
+    static let all: [any Migration] = [
+        CreateOrganization(),
+        CreateUser(),
+        CreateUserSession(),
+        CreateApiToken(),
+        CreateLoginFailure(),
+        CreateCrm(),
+        CreateAccount(),
+        CreateDiffusionSource(),
+        CreateProductType(),
+        CreateActivityEntry(),
+    ]
+}

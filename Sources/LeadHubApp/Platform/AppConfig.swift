@@ -1,0 +1,104 @@
+import Foundation
+import Vapor
+
+/// Everything LeadHub reads from its environment, parsed once at start-up.
+///
+/// Tests build one directly instead of reading the process environment.
+public struct AppConfig: Sendable {
+    /// PostgreSQL URL; nil means SQLite in `dataDirectory`.
+    public var databaseURL: String?
+    /// Where the SQLite database, uploads and backups live.
+    public var dataDirectory: String
+    /// The public base URL (`https://leads.example.fr`), used in links and to decide on `Secure` cookies.
+    public var publicURL: String?
+    public var adminEmail: String?
+    public var adminPassword: String?
+    /// bcrypt cost; 12 in production. Tests lower it to keep the suite fast.
+    public var bcryptCost: Int
+    /// A back-office session ends after this much inactivity.
+    public var sessionIdleTimeout: TimeInterval
+    /// And in any case after this long.
+    public var sessionMaxAge: TimeInterval
+    /// Lifetime of bearer tokens made by `POST /api/auth/token`.
+    public var apiTokenLifetime: TimeInterval
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (true behind our nginx site).
+    public var trustProxy: Bool
+    /// Apply migrations automatically on start (on by default).
+    public var autoMigrate: Bool
+    /// Where Leaf templates and public files are; nil means the working directory.
+    public var resourcesDirectory: String?
+    /// Log lines as JSON objects instead of text.
+    public var jsonLogs: Bool
+
+    public init(
+        databaseURL: String? = nil,
+        dataDirectory: String = "./data",
+        publicURL: String? = nil,
+        adminEmail: String? = nil,
+        adminPassword: String? = nil,
+        bcryptCost: Int = 12,
+        sessionIdleTimeout: TimeInterval = 12 * 3600,
+        sessionMaxAge: TimeInterval = 7 * 24 * 3600,
+        apiTokenLifetime: TimeInterval = 90 * 24 * 3600,
+        trustProxy: Bool = false,
+        autoMigrate: Bool = true,
+        resourcesDirectory: String? = nil,
+        jsonLogs: Bool = false
+    ) {
+        self.databaseURL = databaseURL
+        self.dataDirectory = dataDirectory
+        self.publicURL = publicURL
+        self.adminEmail = adminEmail
+        self.adminPassword = adminPassword
+        self.bcryptCost = bcryptCost
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.sessionMaxAge = sessionMaxAge
+        self.apiTokenLifetime = apiTokenLifetime
+        self.trustProxy = trustProxy
+        self.autoMigrate = autoMigrate
+        self.resourcesDirectory = resourcesDirectory
+        self.jsonLogs = jsonLogs
+    }
+
+    /// Reads the `LEADHUB_*` variables and `DATABASE_URL` (see README's configuration table).
+    public static func fromEnvironment() -> AppConfig {
+        func value(_ key: String) -> String? {
+            guard let raw = Environment.get(key)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func flag(_ key: String, default fallback: Bool) -> Bool {
+            guard let raw = value(key)?.lowercased() else { return fallback }
+            return ["1", "true", "yes", "on", "oui"].contains(raw)
+        }
+        var config = AppConfig()
+        config.databaseURL = value("DATABASE_URL")
+        config.dataDirectory = value("LEADHUB_DATA_DIR") ?? "./data"
+        config.publicURL = value("LEADHUB_PUBLIC_URL")
+        config.adminEmail = value("LEADHUB_ADMIN_EMAIL")
+        config.adminPassword = value("LEADHUB_ADMIN_PASSWORD")
+        config.bcryptCost = value("LEADHUB_BCRYPT_COST").flatMap(Int.init).map { min(max($0, 4), 16) } ?? 12
+        config.sessionIdleTimeout = value("LEADHUB_SESSION_IDLE_MINUTES").flatMap(Double.init).map { $0 * 60 }
+            ?? config.sessionIdleTimeout
+        config.trustProxy = flag("LEADHUB_TRUST_PROXY", default: false)
+        config.autoMigrate = flag("LEADHUB_AUTO_MIGRATE", default: true)
+        config.resourcesDirectory = value("LEADHUB_RESOURCES_DIR")
+        config.jsonLogs = value("LEADHUB_LOG_FORMAT")?.lowercased() == "json"
+        return config
+    }
+
+    /// Cookies get `Secure` when the public URL is HTTPS.
+    public var secureCookies: Bool { publicURL?.lowercased().hasPrefix("https://") ?? false }
+
+    public var usesPostgres: Bool { databaseURL != nil }
+
+    public var sqlitePath: String { (dataDirectory as NSString).appendingPathComponent("leadhub.sqlite") }
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    public var config: AppConfig {
+        get { storage[ConfigKey.self] ?? AppConfig() }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}

@@ -1,0 +1,61 @@
+import Fluent
+import Leaf
+import Vapor
+
+/// Builds the application: storage, migrations, middleware, views, routes and commands.
+/// Tests call it with their own configuration and clock.
+public func configure(_ app: Application, config: AppConfig = .fromEnvironment(), clock: any AppClock = SystemClock())
+    async throws
+{
+    app.config = config
+    app.clock = clock
+    MetricsSetup.bootstrap()
+    if let resources = config.resourcesDirectory {
+        app.directory = DirectoryConfiguration(workingDirectory: resources)
+    }
+
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.dummyPasswordHash = try app.password.hash(Secrets.token(prefix: "", bytes: 16))
+
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    ContentConfiguration.global.use(decoder: decoder, for: .json)
+
+    try DatabaseSetup.configure(app)
+    try await DatabaseSetup.applySQLitePragmas(app)
+    app.migrations.add(LeadHubMigrations.all)
+
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    app.middleware = .init()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(RequestIdMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(LeadHubErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+    app.routes.defaultMaxBodySize = "1mb"
+
+    try routes(app)
+
+    app.asyncCommands.use(MigrateCommand(), as: "migrate", isDefault: false)
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+
+    if config.autoMigrate {
+        try await app.autoMigrate()
+    }
+}
+
+/// Every answer carries the request id that also stands on each log line of that request.
+struct RequestIdMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.id)
+        return response
+    }
+}

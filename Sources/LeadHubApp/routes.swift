@@ -1,0 +1,125 @@
+import Vapor
+
+/// THE route table: every route of LeadHub and the group (auth, tenant) it belongs to.
+///
+/// Route parameters are named after the object they identify (`crm_id`, `account_id`…): the
+/// cross-tenant test walks this table and needs to know which object to try for each.
+func routes(_ app: Application) throws {
+    // Public: operations probes.
+    let health = HealthController()
+    app.get("health", use: health.health)
+    app.get("ready", use: health.ready)
+    app.get("metrics", use: health.metrics)
+
+    // Public: login.
+    let auth = AuthController()
+    app.get("login", use: auth.loginPage)
+    app.post("login", use: auth.login)
+    app.post("api", "auth", "token", use: auth.issueToken)
+
+    // Back-office pages: session cookie + CSRF on posts.
+    let pages = app.grouped(PageAuthMiddleware())
+    pages.post("logout", use: auth.logout)
+    let dashboard = DashboardPagesController()
+    pages.get(use: dashboard.index)
+    pages.post("scope", use: dashboard.switchCrm)
+
+    let crms = CrmsPagesController()
+    pages.get("crms", use: crms.index)
+    pages.get("crms", "new", use: crms.new)
+    pages.post("crms", use: crms.create)
+    pages.get("crms", ":crm_id", use: crms.edit)
+    pages.post("crms", ":crm_id", use: crms.update)
+    pages.post("crms", ":crm_id", "delete", use: crms.delete)
+
+    let accounts = AccountsPagesController()
+    pages.get("accounts", use: accounts.index)
+    pages.get("accounts", "new", use: accounts.new)
+    pages.post("accounts", use: accounts.create)
+    pages.get("accounts", ":account_id", use: accounts.edit)
+    pages.post("accounts", ":account_id", use: accounts.update)
+    pages.post("accounts", ":account_id", "delete", use: accounts.delete)
+
+    let sources = DiffusionSourcesPagesController()
+    pages.get("diffusion-sources", use: sources.index)
+    pages.get("diffusion-sources", "new", use: sources.new)
+    pages.post("diffusion-sources", use: sources.create)
+    pages.get("diffusion-sources", ":source_id", use: sources.edit)
+    pages.post("diffusion-sources", ":source_id", use: sources.update)
+    pages.post("diffusion-sources", ":source_id", "delete", use: sources.delete)
+
+    let products = ProductTypesPagesController()
+    pages.get("product-types", use: products.index)
+    pages.get("product-types", "new", use: products.new)
+    pages.post("product-types", use: products.create)
+    pages.get("product-types", ":product_type_id", use: products.edit)
+    pages.post("product-types", ":product_type_id", use: products.update)
+    pages.post("product-types", ":product_type_id", "delete", use: products.delete)
+
+    let users = UsersPagesController()
+    pages.get("users", use: users.index)
+    pages.get("users", "new", use: users.new)
+    pages.post("users", use: users.create)
+    pages.get("users", ":user_id", use: users.edit)
+    pages.post("users", ":user_id", use: users.update)
+    pages.post("users", ":user_id", "delete", use: users.delete)
+
+    let activity = ActivityPagesController()
+    pages.get("activity", use: activity.index)
+
+    let settings = SettingsPagesController()
+    pages.get("settings", use: settings.index)
+    pages.post("settings", "tokens", use: settings.createToken)
+    pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
+    pages.post("settings", "password", use: settings.changePassword)
+
+    for section in ["leads", "landing-pages", "forms", "billing", "queue", "alerts", "assets"] {
+        pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
+    }
+
+    // Admin JSON API: bearer token.
+    let api = app.grouped("api", "admin").grouped(APIAuthMiddleware())
+    let crmsAPI = AdminAPI.crms
+    api.get("crms", use: crmsAPI.index)
+    api.post("crms", use: crmsAPI.create)
+    api.get("crms", ":crm_id", use: crmsAPI.show)
+    api.patch("crms", ":crm_id", use: crmsAPI.update)
+    api.delete("crms", ":crm_id", use: crmsAPI.delete)
+
+    let accountsAPI = AdminAPI.accounts
+    api.get("accounts", use: accountsAPI.index)
+    api.post("accounts", use: accountsAPI.create)
+    api.get("accounts", ":account_id", use: accountsAPI.show)
+    api.patch("accounts", ":account_id", use: accountsAPI.update)
+    api.delete("accounts", ":account_id", use: accountsAPI.delete)
+
+    let sourcesAPI = AdminAPI.diffusionSources
+    api.get("diffusion-sources", use: sourcesAPI.index)
+    api.post("diffusion-sources", use: sourcesAPI.create)
+    api.get("diffusion-sources", ":source_id", use: sourcesAPI.show)
+    api.patch("diffusion-sources", ":source_id", use: sourcesAPI.update)
+    api.delete("diffusion-sources", ":source_id", use: sourcesAPI.delete)
+
+    let productsAPI = AdminAPI.productTypes
+    api.get("product-types", use: productsAPI.index)
+    api.post("product-types", use: productsAPI.create)
+    api.get("product-types", ":product_type_id", use: productsAPI.show)
+    api.patch("product-types", ":product_type_id", use: productsAPI.update)
+    api.delete("product-types", ":product_type_id", use: productsAPI.delete)
+
+    let usersAPI = AdminAPI.users
+    api.get("users", use: usersAPI.index)
+    api.post("users", use: usersAPI.create)
+    api.get("users", ":user_id", use: usersAPI.show)
+    api.patch("users", ":user_id", use: usersAPI.update)
+    api.delete("users", ":user_id", use: usersAPI.delete)
+
+    let activityAPI = ActivityAPIController()
+    api.get("activity", use: activityAPI.index)
+    api.get("activity", ":activity_id", use: activityAPI.show)
+
+    let tokensAPI = TokensAPIController()
+    api.get("tokens", use: tokensAPI.index)
+    api.post("tokens", use: tokensAPI.create)
+    api.delete("tokens", ":token_id", use: tokensAPI.delete)
+}

@@ -1,0 +1,3 @@
+import LeadHubApp
+
+try await LeadHubMain.run()

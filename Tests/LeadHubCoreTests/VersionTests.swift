@@ -1,0 +1,3 @@
+import Testing
+@testable import LeadHubCore
+@Test func versionExists() { #expect(!LeadHubCoreVersion.value.isEmpty) }
