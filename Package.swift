@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "LeadHubApp",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,218 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import LeadHubApp
+
+let testPassword = "motdepasse-solide-42"
+
+/// One organization with one of each object, users of each role and their bearer tokens.
+struct Tenant {
+    let organization: Organization
+    let admin: User
+    let adminToken: String
+    let editorToken: String
+    let viewerToken: String
+    let crm: Crm
+    let otherCrm: Crm
+    let account: Account
+    let subAccount: Account
+    let otherAccount: Account
+    let source: DiffusionSource
+    let productType: ProductType
+    let activity: ActivityEntry
+    let token: ApiToken
+
+    var id: UUID { organization.id! }
+}
+
+extension TestApp {
+    /// Creates an organization named `name` with every kind of object, its own names prefixed by `name`.
+    func makeTenant(_ name: String) async throws -> Tenant {
+        let org = try await OrganizationService.create(name: name, on: db)
+        let orgId = try org.requireID()
+        let (admin, adminToken) = try await makeUser(in: orgId, role: .admin, email: "admin@\(slug(name)).test")
+        let (_, editorToken) = try await makeUser(in: orgId, role: .editor, email: "editor@\(slug(name)).test")
+        let (_, viewerToken) = try await makeUser(in: orgId, role: .viewer, email: "viewer@\(slug(name)).test")
+        let crm = try await makeCrm(in: orgId, name: "\(name) CRM Un")
+        let otherCrm = try await makeCrm(in: orgId, name: "\(name) CRM Deux")
+        let account = try await makeAccount(in: orgId, crm: crm, name: "\(name) Compte Un")
+        let subAccount = try await makeAccount(in: orgId, crm: crm, name: "\(name) Sous-compte", parent: account)
+        let otherAccount = try await makeAccount(in: orgId, crm: otherCrm, name: "\(name) Compte Deux")
+        let source = DiffusionSource()
+        source.organizationId = orgId
+        source.name = "\(name) Source"
+        source.category = .native
+        source.active = true
+        try await source.create(on: db)
+        let product = try #require(
+            try await ProductType.query(on: db).filter(\.$organizationId == orgId).filter(\.$code == "PV").first())
+        let activity = ActivityEntry()
+        activity.organizationId = orgId
+        activity.userId = admin.id
+        activity.userEmail = admin.email
+        activity.action = "update"
+        activity.summary = "\(name) entrée du journal"
+        activity.createdAt = clock.now()
+        try await activity.create(on: db)
+        let token = try #require(try await ApiToken.query(on: db).filter(\.$userId == admin.requireID()).first())
+        return Tenant(
+            organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
+            crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
+            source: source, productType: product, activity: activity, token: token)
+    }
+
+    func slug(_ text: String) -> String { Slug.make(text) }
+
+    /// A user with the test password and a bearer token.
+    func makeUser(
+        in orgId: UUID, role: Role, email: String, crmIds: [UUID] = [], accountIds: [UUID] = []
+    ) async throws -> (User, String) {
+        let hash = try app.password.hash(testPassword)
+        let user = User(organizationId: orgId, email: email, name: "Test \(role.rawValue)", passwordHash: hash, role: role)
+        user.crmIds = crmIds
+        user.accountIds = accountIds
+        try await user.create(on: db)
+        let (raw, _) = try await AuthService.issueToken(
+            for: user, name: "test", lifetime: nil, now: clock.now(), on: db)
+        return (user, raw)
+    }
+
+    func makeCrm(in orgId: UUID, name: String) async throws -> Crm {
+        let crm = Crm()
+        crm.organizationId = orgId
+        crm.name = name
+        crm.slug = Slug.make(name)
+        crm.apiURL = "https://\(Slug.make(name)).example/lead/api/create_lead/"
+        try await crm.create(on: db)
+        return crm
+    }
+
+    func makeAccount(in orgId: UUID, crm: Crm, name: String, parent: Account? = nil) async throws -> Account {
+        let account = Account()
+        account.organizationId = orgId
+        account.crmId = try crm.requireID()
+        account.parentId = parent?.id
+        account.name = name
+        account.productTypes = ["PV"]
+        account.images = []
+        account.redirectURLs = []
+        try await account.create(on: db)
+        return account
+    }
+}
+
+// MARK: HTTP helpers
+
+extension TestApp {
+    /// A JSON API call, with an optional bearer token.
+    func api(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, json: [String: Any]? = nil,
+        headers extra: HTTPHeaders = [:]
+    ) async throws -> TestingHTTPResponse {
+        var headers = extra
+        if let token { headers.bearerAuthorization = BearerAuthorization(token: token) }
+        var body = ByteBuffer()
+        if let json {
+            headers.contentType = .json
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+        }
+        return try await app.testing().performTest(
+            request: TestingHTTPRequest(method: method, url: URI(path: path), headers: headers, body: body))
+    }
+
+    /// Logs in through the real login page; returns the browser's cookie and CSRF token.
+    func login(email: String, password: String = testPassword, ip: String? = nil) async throws -> BrowserSession {
+        let response = try await loginAttempt(email: email, password: password, ip: ip)
+        #expect(response.status == .seeOther)
+        let cookie = try #require(response.cookie(AuthService.sessionCookie))
+        var session = BrowserSession(cookie: cookie, csrf: "")
+        let page = try await browse(.GET, "/settings", session: session)
+        session.csrf = try #require(page.hiddenCSRF)
+        return session
+    }
+
+    /// Posts the login form as a browser would (after loading it for its CSRF cookie).
+    func loginAttempt(email: String, password: String, ip: String? = nil) async throws -> TestingHTTPResponse {
+        var headers: HTTPHeaders = [:]
+        if let ip { headers.add(name: "X-Forwarded-For", value: ip) }
+        let form = try await app.testing().performTest(
+            request: TestingHTTPRequest(method: .GET, url: "/login", headers: headers, body: ByteBuffer()))
+        let csrfCookie = try #require(form.cookie(AuthService.loginCSRFCookie))
+        let csrf = try #require(form.hiddenCSRF)
+        headers.add(name: .cookie, value: "\(AuthService.loginCSRFCookie)=\(csrfCookie)")
+        return try await post(
+            "/login", form: ["email": email, "password": password, "_csrf": csrf, "next": "/"], headers: headers)
+    }
+
+    /// A page request with the session cookie; form posts carry the CSRF token unless told not to.
+    func browse(
+        _ method: HTTPMethod, _ path: String, session: BrowserSession?, form: [String: String] = [:],
+        sendCSRF: Bool = true
+    ) async throws -> TestingHTTPResponse {
+        var headers: HTTPHeaders = [:]
+        if let session { headers.add(name: .cookie, value: "\(AuthService.sessionCookie)=\(session.cookie)") }
+        if method == .GET {
+            return try await app.testing().performTest(
+                request: TestingHTTPRequest(method: .GET, url: URI(path: path), headers: headers, body: ByteBuffer()))
+        }
+        var fields = form
+        if sendCSRF, let session { fields["_csrf"] = session.csrf }
+        return try await post(path, form: fields, headers: headers)
+    }
+
+    func post(_ path: String, form: [String: String], headers extra: HTTPHeaders = [:]) async throws
+        -> TestingHTTPResponse
+    {
+        var headers = extra
+        headers.contentType = .urlEncodedForm
+        let body = form.map { key, value in
+            "\(key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)="
+                + value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        }.joined(separator: "&")
+        return try await app.testing().performTest(
+            request: TestingHTTPRequest(method: .POST, url: URI(path: path), headers: headers, body: ByteBuffer(string: body)))
+    }
+}
+
+struct BrowserSession {
+    var cookie: String
+    var csrf: String
+}
+
+extension TestingHTTPResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+
+    func items() throws -> [[String: Any]] {
+        try #require(try json()["items"] as? [[String: Any]])
+    }
+
+    func fieldErrors() throws -> [String: [String]] {
+        try #require(try json()["errors"] as? [String: [String]])
+    }
+
+    /// The value of a cookie set by this response.
+    func cookie(_ name: String) -> String? {
+        setCookieHeader(name).flatMap { header in
+            header.split(separator: ";").first.map { String($0.dropFirst(name.count + 1)) }
+        }
+    }
+
+    func setCookieHeader(_ name: String) -> String? {
+        headers[.setCookie].first { $0.hasPrefix(name + "=") }
+    }
+
+    /// The `_csrf` hidden field of the page.
+    var hiddenCSRF: String? {
+        guard let range = text.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        let rest = text[range.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+}

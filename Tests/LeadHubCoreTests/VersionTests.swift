@@ -1,3 +1,0 @@
-import Testing
-@testable import LeadHubCore
-@Test func versionExists() { #expect(!LeadHubCoreVersion.value.isEmpty) }
