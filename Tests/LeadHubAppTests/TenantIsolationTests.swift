@@ -1,0 +1,133 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import LeadHubApp
+
+/// Walks every registered route. A route added later is covered without touching this file,
+/// as long as its parameters are named after a known object (or the walk fails and says which).
+@Suite struct TenantIsolationTests {
+    /// Routes anyone may call without an identity.
+    static let publicRoutes: Set<String> = [
+        "GET /health", "GET /ready", "GET /metrics", "GET /login", "POST /login", "POST /api/auth/token",
+    ]
+
+    static func objectIds(of tenant: Tenant) -> [String: UUID] {
+        [
+            "crm_id": tenant.crm.id!, "account_id": tenant.account.id!, "source_id": tenant.source.id!,
+            "product_type_id": tenant.productType.id!, "user_id": tenant.admin.id!, "activity_id": tenant.activity.id!,
+            "token_id": tenant.token.id!,
+        ]
+    }
+
+    /// A body that tries to reach the other organization's objects through every reference field.
+    static func hostileBody(towards tenant: Tenant) -> [String: String] {
+        [
+            "name": "Intrus", "email": "intrus@bravo.test", "password": "motdepasse-intrus-1", "role": "admin",
+            "crm_id": tenant.crm.id!.uuidString, "parent_id": tenant.account.id!.uuidString,
+            "crm_ids": tenant.crm.id!.uuidString, "account_ids": tenant.account.id!.uuidString, "code": "ZZ",
+            "label": "Intrus", "category": "native", "current_password": "faux", "new_password": "x",
+            "confirmation": "y",
+        ]
+    }
+
+    static func path(of route: Route, ids: [String: UUID]) throws -> String {
+        try "/" + route.path.map { component -> String in
+            switch component {
+            case .constant(let text): return text
+            case .parameter(let name):
+                guard let id = ids[name] else {
+                    throw WalkError("Route \(route.method) \(route.path.string) : paramètre « \(name) » inconnu du test")
+                }
+                return id.uuidString
+            default:
+                throw WalkError("Route \(route.method) \(route.path.string) : composant non pris en charge")
+            }
+        }.joined(separator: "/")
+    }
+
+    struct WalkError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    @Test func everyRouteAnswers404Or403ForAnotherOrganizationsObjects() async throws {
+        try await TestApp.run { t in
+            let alpha = try await t.makeTenant("Alpha")
+            let bravo = try await t.makeTenant("Bravo")
+            let session = try await t.login(email: bravo.admin.email)
+            let ids = Self.objectIds(of: alpha)
+            let secrets = [
+                alpha.organization.name, alpha.crm.name, alpha.otherCrm.name, alpha.account.name, alpha.subAccount.name,
+                alpha.source.name, alpha.admin.email, alpha.activity.summary,
+            ] + ids.values.map(\.uuidString)
+            // Logout last: it ends the session the walk uses.
+            let all = t.app.routes.all
+            let routes = all.filter { $0.path.string != "logout" } + all.filter { $0.path.string == "logout" }
+            var walked = 0
+            for route in routes {
+                let key = "\(route.method.rawValue) /\(route.path.string)"
+                if Self.publicRoutes.contains(key) { continue }
+                let path = try Self.path(of: route, ids: ids)
+                let hasObject = route.path.contains { if case .parameter = $0 { true } else { false } }
+                let body = Self.hostileBody(towards: alpha)
+                let response: TestingHTTPResponse
+                if path.hasPrefix("/api/") {
+                    let json = route.method == .GET || route.method == .DELETE ? nil : body as [String: Any]
+                    response = try await t.api(route.method, path, token: bravo.adminToken, json: json)
+                } else {
+                    response = try await t.browse(route.method, path, session: session, form: body)
+                }
+                walked += 1
+                if hasObject {
+                    #expect(
+                        [.notFound, .forbidden].contains(response.status),
+                        "\(key) answered \(response.status.code) for another organization's object")
+                }
+                for secret in secrets {
+                    #expect(!response.text.contains(secret), "\(key) leaked « \(secret) »")
+                }
+            }
+            #expect(walked >= 50)
+
+            // Nothing of Alpha changed, and nothing of Bravo now points at Alpha.
+            #expect(try await Crm.query(on: t.db).filter(\.$organizationId == alpha.id).count() == 2)
+            #expect(try await Account.query(on: t.db).filter(\.$organizationId == alpha.id).count() == 3)
+            #expect(try await User.query(on: t.db).filter(\.$organizationId == alpha.id).count() == 3)
+            let alphaCrm = try #require(try await Crm.find(alpha.crm.id, on: t.db))
+            #expect(alphaCrm.name == alpha.crm.name)
+            #expect(try await ApiToken.find(alpha.token.id, on: t.db)?.revokedAt == nil)
+            let bravoAccounts = try await Account.query(on: t.db).filter(\.$organizationId == bravo.id).all()
+            #expect(bravoAccounts.allSatisfy { $0.crmId != alpha.crm.id && $0.parentId != alpha.account.id })
+            let bravoUsers = try await User.query(on: t.db).filter(\.$organizationId == bravo.id).all()
+            #expect(bravoUsers.allSatisfy { !$0.crmIds.contains(alpha.crm.id!) && !$0.accountIds.contains(alpha.account.id!) })
+            #expect(try await UserSession.query(on: t.db).all().allSatisfy { $0.crmFilter != alpha.crm.id })
+        }
+    }
+
+    @Test func everyPageAndAPIReadRendersForItsOwnAdmin() async throws {
+        try await TestApp.run { t in
+            let alpha = try await t.makeTenant("Alpha")
+            let session = try await t.login(email: alpha.admin.email)
+            let ids = Self.objectIds(of: alpha)
+            var rendered = 0
+            for route in t.app.routes.all where route.method == .GET {
+                let key = "GET /\(route.path.string)"
+                if Self.publicRoutes.contains(key) { continue }
+                let path = try Self.path(of: route, ids: ids)
+                let response =
+                    path.hasPrefix("/api/")
+                    ? try await t.api(.GET, path, token: alpha.adminToken)
+                    : try await t.browse(.GET, path, session: session)
+                #expect(response.status == .ok, "\(key) answered \(response.status.code): \(response.text.prefix(300))")
+                if !path.hasPrefix("/api/") {
+                    #expect(response.text.contains("<html lang=\"fr\">"), "\(key) is not a French page")
+                }
+                rendered += 1
+            }
+            #expect(rendered >= 25)
+        }
+    }
+}
