@@ -112,7 +112,7 @@ import VaporTesting
             let response = try await t.browse(.POST, "/crms", session: session, form: ["name": "Pirate"], sendCSRF: false)
             #expect(response.status == .forbidden)
             #expect(response.text.contains("CSRF"))
-            var forged = session
+            let forged = session.copy()
             forged.csrf = "pas-le-bon-jeton"
             let wrong = try await t.browse(.POST, "/crms", session: forged, form: ["name": "Pirate"])
             #expect(wrong.status == .forbidden)

@@ -129,7 +129,7 @@ extension TestApp {
         let response = try await loginAttempt(email: email, password: password, ip: ip)
         #expect(response.status == .seeOther)
         let cookie = try #require(response.cookie(AuthService.sessionCookie))
-        var session = BrowserSession(cookie: cookie, csrf: "")
+        let session = BrowserSession(cookie: cookie, csrf: "")
         let page = try await browse(.GET, "/settings", session: session)
         session.csrf = try #require(page.hiddenCSRF)
         return session
@@ -154,14 +154,18 @@ extension TestApp {
         sendCSRF: Bool = true
     ) async throws -> TestingHTTPResponse {
         var headers: HTTPHeaders = [:]
-        if let session { headers.add(name: .cookie, value: "\(AuthService.sessionCookie)=\(session.cookie)") }
+        if let session { headers.add(name: .cookie, value: session.cookieHeader) }
+        let response: TestingHTTPResponse
         if method == .GET {
-            return try await app.testing().performTest(
+            response = try await app.testing().performTest(
                 request: TestingHTTPRequest(method: .GET, url: URI(path: path), headers: headers, body: ByteBuffer()))
+        } else {
+            var fields = form
+            if sendCSRF, let session { fields["_csrf"] = session.csrf }
+            response = try await post(path, form: fields, headers: headers)
         }
-        var fields = form
-        if sendCSRF, let session { fields["_csrf"] = session.csrf }
-        return try await post(path, form: fields, headers: headers)
+        session?.remember(response)
+        return response
     }
 
     func post(_ path: String, form: [String: String], headers extra: HTTPHeaders = [:]) async throws
@@ -178,9 +182,34 @@ extension TestApp {
     }
 }
 
-struct BrowserSession {
+/// A browser's state: the session cookie, the page's CSRF token, and other cookies it was given
+/// (flash messages), sent back like a browser would.
+final class BrowserSession: @unchecked Sendable {
     var cookie: String
     var csrf: String
+    var others: [String: String] = [:]
+
+    init(cookie: String, csrf: String) {
+        self.cookie = cookie
+        self.csrf = csrf
+    }
+
+    func copy() -> BrowserSession { BrowserSession(cookie: cookie, csrf: csrf) }
+
+    var cookieHeader: String {
+        ([(AuthService.sessionCookie, cookie)] + others.sorted { $0.key < $1.key }).map { "\($0)=\($1)" }
+            .joined(separator: "; ")
+    }
+
+    func remember(_ response: TestingHTTPResponse) {
+        for header in response.headers[.setCookie] {
+            guard let pair = header.split(separator: ";").first, let eq = pair.firstIndex(of: "=") else { continue }
+            let name = String(pair[..<eq])
+            let value = String(pair[pair.index(after: eq)...])
+            guard name != AuthService.sessionCookie else { continue }
+            if value.isEmpty || header.contains("Expires=Thu, 01 Jan 1970") { others[name] = nil } else { others[name] = value }
+        }
+    }
 }
 
 extension TestingHTTPResponse {
