@@ -25,10 +25,10 @@ struct CreateUserCommand: AsyncCommand {
         guard let org = signature.org, let email = signature.email, let password = signature.password,
             let roleText = signature.role
         else {
-            throw CommandError("Usage : leadhub create-user --org ORG --email E --password P --role admin|editor|viewer")
+            throw CommandFailure("Usage : leadhub create-user --org ORG --email E --password P --role admin|editor|viewer")
         }
         guard let role = Role(rawValue: roleText.lowercased()) else {
-            throw CommandError("Rôle inconnu « \(roleText) » : admin, editor ou viewer.")
+            throw CommandFailure("Rôle inconnu « \(roleText) » : admin, editor ou viewer.")
         }
         let user = try await UserBootstrap.createUser(
             app: app, organization: org, email: email, password: password, role: role, name: signature.name)
@@ -36,7 +36,7 @@ struct CreateUserCommand: AsyncCommand {
     }
 }
 
-struct CommandError: Error, CustomStringConvertible {
+struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
@@ -51,10 +51,10 @@ enum UserBootstrap {
         if email == nil { errors.add("email", "Adresse e-mail invalide.") }
         PasswordPolicy.check(password, errors: &errors)
         if !errors.isEmpty {
-            throw CommandError(errors.messages.sorted { $0.key < $1.key }.flatMap { $0.value }.joined(separator: " "))
+            throw CommandFailure(errors.messages.sorted { $0.key < $1.key }.flatMap { $0.value }.joined(separator: " "))
         }
         if try await User.query(on: app.db).filter(\.$email == email!).count() > 0 {
-            throw CommandError("Un utilisateur \(email!) existe déjà.")
+            throw CommandFailure("Un utilisateur \(email!) existe déjà.")
         }
         var org = try await OrganizationService.find(idOrName: organization, on: app.db)
         if org == nil { org = try await OrganizationService.create(name: organization, on: app.db) }
@@ -76,7 +76,7 @@ enum UserBootstrap {
         let config = app.config
         if let email = config.adminEmail, let password = config.adminPassword {
             guard let normalized = EmailAddress.normalize(email) else {
-                throw CommandError("LEADHUB_ADMIN_EMAIL n'est pas une adresse valide.")
+                throw CommandFailure("LEADHUB_ADMIN_EMAIL n'est pas une adresse valide.")
             }
             if try await User.query(on: app.db).filter(\.$email == normalized).count() == 0 {
                 let orgName = try await Organization.query(on: app.db).first()?.name ?? "Mon organisation"
