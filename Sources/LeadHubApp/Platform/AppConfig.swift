@@ -29,6 +29,8 @@ public struct AppConfig: Sendable {
     public var resourcesDirectory: String?
     /// Log lines as JSON objects instead of text.
     public var jsonLogs: Bool
+    /// PostgreSQL connections per event loop (one event loop per core).
+    public var postgresPoolSize: Int
 
     public init(
         databaseURL: String? = nil,
@@ -43,7 +45,8 @@ public struct AppConfig: Sendable {
         trustProxy: Bool = false,
         autoMigrate: Bool = true,
         resourcesDirectory: String? = nil,
-        jsonLogs: Bool = false
+        jsonLogs: Bool = false,
+        postgresPoolSize: Int = 4
     ) {
         self.databaseURL = databaseURL
         self.dataDirectory = dataDirectory
@@ -58,6 +61,7 @@ public struct AppConfig: Sendable {
         self.autoMigrate = autoMigrate
         self.resourcesDirectory = resourcesDirectory
         self.jsonLogs = jsonLogs
+        self.postgresPoolSize = postgresPoolSize
     }
 
     /// Reads the `LEADHUB_*` variables and `DATABASE_URL` (see README's configuration table).
@@ -83,6 +87,7 @@ public struct AppConfig: Sendable {
         config.autoMigrate = flag("LEADHUB_AUTO_MIGRATE", default: true)
         config.resourcesDirectory = value("LEADHUB_RESOURCES_DIR")
         config.jsonLogs = value("LEADHUB_LOG_FORMAT")?.lowercased() == "json"
+        config.postgresPoolSize = value("LEADHUB_DB_POOL_SIZE").flatMap(Int.init).map { min(max($0, 1), 64) } ?? 4
         return config
     }
 

@@ -11,7 +11,7 @@ enum DatabaseSetup {
         if let url = config.databaseURL {
             var postgres = try SQLPostgresConfiguration(url: url)
             postgres.searchPath = nil
-            let perLoop = 4
+            let perLoop = config.postgresPoolSize
             app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: perLoop), as: .psql)
             MetricsSetup.recordPool(driver: "postgres", maxConnections: perLoop * System.coreCount)
         } else {

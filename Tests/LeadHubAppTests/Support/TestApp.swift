@@ -20,7 +20,7 @@ struct TestApp {
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("leadhub-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var config = AppConfig(dataDirectory: folder.path, bcryptCost: 4)
+        var config = AppConfig(dataDirectory: folder.path, bcryptCost: 4, postgresPoolSize: 1)
         config.resourcesDirectory = packageRoot
         var scratch: ScratchPostgres? = nil
         if let base = Environment.get("DATABASE_URL"), !base.isEmpty {
