@@ -72,7 +72,7 @@ enum Sidebar {
                 title: "Suivi",
                 items: [
                     item("Facturation", "/billing", "€"),
-                    item("File d'attente", "/queue", "⧗"),
+                    item("File d'attente", "/queue", "⇶"),
                     item("Alertes", "/alerts", "⚠"),
                     item("Journal", "/activity", "≡"),
                 ]),
