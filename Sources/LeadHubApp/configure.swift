@@ -14,6 +14,8 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
         app.directory = DirectoryConfiguration(workingDirectory: resources)
     }
 
+    if let host = config.host { app.http.server.configuration.hostname = host }
+    if let port = config.port { app.http.server.configuration.port = port }
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.dummyPasswordHash = try app.password.hash(Secrets.token(prefix: "", bytes: 16))
 

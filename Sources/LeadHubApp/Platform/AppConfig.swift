@@ -31,6 +31,9 @@ public struct AppConfig: Sendable {
     public var jsonLogs: Bool
     /// PostgreSQL connections per event loop (one event loop per core).
     public var postgresPoolSize: Int
+    /// Listening address and port; `serve --hostname/--port` override them.
+    public var host: String?
+    public var port: Int?
 
     public init(
         databaseURL: String? = nil,
@@ -87,11 +90,13 @@ public struct AppConfig: Sendable {
         config.autoMigrate = flag("LEADHUB_AUTO_MIGRATE", default: true)
         config.resourcesDirectory = value("LEADHUB_RESOURCES_DIR")
         config.jsonLogs = value("LEADHUB_LOG_FORMAT")?.lowercased() == "json"
+        config.host = value("LEADHUB_HOST")
+        config.port = value("LEADHUB_PORT").flatMap(Int.init)
         config.postgresPoolSize = value("LEADHUB_DB_POOL_SIZE").flatMap(Int.init).map { min(max($0, 1), 64) } ?? 4
         return config
     }
 
-    /// Cookies get `Secure` when the public URL is HTTPS.
+    /// Cookies get `Secure` when the public URL is HTTPS (see also `Request.isHTTPS`).
     public var secureCookies: Bool { publicURL?.lowercased().hasPrefix("https://") ?? false }
 
     public var usesPostgres: Bool { databaseURL != nil }

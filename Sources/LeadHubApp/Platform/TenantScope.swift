@@ -86,6 +86,12 @@ extension Request {
 
     var identity: Identity? { auth.get(Identity.self) }
 
+    /// The request came over HTTPS: the public URL says so, or our proxy does.
+    var isHTTPS: Bool {
+        if application.config.secureCookies { return true }
+        return application.config.trustProxy && headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
+    }
+
     /// The client address: the socket peer, or `X-Forwarded-For`'s first hop behind our proxy.
     var clientIP: String? {
         if application.config.trustProxy, let forwarded = headers.first(name: "X-Forwarded-For") {

@@ -112,7 +112,7 @@ struct AuthController {
         let view = try await req.view.render("auth/login", context).get()
         let response = try await view.encodeResponse(status: status, for: req)
         response.cookies[AuthService.loginCSRFCookie] = HTTPCookies.Value(
-            string: csrf, maxAge: 3600, path: "/login", isSecure: req.application.config.secureCookies,
+            string: csrf, maxAge: 3600, path: "/login", isSecure: req.isHTTPS,
             isHTTPOnly: true, sameSite: .strict)
         return response
     }

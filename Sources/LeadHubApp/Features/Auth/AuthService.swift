@@ -123,7 +123,7 @@ enum AuthService {
     static func sessionCookie(_ token: String, for req: Request) -> HTTPCookies.Value {
         HTTPCookies.Value(
             string: token, expires: nil, maxAge: Int(req.application.config.sessionMaxAge), domain: nil, path: "/",
-            isSecure: req.application.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+            isSecure: req.isHTTPS, isHTTPOnly: true, sameSite: .lax)
     }
 
     // MARK: Bearer tokens
