@@ -42,6 +42,10 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
     app.routes.defaultMaxBodySize = "1mb"
 
+    app.leadWriter = LeadWriter(app: app)
+    app.lifecycle.use(LeadWriterLifecycle())
+    app.intakeLimits = .fromEnvironment()
+
     try routes(app)
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate", isDefault: false)

@@ -11,6 +11,11 @@ func routes(_ app: Application) throws {
     app.get("ready", use: health.ready)
     app.get("metrics", use: health.metrics)
 
+    // Public: the lead API (organization keys and form keys, checked by the handler).
+    let intake = IntakeController()
+    app.on(.OPTIONS, "api", "v1", "leads", use: intake.preflight)
+    app.on(.POST, "api", "v1", "leads", body: .collect(maxSize: "1mb"), use: intake.submit)
+
     // Public: login.
     let auth = AuthController()
     app.get("login", use: auth.loginPage)
@@ -117,6 +122,38 @@ func routes(_ app: Application) throws {
     let activityAPI = ActivityAPIController()
     api.get("activity", use: activityAPI.index)
     api.get("activity", ":activity_id", use: activityAPI.show)
+
+    let formsAPI = AdminAPI.forms
+    let pageActions = PageActionsAPIController()
+    api.get("forms", use: formsAPI.index)
+    api.post("forms", use: formsAPI.create)
+    api.get("forms", ":form_id", use: formsAPI.show)
+    api.patch("forms", ":form_id", use: formsAPI.update)
+    api.delete("forms", ":form_id", use: formsAPI.delete)
+    api.post("forms", ":form_id", "duplicate", use: pageActions.duplicateForm)
+    api.post("forms", ":form_id", "archive", use: pageActions.archiveForm)
+    api.post("forms", ":form_id", "unarchive", use: pageActions.unarchiveForm)
+    api.post("forms", ":form_id", "regenerate-key", use: pageActions.regenerateFormKey)
+    api.get("forms", ":form_id", "comments", use: pageActions.formComments)
+    api.post("forms", ":form_id", "comments", use: pageActions.addFormComment)
+
+    let lpsAPI = AdminAPI.landingPages
+    api.get("lps", use: lpsAPI.index)
+    api.post("lps", use: lpsAPI.create)
+    api.get("lps", ":landing_page_id", use: lpsAPI.show)
+    api.patch("lps", ":landing_page_id", use: lpsAPI.update)
+    api.delete("lps", ":landing_page_id", use: lpsAPI.delete)
+    api.post("lps", ":landing_page_id", "duplicate", use: pageActions.duplicateLandingPage)
+    api.post("lps", ":landing_page_id", "archive", use: pageActions.archiveLandingPage)
+    api.post("lps", ":landing_page_id", "unarchive", use: pageActions.unarchiveLandingPage)
+    api.get("lps", ":landing_page_id", "comments", use: pageActions.landingPageComments)
+    api.post("lps", ":landing_page_id", "comments", use: pageActions.addLandingPageComment)
+    api.delete("comments", ":comment_id", use: pageActions.deleteComment)
+
+    let apiKeysAPI = ApiKeysAPIController()
+    api.get("api-keys", use: apiKeysAPI.index)
+    api.post("api-keys", use: apiKeysAPI.create)
+    api.delete("api-keys", ":api_key_id", use: apiKeysAPI.delete)
 
     let tokensAPI = TokensAPIController()
     api.get("tokens", use: tokensAPI.index)

@@ -12,13 +12,15 @@ import VaporTesting
     /// Routes anyone may call without an identity.
     static let publicRoutes: Set<String> = [
         "GET /health", "GET /ready", "GET /metrics", "GET /login", "POST /login", "POST /api/auth/token",
+        "OPTIONS /api/v1/leads", "POST /api/v1/leads",
     ]
 
     static func objectIds(of tenant: Tenant) -> [String: UUID] {
         [
             "crm_id": tenant.crm.id!, "account_id": tenant.account.id!, "source_id": tenant.source.id!,
             "product_type_id": tenant.productType.id!, "user_id": tenant.admin.id!, "activity_id": tenant.activity.id!,
-            "token_id": tenant.token.id!,
+            "token_id": tenant.token.id!, "form_id": tenant.form.id!, "landing_page_id": tenant.landingPage.id!,
+            "comment_id": tenant.comment.id!, "api_key_id": tenant.apiKey.id!,
         ]
     }
 
@@ -29,7 +31,9 @@ import VaporTesting
             "crm_id": tenant.crm.id!.uuidString, "parent_id": tenant.account.id!.uuidString,
             "crm_ids": tenant.crm.id!.uuidString, "account_ids": tenant.account.id!.uuidString, "code": "ZZ",
             "label": "Intrus", "category": "native", "current_password": "faux", "new_password": "x",
-            "confirmation": "y",
+            "confirmation": "y", "account_id": tenant.account.id!.uuidString, "form_id": tenant.form.id!.uuidString,
+            "landing_page_ids": tenant.landingPage.id!.uuidString,
+            "diffusion_source_id": tenant.source.id!.uuidString, "product_type": "PV", "body": "Intrus",
         ]
     }
 
@@ -61,7 +65,8 @@ import VaporTesting
             let ids = Self.objectIds(of: alpha)
             let secrets = [
                 alpha.organization.name, alpha.crm.name, alpha.otherCrm.name, alpha.account.name, alpha.subAccount.name,
-                alpha.source.name, alpha.admin.email, alpha.activity.summary,
+                alpha.source.name, alpha.admin.email, alpha.activity.summary, alpha.form.name, alpha.landingPage.name,
+                alpha.comment.body, alpha.apiKey.name, alpha.form.formKey,
             ] + ids.values.map(\.uuidString)
             // Logout last: it ends the session the walk uses.
             let all = t.app.routes.all
@@ -104,6 +109,15 @@ import VaporTesting
             let bravoUsers = try await User.query(on: t.db).filter(\.$organizationId == bravo.id).all()
             #expect(bravoUsers.allSatisfy { !$0.crmIds.contains(alpha.crm.id!) && !$0.accountIds.contains(alpha.account.id!) })
             #expect(try await UserSession.query(on: t.db).all().allSatisfy { $0.crmFilter != alpha.crm.id })
+            let alphaForm = try #require(try await Form.find(alpha.form.id, on: t.db))
+            #expect(alphaForm.status == .active && alphaForm.formKey == alpha.form.formKey)
+            #expect(try await OrganizationApiKey.find(alpha.apiKey.id, on: t.db)?.revokedAt == nil)
+            #expect(try await PageComment.find(alpha.comment.id, on: t.db) != nil)
+            let bravoForms = try await Form.query(on: t.db).filter(\.$organizationId == bravo.id).all()
+            #expect(bravoForms.allSatisfy { $0.accountId != alpha.account.id })
+            let bravoPages = try await LandingPage.query(on: t.db).filter(\.$organizationId == bravo.id).all()
+            #expect(bravoPages.allSatisfy { $0.formId != alpha.form.id && $0.accountId != alpha.account.id })
+            #expect(try await LandingPage.find(alpha.landingPage.id, on: t.db)?.formId == alpha.form.id)
         }
     }
 

@@ -13,5 +13,10 @@ enum LeadHubMigrations {
         CreateDiffusionSource(),
         CreateProductType(),
         CreateActivityEntry(),
+        CreateLandingPageAndForm(),
+        CreateComment(),
+        CreateOrganizationApiKey(),
+        CreateLead(),
+        UpdateOrganizationAddDuplicateWindow(),
     ]
 }

@@ -7,7 +7,7 @@ import Vapor
 struct CrudAPIController<M: TenantOwned, Input: Decodable & Sendable, DTO: Content>: Sendable {
     /// The route parameter holding the object id (e.g. `crm_id`).
     let parameter: String
-    let filtered: @Sendable (Request, ListParams, TenantScope) throws -> QueryBuilder<M>
+    let filtered: @Sendable (Request, ListParams, TenantScope) async throws -> QueryBuilder<M>
     let create: @Sendable (Input, TenantScope, Date, any Database) async throws -> M
     let update: @Sendable (UUID?, Input, TenantScope, Date, any Database) async throws -> M
     let delete: @Sendable (UUID?, TenantScope, Date, any Database) async throws -> Void
@@ -16,33 +16,44 @@ struct CrudAPIController<M: TenantOwned, Input: Decodable & Sendable, DTO: Conte
     var prepare: @Sendable (inout Input, Request) async throws -> Void = { _, _ in }
     /// What reading this object needs (users: only admins see the list of users).
     var readPermission: Permission = .read
+    /// Builds the DTOs of several models at once, for objects whose JSON needs related rows.
+    var presentMany: (@Sendable ([M], Request) async throws -> [DTO])? = nil
+
+    private func present(_ models: [M], _ req: Request) async throws -> [DTO] {
+        if let presentMany { return try await presentMany(models, req) }
+        return models.map(dto)
+    }
+
+    private func present(_ model: M, _ req: Request) async throws -> DTO {
+        try await present([model], req)[0]
+    }
 
     @Sendable func index(req: Request) async throws -> ListResponse<DTO> {
         let params = try req.query.decode(ListParams.self)
         let scope = try req.tenantScope()
         try scope.require(readPermission)
         let page = try await filtered(req, params, scope).cursorPage(params)
-        return ListResponse(items: page.items.map(dto), nextCursor: page.nextCursor)
+        return ListResponse(items: try await present(page.items, req), nextCursor: page.nextCursor)
     }
 
     @Sendable func show(req: Request) async throws -> DTO {
         let scope = try req.tenantScope()
         let model = try await scope.find(M.self, req.id(parameter), on: req.db)
         try scope.require(readPermission)
-        return dto(model)
+        return try await present(model, req)
     }
 
     @Sendable func create(req: Request) async throws -> Response {
         var input = try req.content.decode(Input.self)
         try await prepare(&input, req)
         let model = try await create(input, try req.tenantScope(), req.now, req.db)
-        return try await dto(model).encodeResponse(status: .created, for: req)
+        return try await present(model, req).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func update(req: Request) async throws -> DTO {
         var input = try req.content.decode(Input.self)
         try await prepare(&input, req)
-        return dto(try await update(req.id(parameter), input, try req.tenantScope(), req.now, req.db))
+        return try await present(try await update(req.id(parameter), input, try req.tenantScope(), req.now, req.db), req)
     }
 
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
@@ -84,4 +95,33 @@ enum AdminAPI {
         filtered: { req, params, scope in try UserService.filtered(params, scope: scope, on: req.db) },
         create: UserService.create, update: UserService.update, delete: UserService.delete, dto: UserDTO.init,
         prepare: UserService.hashPassword, readPermission: .manageUsers)
+}
+
+extension AdminAPI {
+    static let forms = CrudAPIController<Form, FormInput, FormDTO>(
+        parameter: "form_id",
+        filtered: { req, params, scope in
+            try await FormService.filtered(
+                params, filters: try req.query.decode(FormService.Filters.self), scope: scope, on: req.db)
+        },
+        create: FormService.create, update: FormService.update, delete: FormService.delete, dto: { FormDTO($0) },
+        presentMany: { forms, req in
+            let ids = forms.compactMap(\.id)
+            let pages = try await req.tenantScope().query(LandingPage.self, on: req.db).filter(\.$formId ~~ ids).all()
+            return forms.map { form in FormDTO(form, landingPageIds: pages.filter { $0.formId == form.id }.compactMap(\.id)) }
+        })
+
+    static let landingPages = CrudAPIController<LandingPage, LandingPageInput, LandingPageDTO>(
+        parameter: "landing_page_id",
+        filtered: { req, params, scope in
+            try await LandingPageService.filtered(
+                params, filters: try req.query.decode(LandingPageService.Filters.self), scope: scope, on: req.db)
+        },
+        create: LandingPageService.create, update: LandingPageService.update, delete: LandingPageService.delete,
+        dto: { LandingPageDTO($0) },
+        presentMany: { pages, req in
+            let formIds = pages.compactMap(\.formId)
+            let forms = try await req.tenantScope().query(Form.self, on: req.db).filter(\.$id ~~ formIds).all()
+            return pages.map { page in LandingPageDTO(page, formURL: forms.first { $0.id == page.formId }?.url) }
+        })
 }

@@ -1,3 +1,4 @@
+import FluentKit
 import Foundation
 import LeadHubCore
 import Leaf
@@ -12,6 +13,10 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
         } catch {
             return await answer(error, for: request)
         }
+    }
+
+    static func answer(_ error: any Error, for request: Request) async -> Response {
+        await LeadHubErrorMiddleware().answer(error, for: request)
     }
 
     private func answer(_ error: any Error, for request: Request) async -> Response {
@@ -49,6 +54,9 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
             return (.unprocessableEntity, "Certains champs sont invalides.", fields.messages, [:])
         case let app as AppError:
             return (app.status, app.reason, app.fieldErrors, app.headers)
+        case let database as any DatabaseError where database.isConstraintFailure:
+            // A safety net: services check references first, but a race must not become a 500.
+            return (.conflict, "Cet élément est encore utilisé ailleurs ou existe déjà.", nil, [:])
         case let decoding as DecodingError:
             return (.badRequest, Self.describe(decoding), nil, [:])
         case let abort as any AbortError:
@@ -58,6 +66,7 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
             case .payloadTooLarge: message = "Requête trop volumineuse."
             case .unsupportedMediaType: message = "Type de contenu non pris en charge."
             case .methodNotAllowed: message = "Méthode non autorisée."
+            case .serviceUnavailable: message = abort.reason
             case .badRequest:
                 message = abort.reason.isEmpty || abort.reason == "Bad Request"
                     ? "Requête invalide." : "Requête invalide : \(abort.reason)"

@@ -136,3 +136,28 @@ extension ActivityEntry: TenantOwned {
         return query.filter(\.$userId == scope.userId)
     }
 }
+
+extension Form: TenantOwned {
+    static func restrict(_ query: QueryBuilder<Form>, to scope: TenantScope) -> QueryBuilder<Form> {
+        guard let ids = scope.visibleAccountIds else { return query }
+        return query.filter(\.$accountId ~~ Array(ids))
+    }
+}
+
+extension LandingPage: TenantOwned {
+    static func restrict(_ query: QueryBuilder<LandingPage>, to scope: TenantScope) -> QueryBuilder<LandingPage> {
+        guard let ids = scope.visibleAccountIds else { return query }
+        return query.filter(\.$accountId ~~ Array(ids))
+    }
+}
+
+extension Lead: TenantOwned {
+    static func restrict(_ query: QueryBuilder<Lead>, to scope: TenantScope) -> QueryBuilder<Lead> {
+        guard let ids = scope.visibleAccountIds else { return query }
+        return query.filter(\.$accountId ~~ Array(ids))
+    }
+}
+
+extension PageComment: TenantOwned {}
+extension LeadEvent: TenantOwned {}
+extension OrganizationApiKey: TenantOwned {}

@@ -25,6 +25,12 @@ struct Tenant {
     let productType: ProductType
     let activity: ActivityEntry
     let token: ApiToken
+    let form: Form
+    let landingPage: LandingPage
+    let comment: PageComment
+    let apiKey: OrganizationApiKey
+    /// The organization API key in clear, for `POST /api/v1/leads`.
+    let apiKeyRaw: String
 
     var id: UUID { organization.id! }
 }
@@ -59,10 +65,40 @@ extension TestApp {
         activity.createdAt = clock.now()
         try await activity.create(on: db)
         let token = try #require(try await ApiToken.query(on: db).filter(\.$userId == admin.requireID()).first())
+        let form = try await makeForm(in: orgId, account: account, name: "\(name) Formulaire", product: "PV")
+        let page = LandingPage()
+        page.organizationId = orgId
+        page.accountId = try account.requireID()
+        page.code = "LP-001"
+        page.name = "\(name) Landing"
+        page.url = "https://\(slug(name)).example/lp"
+        page.diffusionSourceId = source.id
+        page.kind = .redirect
+        page.formId = form.id
+        page.status = .active
+        try await page.create(on: db)
+        let comment = PageComment()
+        comment.organizationId = orgId
+        comment.targetType = "form"
+        comment.targetId = try form.requireID()
+        comment.userId = admin.id
+        comment.userName = admin.name
+        comment.body = "\(name) commentaire"
+        comment.createdAt = clock.now()
+        try await comment.create(on: db)
+        let apiKeyRaw = Secrets.token(prefix: ApiKeyService.keyPrefix, bytes: 32)
+        let apiKey = OrganizationApiKey()
+        apiKey.organizationId = orgId
+        apiKey.name = "\(name) clé"
+        apiKey.keyHash = Secrets.sha256Hex(apiKeyRaw)
+        apiKey.prefix = String(apiKeyRaw.prefix(12))
+        apiKey.createdAt = clock.now()
+        try await apiKey.create(on: db)
         return Tenant(
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
-            source: source, productType: product, activity: activity, token: token)
+            source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw)
     }
 
     func slug(_ text: String) -> String { Slug.make(text) }
@@ -89,6 +125,26 @@ extension TestApp {
         crm.apiURL = "https://\(Slug.make(name)).example/lead/api/create_lead/"
         try await crm.create(on: db)
         return crm
+    }
+
+    func makeForm(in orgId: UUID, account: Account, name: String, product: String, code: String? = nil) async throws
+        -> Form
+    {
+        let form = Form()
+        form.organizationId = orgId
+        form.accountId = try account.requireID()
+        form.code = code ?? "\(product)-001"
+        form.name = name
+        form.url = "https://\(slug(name)).example/form"
+        form.productType = product
+        form.trackingType = .gtm
+        form.excludeFromRouting = false
+        form.metropolitanOnly = false
+        form.allowedOrigins = []
+        form.status = .active
+        form.formKey = FormService.newFormKey()
+        try await form.create(on: db)
+        return form
     }
 
     func makeAccount(in orgId: UUID, crm: Crm, name: String, parent: Account? = nil) async throws -> Account {

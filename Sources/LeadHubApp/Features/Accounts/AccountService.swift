@@ -125,6 +125,15 @@ enum AccountService {
             throw AppError.conflict(
                 field: nil, message: "Ce compte a encore \(children) sous-compte(s) : supprimez-les ou déplacez-les d'abord.")
         }
+        let accountId = try account.requireID()
+        let pages = try await LandingPage.query(on: db).filter(\.$accountId == accountId).count()
+            + Form.query(on: db).filter(\.$accountId == accountId).count()
+        let leads = try await Lead.query(on: db).filter(\.$accountId == accountId).count()
+        if pages > 0 || leads > 0 {
+            throw AppError.conflict(
+                field: nil,
+                message: "Ce compte a encore des landing pages, des formulaires ou des leads : supprimez-les ou archivez-les d'abord.")
+        }
         try await account.delete(on: db)
         try await ActivityService.record(
             .delete, objectType: "account", objectId: account.id, summary: "Compte « \(account.name) » supprimé",

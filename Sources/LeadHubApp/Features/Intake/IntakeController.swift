@@ -1,0 +1,223 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import SQLKit
+import Vapor
+
+/// `POST /api/v1/leads`: the public lead API. Validates, stores durably, then answers.
+struct IntakeController {
+    static let maxBody = 64 * 1024
+
+    /// Who is submitting: an organization key (the body names the form) or a form key.
+    struct Caller {
+        let organizationId: UUID
+        let apiKeyId: UUID?
+        let form: Form?
+        let rateKey: String
+        let limiter: RateLimiter
+    }
+
+    @Sendable func preflight(req: Request) async throws -> Response {
+        let response = Response(status: .noContent)
+        Self.addCORS(to: response, origin: req.headers.first(name: .origin))
+        response.headers.replaceOrAdd(name: .accessControlAllowMethods, value: "POST, OPTIONS")
+        response.headers.replaceOrAdd(
+            name: .accessControlAllowHeaders, value: "Authorization, Content-Type, Idempotency-Key")
+        response.headers.replaceOrAdd(name: .accessControlMaxAge, value: "600")
+        return response
+    }
+
+    @Sendable func submit(req: Request) async throws -> Response {
+        let origin = req.headers.first(name: .origin)
+        do {
+            let response = try await handle(req)
+            Self.addCORS(to: response, origin: origin)
+            return response
+        } catch {
+            // Browser callers must be able to read the error too.
+            let response = await LeadHubErrorMiddleware.answer(error, for: req)
+            Self.addCORS(to: response, origin: origin)
+            return response
+        }
+    }
+
+    private func handle(_ req: Request) async throws -> Response {
+        guard req.headers.contentType?.type == "application", req.headers.contentType?.subType == "json" else {
+            throw Abort(.unsupportedMediaType, reason: "Envoyez le lead en JSON (Content-Type: application/json).")
+        }
+        if let length = req.body.data?.readableBytes, length > Self.maxBody {
+            throw Abort(.payloadTooLarge, reason: "Corps de requête trop volumineux (64 Ko au plus).")
+        }
+        let caller = try await authenticate(req)
+        if let wait = caller.limiter.take(caller.rateKey, now: req.now) {
+            throw AppError.tooManyRequests(
+                retryAfter: wait, message: "Trop de leads envoyés en peu de temps. Réessayez dans \(wait) s.")
+        }
+        let body = try Self.decodeBody(req)
+        let idempotencyKey = try Self.idempotencyKey(req)
+
+        let form = try await resolveForm(caller: caller, body: body, on: req.db)
+        guard form.status == .active else {
+            throw AppError.forbidden("Le formulaire \(form.code) est archivé : il n'accepte plus de leads.")
+        }
+        if caller.form != nil, let origin = req.headers.first(name: .origin), !form.allowedOrigins.isEmpty,
+            !form.allowedOrigins.contains(origin.lowercased())
+        {
+            throw AppError.forbidden("Origine non autorisée pour ce formulaire : \(origin).")
+        }
+
+        let product = try await ProductType.query(on: req.db).filter(\.$organizationId == form.organizationId)
+            .filter(\.$code == form.productType).first()
+        let required = (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:))
+        let lead: ValidatedLead
+        switch LeadSubmission.validate(body, required: required, metropolitanOnly: form.metropolitanOnly) {
+        case .success(let valid): lead = valid
+        case .failure(let errors): throw errors
+        }
+
+        guard let account = try await Account.find(form.accountId, on: req.db),
+            let organization = try await Organization.find(form.organizationId, on: req.db)
+        else { throw AppError.notFound }
+        var landingPage: LandingPage? = nil
+        if let code = lead.lpCode?.uppercased() {
+            landingPage = try await LandingPage.query(on: req.db).filter(\.$organizationId == form.organizationId)
+                .filter(\.$code == code).first()
+        }
+
+        let draft = LeadDraft(
+            id: UUID(), organizationId: form.organizationId, formId: try form.requireID(), accountId: form.accountId,
+            crmId: account.crmId, landingPageId: landingPage?.id, diffusionSourceId: landingPage?.diffusionSourceId,
+            productType: form.productType, formCode: form.code, lead: lead, ip: req.clientIP,
+            userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,
+            submissionHash: Self.hash(body, formId: try form.requireID()), idempotencyKey: idempotencyKey,
+            receivedAt: req.now, duplicateWindowHours: organization.duplicateWindowHours)
+
+        switch try await req.application.leadWriter.submit(draft) {
+        case .stored(let stored), .doubleSubmit(let stored):
+            return try await stored.answer.encodeResponse(status: .created, for: req)
+        case .replayed(let status, let body):
+            let response = Response(status: HTTPResponseStatus(statusCode: status))
+            response.headers.contentType = .json
+            response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
+            response.body = .init(string: body)
+            return response
+        case .idempotencyMismatch:
+            throw FieldErrors([
+                "Idempotency-Key": ["Cette clé d'idempotence a déjà servi pour un autre lead : utilisez une nouvelle clé."]
+            ])
+        }
+    }
+
+    private func authenticate(_ req: Request) async throws -> Caller {
+        guard let header = req.headers.first(name: .authorization) else {
+            throw AppError.unauthorized("Clé d'API manquante : en-tête « Authorization: Token <clé> ».")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else {
+            throw AppError.unauthorized("En-tête Authorization invalide : « Token <clé> » attendu.")
+        }
+        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        let limits = req.application.intakeLimits
+        if key.hasPrefix("lhf_") {
+            guard let form = try await Form.query(on: req.db).filter(\.$formKey == key).first() else {
+                throw AppError.unauthorized("Clé de formulaire inconnue.")
+            }
+            return Caller(
+                organizationId: form.organizationId, apiKeyId: nil, form: form,
+                rateKey: (req.clientIP ?? "?") + "|" + key, limiter: limits.perAddress)
+        }
+        guard key.hasPrefix(ApiKeyService.keyPrefix),
+            let apiKey = try await OrganizationApiKey.query(on: req.db).filter(\.$keyHash == Secrets.sha256Hex(key))
+                .first(), apiKey.revokedAt == nil
+        else {
+            throw AppError.unauthorized("Clé d'API inconnue ou révoquée.")
+        }
+        if apiKey.lastUsedAt.map({ req.now.timeIntervalSince($0) > 60 }) ?? true {
+            apiKey.lastUsedAt = req.now
+            try? await apiKey.save(on: req.db)
+        }
+        return Caller(
+            organizationId: apiKey.organizationId, apiKeyId: apiKey.id, form: nil, rateKey: apiKey.id!.uuidString,
+            limiter: limits.perKey)
+    }
+
+    private func resolveForm(caller: Caller, body: [String: JSONValue], on db: any Database) async throws -> Form {
+        let named = body["form_code"]?.text?.trimmingCharacters(in: .whitespaces).uppercased()
+        if let form = caller.form {
+            if let named, !named.isEmpty, named != form.code {
+                throw FieldErrors(["form_code": ["Ce code ne correspond pas au formulaire de la clé (\(form.code))."]])
+            }
+            return form
+        }
+        guard let named, !named.isEmpty else {
+            throw FieldErrors(["form_code": ["Le code du formulaire est obligatoire avec une clé d'organisation."]])
+        }
+        guard let form = try await Form.query(on: db).filter(\.$organizationId == caller.organizationId)
+            .filter(\.$code == named).first()
+        else {
+            throw FieldErrors(["form_code": ["Formulaire inconnu : \(named)."]])
+        }
+        return form
+    }
+
+    static func decodeBody(_ req: Request) throws -> [String: JSONValue] {
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw AppError.badRequest("Corps de requête vide : envoyez le lead en JSON.")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw AppError.badRequest("Corps de requête illisible (JSON mal formé).")
+        }
+        guard case .object(let fields) = value else {
+            throw AppError.badRequest("Le corps doit être un objet JSON.")
+        }
+        return fields
+    }
+
+    static func idempotencyKey(_ req: Request) throws -> String? {
+        guard let raw = req.headers.first(name: "Idempotency-Key") else { return nil }
+        let key = raw.trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty, key.count <= 255 else {
+            throw FieldErrors(["Idempotency-Key": ["Clé d'idempotence invalide : 1 à 255 caractères."]])
+        }
+        return key
+    }
+
+    /// SHA-256 of the body with sorted keys, and the form: the same submission gives the same hash.
+    static func hash(_ body: [String: JSONValue], formId: UUID) -> String {
+        Secrets.sha256Hex(formId.uuidString + JSONText.encode(body))
+    }
+
+    static func addCORS(to response: Response, origin: String?) {
+        guard let origin, !origin.isEmpty else { return }
+        response.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: origin)
+        response.headers.replaceOrAdd(name: .vary, value: "Origin")
+        response.headers.replaceOrAdd(name: .accessControlExpose, value: "Idempotent-Replayed, Retry-After, X-Request-Id")
+    }
+}
+
+/// Rate limits of the lead API: per organization key (servers), and per address and form key
+/// (browsers). `LEADHUB_INTAKE_KEY_RATE` and `LEADHUB_INTAKE_ADDRESS_RATE` (per second) tune them.
+struct IntakeLimits: Sendable {
+    let perKey: RateLimiter
+    let perAddress: RateLimiter
+
+    static func fromEnvironment() -> IntakeLimits {
+        let keyRate = Environment.get("LEADHUB_INTAKE_KEY_RATE").flatMap(Double.init) ?? 1_000
+        let addressRate = Environment.get("LEADHUB_INTAKE_ADDRESS_RATE").flatMap(Double.init) ?? 0.5
+        return IntakeLimits(
+            perKey: RateLimiter(capacity: keyRate * 2, perSecond: keyRate),
+            perAddress: RateLimiter(capacity: max(10, addressRate * 20), perSecond: addressRate))
+    }
+}
+
+extension Application {
+    private struct IntakeLimitsKey: StorageKey { typealias Value = IntakeLimits }
+
+    var intakeLimits: IntakeLimits {
+        get { storage[IntakeLimitsKey.self] ?? .fromEnvironment() }
+        set { storage[IntakeLimitsKey.self] = newValue }
+    }
+}
