@@ -23,6 +23,26 @@
       if (/^#[0-9a-fA-F]{3,6}$/.test(color)) { swatch.style.backgroundColor = color; }
     });
 
+    // "Select all" boxes: <input type="checkbox" data-select-all="name">.
+    document.querySelectorAll("input[data-select-all]").forEach(function (master) {
+      master.addEventListener("change", function () {
+        var name = master.getAttribute("data-select-all");
+        document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+          box.checked = master.checked;
+        });
+      });
+    });
+
+    // Bulk actions ask before acting on the selection.
+    document.querySelectorAll("[data-confirm-bulk]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        var form = button.form;
+        var selected = form.querySelectorAll('input[name="ids[]"]:checked').length;
+        if (selected === 0) { event.preventDefault(); window.alert("Sélectionnez au moins un lead."); return; }
+        if (!window.confirm(button.getAttribute("data-confirm-bulk") + " (" + selected + ")")) { event.preventDefault(); }
+      });
+    });
+
     // Copy buttons: <button data-copy="#selector">.
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {

@@ -78,7 +78,18 @@ func routes(_ app: Application) throws {
     pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
     pages.post("settings", "password", use: settings.changePassword)
 
-    for section in ["leads", "landing-pages", "forms", "billing", "queue", "alerts", "assets"] {
+    let leads = LeadsPagesController()
+    let leadsAPI = LeadsAPIController()
+    pages.get("leads", use: leads.index)
+    pages.get("leads", "export.csv", use: leadsAPI.export)
+    pages.get("leads", "erase", use: leads.erasePage)
+    pages.post("leads", "erase", use: leads.erase)
+    pages.post("leads", "actions", use: leads.action)
+    pages.get("leads", ":lead_id", use: leads.show)
+    pages.post("leads", ":lead_id", use: leads.update)
+    pages.post("leads", ":lead_id", "actions", use: leads.action)
+
+    for section in ["landing-pages", "forms", "billing", "queue", "alerts", "assets"] {
         pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
     }
 
@@ -149,6 +160,14 @@ func routes(_ app: Application) throws {
     api.get("lps", ":landing_page_id", "comments", use: pageActions.landingPageComments)
     api.post("lps", ":landing_page_id", "comments", use: pageActions.addLandingPageComment)
     api.delete("comments", ":comment_id", use: pageActions.deleteComment)
+
+    api.get("leads", use: leadsAPI.index)
+    api.get("leads", "export.csv", use: leadsAPI.export)
+    api.post("leads", "bulk", use: leadsAPI.bulk)
+    api.post("leads", "erase", use: leadsAPI.erase)
+    api.get("leads", ":lead_id", use: leadsAPI.show)
+    api.patch("leads", ":lead_id", use: leadsAPI.update)
+    api.delete("leads", ":lead_id", use: leadsAPI.delete)
 
     let apiKeysAPI = ApiKeysAPIController()
     api.get("api-keys", use: apiKeysAPI.index)

@@ -103,6 +103,7 @@ import VaporTesting
             #expect(withForms.status == .conflict)
             #expect(try withForms.json()["error"] as? String != nil)
             _ = try await t.api(.DELETE, "/api/admin/lps/\(tenant.landingPage.id!)", token: tenant.adminToken)
+            _ = try await t.api(.DELETE, "/api/admin/leads/\(tenant.lead.id!)", token: tenant.adminToken)
             _ = try await t.api(.DELETE, "/api/admin/forms/\(tenant.form.id!)", token: tenant.adminToken)
             let parent = try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken)
             #expect(parent.status == .noContent)

@@ -22,7 +22,7 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
     private func answer(_ error: any Error, for request: Request) async -> Response {
         let (status, message, fields, headers) = describe(error, for: request)
         if status.code >= 500 {
-            request.logger.report(error: error)
+            request.logger.error("\(status.code) \(request.method) \(request.url.path): \(String(reflecting: error))")
         }
         if request.expectsJSON {
             let response = Response(status: status, headers: headers)

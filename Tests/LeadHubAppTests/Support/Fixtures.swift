@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import LeadHubCore
 import Testing
@@ -31,6 +32,7 @@ struct Tenant {
     let apiKey: OrganizationApiKey
     /// The organization API key in clear, for `POST /api/v1/leads`.
     let apiKeyRaw: String
+    let lead: Lead
 
     var id: UUID { organization.id! }
 }
@@ -94,11 +96,14 @@ extension TestApp {
         apiKey.prefix = String(apiKeyRaw.prefix(12))
         apiKey.createdAt = clock.now()
         try await apiKey.create(on: db)
+        let lead = try await makeLead(
+            form: form, account: account,
+            fields: ["phone": .string("06 98 76 54 32"), "nom": .string("\(name) Prospect"), "email": .string("prospect@\(slug(name)).test")])
         return Tenant(
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
-            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw)
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead)
     }
 
     func slug(_ text: String) -> String { Slug.make(text) }
@@ -145,6 +150,18 @@ extension TestApp {
         form.formKey = FormService.newFormKey()
         try await form.create(on: db)
         return form
+    }
+
+    /// A lead stored the way intake stores it, at the clock's time.
+    func makeLead(form: Form, account: Account, fields: [String: JSONValue], at date: Date? = nil) async throws -> Lead {
+        let valid = try LeadSubmission.validate(fields).get()
+        let draft = LeadDraft(
+            id: UUID(), organizationId: form.organizationId, formId: try form.requireID(), accountId: form.accountId,
+            crmId: account.crmId, landingPageId: nil, diffusionSourceId: nil, productType: form.productType,
+            formCode: form.code, lead: valid, ip: "192.0.2.1", userAgent: "test", apiKeyId: nil,
+            submissionHash: UUID().uuidString, idempotencyKey: nil, receivedAt: date ?? clock.now(), duplicateWindowHours: nil)
+        _ = try await LeadWriter.store(draft, on: db as! any SQLDatabase)
+        return try #require(try await Lead.find(draft.id, on: db))
     }
 
     func makeAccount(in orgId: UUID, crm: Crm, name: String, parent: Account? = nil) async throws -> Account {

@@ -10,10 +10,6 @@ struct UpcomingPagesController {
     }
 
     static let sections: [String: Context] = [
-        "leads": Context(
-            heading: "Leads",
-            description: "La liste des leads reçus, avec filtres, fiche détaillée, export CSV et effacement RGPD.",
-            features: ["Réception par l'API publique", "Filtres et recherche", "Export pour Excel", "Archivage"]),
         "landing-pages": Context(
             heading: "Landing pages",
             description: "Les landing pages de chaque compte, en cartes avec leurs statistiques.",

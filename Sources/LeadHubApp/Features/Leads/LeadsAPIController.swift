@@ -1,0 +1,175 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import Vapor
+
+struct LeadDTO: Content {
+    let id: UUID
+    let organizationId: UUID
+    let status: String
+    let duplicateOf: UUID?
+    let formId: UUID
+    let formCode: String
+    let accountId: UUID
+    let crmId: UUID
+    let landingPageId: UUID?
+    let diffusionSourceId: UUID?
+    let productType: String
+    let phone: String
+    let civilite: String?
+    let nom: String?
+    let prenom: String?
+    let email: String?
+    let codePostal: String?
+    let departement: String?
+    let ville: String?
+    let adresse: String?
+    let typeLogement: String?
+    let statutOccupant: String?
+    let surfaceHabitable: Int?
+    let chauffageActuel: String?
+    let factureElectricite: String?
+    let extra: [String: JSONValue]
+    let attribution: [String: String]
+    let consent: Consent
+    let archivedAt: Date?
+    let erasedAt: Date?
+    let createdAt: Date
+    let updatedAt: Date
+
+    struct Consent: Content {
+        let phone: Bool
+        let email: Bool
+        let text: String?
+        let url: String?
+        let at: Date
+        let ip: String?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, organizationId = "organization_id", status, duplicateOf = "duplicate_of", formId = "form_id"
+        case formCode = "form_code", accountId = "account_id", crmId = "crm_id", landingPageId = "landing_page_id"
+        case diffusionSourceId = "diffusion_source_id", productType = "product_type", phone, civilite, nom, prenom
+        case email, codePostal = "code_postal", departement, ville, adresse, typeLogement = "type_logement"
+        case statutOccupant = "statut_occupant", surfaceHabitable = "surface_habitable"
+        case chauffageActuel = "chauffage_actuel", factureElectricite = "facture_electricite", extra, attribution
+        case consent, archivedAt = "archived_at", erasedAt = "erased_at", createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    init(_ l: Lead) {
+        id = l.id!
+        organizationId = l.organizationId
+        status = l.status
+        duplicateOf = l.duplicateOf
+        formId = l.formId
+        formCode = l.formCode
+        accountId = l.accountId
+        crmId = l.crmId
+        landingPageId = l.landingPageId
+        diffusionSourceId = l.diffusionSourceId
+        productType = l.productType
+        phone = l.phone
+        civilite = l.civilite
+        nom = l.nom
+        prenom = l.prenom
+        email = l.email
+        codePostal = l.codePostal
+        departement = l.departement
+        ville = l.ville
+        adresse = l.adresse
+        typeLogement = l.typeLogement
+        statutOccupant = l.statutOccupant
+        surfaceHabitable = l.surfaceHabitable
+        chauffageActuel = l.chauffageActuel
+        factureElectricite = l.factureElectricite
+        extra = l.extra
+        let pairs: [(String, String?)] = [
+            ("lp_code", l.lpCode), ("session_id", l.sessionId), ("visitor_id", l.visitorId),
+            ("utm_source", l.utmSource), ("utm_medium", l.utmMedium), ("utm_campaign", l.utmCampaign),
+            ("utm_content", l.utmContent), ("utm_term", l.utmTerm), ("gclid", l.gclid), ("fbclid", l.fbclid),
+            ("referrer", l.referrer), ("page_url", l.pageURL),
+        ]
+        attribution = Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
+        consent = Consent(
+            phone: l.consentPhone, email: l.consentEmail, text: l.consentText, url: l.consentURL, at: l.consentAt,
+            ip: l.ip)
+        archivedAt = l.archivedAt
+        erasedAt = l.erasedAt
+        createdAt = l.createdAt
+        updatedAt = l.updatedAt
+    }
+}
+
+struct LeadListResponse: Content {
+    let items: [LeadDTO]
+    let nextCursor: String?
+    let totals: LeadService.Totals
+
+    enum CodingKeys: String, CodingKey {
+        case items, nextCursor = "next_cursor", totals
+    }
+}
+
+struct LeadsAPIController {
+    @Sendable func index(req: Request) async throws -> LeadListResponse {
+        let scope = try req.tenantScope()
+        let filters = try req.query.decode(LeadFilters.self)
+        let page = try await LeadService.page(filters, scope: scope, on: req.db)
+        let totals = try await LeadService.totals(filters, scope: scope, on: req.db)
+        return LeadListResponse(items: page.items.map(LeadDTO.init), nextCursor: page.nextCursor, totals: totals)
+    }
+
+    @Sendable func show(req: Request) async throws -> LeadDTO {
+        LeadDTO(try await req.tenantScope().find(Lead.self, req.id("lead_id"), on: req.db))
+    }
+
+    @Sendable func update(req: Request) async throws -> LeadDTO {
+        let body = try req.content.decode([String: JSONValue].self)
+        return LeadDTO(
+            try await LeadService.update(req.id("lead_id"), body: body, scope: try req.tenantScope(), now: req.now, on: req.db))
+    }
+
+    @Sendable func delete(req: Request) async throws -> HTTPStatus {
+        let scope = try req.tenantScope()
+        let lead = try await scope.find(Lead.self, req.id("lead_id"), on: req.db)
+        _ = try await LeadService.bulk(.delete, ids: [try lead.requireID()], scope: scope, now: req.now, on: req.db)
+        return .noContent
+    }
+
+    struct BulkBody: Content {
+        var action: LeadService.BulkAction
+        var ids: [UUID]
+    }
+
+    struct BulkResult: Content {
+        let changed: Int
+    }
+
+    @Sendable func bulk(req: Request) async throws -> BulkResult {
+        let body = try req.content.decode(BulkBody.self)
+        let changed = try await LeadService.bulk(
+            body.action, ids: body.ids, scope: try req.tenantScope(), now: req.now, on: req.db)
+        return BulkResult(changed: changed)
+    }
+
+    struct EraseBody: Content {
+        var phone: String?
+        var email: String?
+    }
+
+    struct EraseResult: Content {
+        let erased: Int
+    }
+
+    @Sendable func erase(req: Request) async throws -> EraseResult {
+        let body = try req.content.decode(EraseBody.self)
+        let erased = try await LeadService.erase(
+            phone: body.phone, email: body.email, scope: try req.tenantScope(), now: req.now, on: req.db)
+        return EraseResult(erased: erased)
+    }
+
+    @Sendable func export(req: Request) async throws -> Response {
+        try await LeadExport.response(for: req)
+    }
+}

@@ -1,0 +1,285 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import Vapor
+
+struct LeadsPagesController {
+    struct Row: Encodable {
+        let id: String
+        let date: String
+        let phone: String
+        let name: String
+        let email: String?
+        let departement: String?
+        let productType: String
+        let formCode: String
+        let lpCode: String?
+        let account: String
+        let status: String
+        let statusClass: String
+        let archived: Bool
+    }
+
+    struct IndexContext: Encodable {
+        let rows: [Row]
+        let totals: String
+        let duplicates: Int
+        let filters: FilterValues
+        let crmOptions: [SelectOption]
+        let accountOptions: [SelectOption]
+        let formOptions: [SelectOption]
+        let productOptions: [SelectOption]
+        let statusOptions: [SelectOption]
+        let sourceOptions: [SelectOption]
+        let next: String?
+        let first: String?
+        let exportURL: String
+        let sortLinks: [String: String]
+        let canEdit: Bool
+        let canErase: Bool
+        let isEmpty: Bool
+        let isFiltered: Bool
+        let showsArchived: Bool
+    }
+
+    struct FilterValues: Encodable {
+        let from: String
+        let to: String
+        let q: String
+        let departement: String
+    }
+
+    @Sendable func index(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        var filters = try req.query.decode(LeadFilters.self)
+        if filters.crmId == nil, let crm = req.crmFilter { filters.crmId = crm.uuidString }
+        let page = try await LeadService.page(filters, scope: scope, on: req.db)
+        let totals = try await LeadService.totals(filters, scope: scope, on: req.db)
+        let accounts = try await scope.query(Account.self, on: req.db).sort(\.$name).all()
+        let accountNames = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id!, $0.name) })
+        let rows = page.items.map { lead in
+            Row(
+                id: lead.id!.uuidString, date: FrenchFormat.dateTime(lead.createdAt),
+                phone: lead.erasedAt == nil ? displayPhone(lead.phone) : "effacé",
+                name: [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " "), email: lead.email,
+                departement: lead.departement, productType: lead.productType, formCode: lead.formCode,
+                lpCode: lead.lpCode, account: accountNames[lead.accountId] ?? "—",
+                status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,
+                archived: lead.archivedAt != nil)
+        }
+        func link(_ change: (inout LeadFilters) -> Void) -> String {
+            var copy = filters
+            change(&copy)
+            var components = URLComponents()
+            components.path = "/leads"
+            let items = copy.queryItems + (copy.cursor.map { [URLQueryItem(name: "cursor", value: $0)] } ?? [])
+            components.queryItems = items.isEmpty ? nil : items
+            return components.string ?? "/leads"
+        }
+        let crms = try await scope.query(Crm.self, on: req.db).sort(\.$name).all()
+        let forms = try await scope.query(Form.self, on: req.db).sort(\.$code).all()
+        let products = try await scope.query(ProductType.self, on: req.db).sort(\.$code).all()
+        let sources = try await scope.query(DiffusionSource.self, on: req.db).sort(\.$name).all()
+        var sortLinks: [String: String] = [:]
+        for key in LeadFilters.sortColumns.keys {
+            sortLinks[key] = link {
+                $0.cursor = nil
+                $0.dir = ($0.sortKey == key && $0.descending) ? "asc" : "desc"
+                $0.sort = key
+            }
+        }
+        let context = IndexContext(
+            rows: rows,
+            totals: FrenchFormat.integer(totals.total), duplicates: totals.duplicates,
+            filters: FilterValues(
+                from: filters.from ?? "", to: filters.to ?? "", q: filters.q ?? "", departement: filters.departement ?? ""),
+            crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.crmId) },
+            accountOptions: accounts.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.accountId)
+            },
+            formOptions: forms.map {
+                SelectOption(value: $0.id!.uuidString, label: "\($0.code) — \($0.name)", selected: $0.id!.uuidString == filters.formId)
+            },
+            productOptions: products.map { SelectOption(value: $0.code, label: $0.code, selected: $0.code == filters.productType) },
+            statusOptions: LeadStatus.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == filters.status)
+            },
+            sourceOptions: sources.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.diffusionSourceId)
+            },
+            next: page.nextCursor.map { cursor in link { $0.cursor = cursor } },
+            first: filters.cursor == nil ? nil : link { $0.cursor = nil },
+            exportURL: "/leads/export.csv" + (link { $0.cursor = nil }.split(separator: "?", maxSplits: 1).dropFirst().first.map { "?" + $0 } ?? ""),
+            sortLinks: sortLinks, canEdit: scope.role.allows(.edit), canErase: scope.role.allows(.manageOrganization),
+            isEmpty: rows.isEmpty, isFiltered: !filters.queryItems.isEmpty, showsArchived: filters.showsArchived)
+        return try await req.renderPage(filters.showsArchived ? "leads/index" : "leads/index", title: "Leads", context)
+    }
+
+    struct Field: Encodable {
+        let name: String
+        let label: String
+        let value: String
+        var error: String? = nil
+    }
+
+    struct Event: Encodable {
+        let when: String
+        let summary: String
+        let who: String?
+    }
+
+    struct ShowContext: Encodable {
+        let id: String
+        let title: String
+        let status: String
+        let statusClass: String
+        let duplicateOf: String?
+        let erased: Bool
+        let archived: Bool
+        let fields: [Field]
+        let extra: [Field]
+        let attribution: [Field]
+        let consent: [Field]
+        let placement: [Field]
+        let events: [Event]
+        let errors: FormErrors
+        let canEdit: Bool
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let lead = try await scope.find(Lead.self, req.id("lead_id"), on: req.db)
+        return try await render(req, lead: lead, values: nil, errors: nil)
+    }
+
+    @Sendable func update(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let lead = try await scope.find(Lead.self, req.id("lead_id"), on: req.db)
+        let form = try req.content.decode([String: String].self)
+        var patch: [String: JSONValue] = [:]
+        for field in LeadField.allCases where form[field.rawValue] != nil {
+            patch[field.rawValue] = .string(form[field.rawValue]!)
+        }
+        switch try await attempt({ try await LeadService.update(lead.id, body: patch, scope: scope, now: req.now, on: req.db) }) {
+        case .success: return req.redirect(to: "/leads/\(lead.id!.uuidString)", flash: "Lead enregistré.")
+        case .failure(let errors): return try await render(req, lead: lead, values: form, errors: errors)
+        }
+    }
+
+    struct ActionForm: Content {
+        var action: String?
+        var ids: [String]?
+        var back: String?
+    }
+
+    @Sendable func action(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let form = try req.content.decode(ActionForm.self)
+        guard let action = LeadService.BulkAction(rawValue: form.action ?? "") else {
+            throw AppError.badRequest("Action inconnue.")
+        }
+        var ids = (form.ids ?? []).compactMap(UUID.init(uuidString:))
+        if req.parameters.get("lead_id") != nil {
+            ids = [try await scope.find(Lead.self, req.id("lead_id"), on: req.db).requireID()]
+        }
+        if ids.isEmpty { return req.redirect(to: "/leads", flash: "Aucun lead sélectionné.", error: true) }
+        let changed = try await LeadService.bulk(action, ids: ids, scope: scope, now: req.now, on: req.db)
+        let verb = ["archive": "archivé(s)", "unarchive": "désarchivé(s)", "delete": "supprimé(s)"][action.rawValue]!
+        let back = AuthController.safeRedirect(form.back ?? "/leads")
+        let target = action == .delete && req.id("lead_id") != nil ? "/leads" : back
+        return req.redirect(to: target, flash: "\(changed) lead(s) \(verb).")
+    }
+
+    struct EraseContext: Encodable {
+        let phone: String
+        let email: String
+        let errors: FormErrors
+        let done: String?
+    }
+
+    struct EraseForm: Content {
+        var phone: String?
+        var email: String?
+    }
+
+    @Sendable func erasePage(req: Request) async throws -> Response {
+        try req.tenantScope().require(.manageOrganization)
+        return try await req.renderPage(
+            "leads/erase", title: "Effacer les données personnelles",
+            EraseContext(phone: "", email: "", errors: FormErrors(), done: nil))
+    }
+
+    @Sendable func erase(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let form = try req.content.decode(EraseForm.self)
+        switch try await attempt({
+            try await LeadService.erase(phone: form.phone, email: form.email, scope: scope, now: req.now, on: req.db)
+        }) {
+        case .success(let count):
+            return try await req.renderPage(
+                "leads/erase", title: "Effacer les données personnelles",
+                EraseContext(
+                    phone: "", email: "", errors: FormErrors(),
+                    done: count == 0
+                        ? "Aucun lead ne correspond : rien n'a été effacé."
+                        : "Données personnelles de \(count) lead(s) effacées. Les statistiques anonymes sont conservées."))
+        case .failure(let errors):
+            return try await req.renderPage(
+                "leads/erase", title: "Effacer les données personnelles",
+                EraseContext(phone: form.phone ?? "", email: form.email ?? "", errors: FormErrors(errors), done: nil),
+                status: .unprocessableEntity)
+        }
+    }
+
+    private func render(_ req: Request, lead: Lead, values: [String: String]?, errors: FieldErrors?) async throws
+        -> Response
+    {
+        let scope = try req.tenantScope()
+        let stored = LeadService.body(of: lead)
+        let fields = LeadField.allCases.map { field in
+            Field(
+                name: field.rawValue, label: field.label,
+                value: values?[field.rawValue] ?? (field == .phone ? displayPhone(lead.phone) : stored[field.rawValue]?.text ?? ""),
+                error: errors?.first(field.rawValue))
+        }
+        let extra = lead.extra.sorted { $0.key < $1.key }.map { Field(name: $0.key, label: $0.key, value: $0.value.text ?? "") }
+        let attribution = LeadDTO(lead).attribution.sorted { $0.key < $1.key }.map {
+            Field(name: $0.key, label: $0.key, value: $0.value)
+        }
+        let consent = [
+            Field(name: "consent_phone", label: "Consentement téléphone", value: lead.consentPhone ? "Oui" : "Non"),
+            Field(name: "consent_email", label: "Consentement e-mail", value: lead.consentEmail ? "Oui" : "Non"),
+            Field(name: "consent_text", label: "Texte affiché", value: lead.consentText ?? "—"),
+            Field(name: "consent_url", label: "Page", value: lead.consentURL ?? "—"),
+            Field(name: "consent_at", label: "Date", value: FrenchFormat.dateTime(lead.consentAt)),
+            Field(name: "ip", label: "Adresse IP", value: lead.ip ?? "—"),
+        ]
+        let form = try await Form.find(lead.formId, on: req.db)
+        let account = try await Account.find(lead.accountId, on: req.db)
+        let crm = try await Crm.find(lead.crmId, on: req.db)
+        let page = try await lead.landingPageId.asyncMap { try await LandingPage.find($0, on: req.db) } ?? nil
+        let source = try await lead.diffusionSourceId.asyncMap { try await DiffusionSource.find($0, on: req.db) } ?? nil
+        let placement = [
+            Field(name: "form", label: "Formulaire", value: form.map { "\($0.code) — \($0.name)" } ?? lead.formCode),
+            Field(name: "product", label: "Produit", value: lead.productType),
+            Field(name: "account", label: "Compte", value: account?.name ?? "—"),
+            Field(name: "crm", label: "CRM d'origine", value: crm?.name ?? "—"),
+            Field(name: "lp", label: "Landing page", value: page.map { "\($0.code) — \($0.name)" } ?? lead.lpCode ?? "—"),
+            Field(name: "source", label: "Source de diffusion", value: source?.name ?? "—"),
+            Field(name: "received", label: "Reçu le", value: FrenchFormat.dateTime(lead.createdAt)),
+        ]
+        let events = try await scope.query(LeadEvent.self, on: req.db).filter(\.$leadId == lead.requireID())
+            .sort(\.$createdAt).all()
+            .map { Event(when: FrenchFormat.dateTime($0.createdAt), summary: $0.summary, who: $0.userEmail) }
+        let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
+        let context = ShowContext(
+            id: lead.id!.uuidString,
+            title: lead.erasedAt != nil ? "Lead anonymisé" : (name.isEmpty ? displayPhone(lead.phone) : name),
+            status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,
+            duplicateOf: lead.duplicateOf?.uuidString, erased: lead.erasedAt != nil, archived: lead.archivedAt != nil,
+            fields: fields, extra: extra, attribution: attribution, consent: consent, placement: placement, events: events,
+            errors: FormErrors(errors), canEdit: scope.role.allows(.edit) && lead.erasedAt == nil)
+        return try await req.renderPage(
+            "leads/show", title: "Lead", context, status: errors == nil ? .ok : .unprocessableEntity)
+    }
+}

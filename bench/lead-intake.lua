@@ -1,0 +1,51 @@
+-- wrk script: distinct leads for POST /api/v1/leads, counting answers per status.
+-- Reads FORM_CODE and API_KEY from the environment.
+local threads = {}
+local next_id = 1
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = 0
+  statuses = {}
+  form = os.getenv("FORM_CODE")
+  headers = {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Token " .. os.getenv("API_KEY"),
+  }
+end
+
+function request()
+  counter = counter + 1
+  -- 06 + 2 digits of thread + 6 digits of counter: every lead has its own phone number.
+  local phone = string.format("06%02d%06d", id, counter % 1000000)
+  local body = string.format(
+    '{"form_code":"%s","phone":"%s","nom":"Bench","prenom":"Test","code_postal":"75008",'
+    .. '"statut_occupant":"proprietaire","type_logement":"maison","utm_source":"bench",'
+    .. '"session_id":"bench-%d-%d","consent":{"phone":true,"email":false}}',
+    form, phone, id, counter)
+  return wrk.format("POST", "/api/v1/leads", headers, body)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local totals = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for status, count in pairs(s) do
+      totals[status] = (totals[status] or 0) + count
+    end
+  end
+  for status, count in pairs(totals) do
+    io.write(string.format("STATUS %d %d\n", status, count))
+  end
+  io.write(string.format("P50_MS %.2f\nP99_MS %.2f\nREQUESTS %d\nDURATION_S %.2f\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests, summary.duration / 1e6))
+end
