@@ -89,7 +89,25 @@ func routes(_ app: Application) throws {
     pages.post("leads", ":lead_id", use: leads.update)
     pages.post("leads", ":lead_id", "actions", use: leads.action)
 
-    for section in ["landing-pages", "forms", "billing", "queue", "alerts", "assets"] {
+    let lps = LandingPagesPagesController()
+    pages.get("landing-pages", use: lps.index)
+    pages.get("landing-pages", "new", use: lps.new)
+    pages.post("landing-pages", use: lps.create)
+    pages.get("landing-pages", ":landing_page_id", use: lps.edit)
+    pages.post("landing-pages", ":landing_page_id", use: lps.update)
+    pages.post("landing-pages", ":landing_page_id", "actions", use: lps.act)
+    pages.post("landing-pages", ":landing_page_id", "comments", use: lps.comment)
+
+    let forms = FormsPagesController()
+    pages.get("forms", use: forms.index)
+    pages.get("forms", "new", use: forms.new)
+    pages.post("forms", use: forms.create)
+    pages.get("forms", ":form_id", use: forms.edit)
+    pages.post("forms", ":form_id", use: forms.update)
+    pages.post("forms", ":form_id", "actions", use: forms.act)
+    pages.post("forms", ":form_id", "comments", use: forms.comment)
+
+    for section in ["billing", "queue", "alerts", "assets"] {
         pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
     }
 

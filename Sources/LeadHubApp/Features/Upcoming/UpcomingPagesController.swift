@@ -10,14 +10,6 @@ struct UpcomingPagesController {
     }
 
     static let sections: [String: Context] = [
-        "landing-pages": Context(
-            heading: "Landing pages",
-            description: "Les landing pages de chaque compte, en cartes avec leurs statistiques.",
-            features: ["Codes LP-001…", "Source de diffusion", "Duplication et archivage", "Commentaires"]),
-        "forms": Context(
-            heading: "Formulaires",
-            description: "Les formulaires de leads, leurs clés et leur routage.",
-            features: ["Codes PV-001…", "Clé de formulaire", "Exclusion du routage", "Brief développeur"]),
         "billing": Context(
             heading: "Facturation inter-CRM",
             description: "Ce que chaque CRM doit aux autres pour les leads redirigés, mois par mois.",
