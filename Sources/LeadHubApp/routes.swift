@@ -77,6 +77,8 @@ func routes(_ app: Application) throws {
     pages.post("settings", "tokens", use: settings.createToken)
     pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
     pages.post("settings", "password", use: settings.changePassword)
+    pages.post("settings", "api-keys", use: settings.createApiKey)
+    pages.post("settings", "api-keys", ":api_key_id", "revoke", use: settings.revokeApiKey)
 
     let leads = LeadsPagesController()
     let leadsAPI = LeadsAPIController()

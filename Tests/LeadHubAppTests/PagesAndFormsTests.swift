@@ -188,3 +188,26 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct SettingsApiKeysPageTests {
+    @Test func settingsPageCreatesAndRevokesOrganizationKeys() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let session = try await t.login(email: tenant.admin.email)
+            let created = try await t.browse(.POST, "/settings/api-keys", session: session, form: ["name": "Landbot"])
+            #expect(created.status == .ok)
+            let key = String(try #require(created.text.firstMatch(of: /lhk_[A-Za-z0-9_-]{40,}/)).output)
+            let lead: [String: Any] = [
+                "form_code": "PV-001", "phone": "0612345678", "nom": "X", "code_postal": "75008",
+                "statut_occupant": "proprietaire", "type_logement": "maison",
+            ]
+            #expect(try await t.api(.POST, "/api/v1/leads", json: lead, headers: ["Authorization": "Token \(key)"]).status == .created)
+            let row = try #require(try await OrganizationApiKey.query(on: t.db).filter(\.$name == "Landbot").first())
+            let revoked = try await t.browse(.POST, "/settings/api-keys/\(row.id!)/revoke", session: session)
+            #expect(revoked.status == .seeOther)
+            #expect(try await t.api(.POST, "/api/v1/leads", json: lead, headers: ["Authorization": "Token \(key)"]).status == .unauthorized)
+            let editor = try await t.login(email: "editor@alpha.test")
+            #expect(!(try await t.browse(.GET, "/settings", session: editor).text.contains("Clés API de l")))
+        }
+    }
+}

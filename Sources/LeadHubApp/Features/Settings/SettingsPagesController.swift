@@ -26,6 +26,36 @@ struct SettingsPagesController {
         let tokenErrors: FormErrors
         let passwordErrors: FormErrors
         let tokenName: String
+        let canManageKeys: Bool
+        let apiKeys: [KeyRow]
+        let newApiKey: String?
+        let apiKeyErrors: FormErrors
+    }
+
+    struct KeyRow: Encodable {
+        let id: String
+        let name: String
+        let prefix: String
+        let createdBy: String
+        let created: String
+        let lastUsed: String
+        let revoked: String?
+    }
+
+    struct KeyForm: Content { var name: String? }
+
+    @Sendable func createApiKey(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let form = try req.content.decode(KeyForm.self)
+        switch try await attempt({ try await ApiKeyService.create(name: form.name, scope: scope, now: req.now, on: req.db) }) {
+        case .success(let (raw, _)): return try await render(req, newApiKey: raw)
+        case .failure(let errors): return try await render(req, apiKeyErrors: errors)
+        }
+    }
+
+    @Sendable func revokeApiKey(req: Request) async throws -> Response {
+        let key = try await ApiKeyService.revoke(req.id("api_key_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
+        return req.redirect(to: "/settings#cles-api", flash: "Clé « \(key.name) » révoquée.")
     }
 
     struct TokenForm: Content {
@@ -104,7 +134,7 @@ struct SettingsPagesController {
 
     private func render(
         _ req: Request, newToken: String? = nil, tokenErrors: FieldErrors? = nil, passwordErrors: FieldErrors? = nil,
-        tokenName: String = ""
+        tokenName: String = "", newApiKey: String? = nil, apiKeyErrors: FieldErrors? = nil
     ) async throws -> Response {
         guard let identity = req.identity else { throw AppError.unauthorized() }
         let scope = identity.scope
@@ -121,12 +151,22 @@ struct SettingsPagesController {
                 expires: token.expiresAt.map(FrenchFormat.dateTime) ?? "Jamais",
                 lastUsed: token.lastUsedAt.map(FrenchFormat.dateTime) ?? "Jamais", revoked: token.revokedAt != nil)
         }
+        let canManageKeys = scope.role.allows(.manageOrganization)
+        let keys = canManageKeys ? try await ApiKeyService.list(scope: scope, on: req.db) : []
         let context = Context(
             organizationName: organization.name, organizationId: organization.id!.uuidString,
             userName: identity.user.name, userEmail: identity.user.email, roleLabel: identity.user.role.label,
             tokens: rows, newToken: newToken, tokenErrors: FormErrors(tokenErrors),
-            passwordErrors: FormErrors(passwordErrors), tokenName: tokenName)
-        let failed = tokenErrors != nil || passwordErrors != nil
+            passwordErrors: FormErrors(passwordErrors), tokenName: tokenName, canManageKeys: canManageKeys,
+            apiKeys: keys.map { key in
+                KeyRow(
+                    id: key.id!.uuidString, name: key.name, prefix: key.prefix, createdBy: key.createdBy ?? "—",
+                    created: FrenchFormat.dateTime(key.createdAt),
+                    lastUsed: key.lastUsedAt.map(FrenchFormat.dateTime) ?? "Jamais",
+                    revoked: key.revokedAt.map(FrenchFormat.dateTime))
+            },
+            newApiKey: newApiKey, apiKeyErrors: FormErrors(apiKeyErrors))
+        let failed = tokenErrors != nil || passwordErrors != nil || apiKeyErrors != nil
         return try await req.renderPage(
             "settings/index", title: "Paramètres", context, status: failed ? .unprocessableEntity : .ok)
     }
