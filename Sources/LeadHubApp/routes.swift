@@ -16,6 +16,9 @@ func routes(_ app: Application) throws {
     app.on(.OPTIONS, "api", "v1", "leads", use: intake.preflight)
     app.on(.POST, "api", "v1", "leads", body: .collect(maxSize: "1mb"), use: intake.submit)
 
+    // Public: media library files, loaded by landing pages on other sites.
+    app.get("media", ":asset_file", use: MediaController().serve)
+
     // Public: login.
     let auth = AuthController()
     app.get("login", use: auth.loginPage)
@@ -109,7 +112,12 @@ func routes(_ app: Application) throws {
     pages.post("forms", ":form_id", "actions", use: forms.act)
     pages.post("forms", ":form_id", "comments", use: forms.comment)
 
-    for section in ["billing", "queue", "alerts", "assets"] {
+    let assets = AssetsPagesController()
+    pages.get("assets", use: assets.index)
+    pages.on(.POST, "assets", body: .collect(maxSize: "6mb"), use: assets.upload)
+    pages.post("assets", ":asset_id", use: assets.change)
+
+    for section in ["billing", "queue", "alerts"] {
         pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
     }
 
@@ -188,6 +196,13 @@ func routes(_ app: Application) throws {
     api.get("leads", ":lead_id", use: leadsAPI.show)
     api.patch("leads", ":lead_id", use: leadsAPI.update)
     api.delete("leads", ":lead_id", use: leadsAPI.delete)
+
+    let assetsAPI = AssetsAPIController()
+    api.get("assets", use: assetsAPI.index)
+    api.on(.POST, "assets", body: .collect(maxSize: "6mb"), use: assetsAPI.create)
+    api.get("assets", ":asset_id", use: assetsAPI.show)
+    api.patch("assets", ":asset_id", use: assetsAPI.update)
+    api.delete("assets", ":asset_id", use: assetsAPI.delete)
 
     let apiKeysAPI = ApiKeysAPIController()
     api.get("api-keys", use: apiKeysAPI.index)

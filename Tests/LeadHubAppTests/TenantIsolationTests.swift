@@ -12,7 +12,7 @@ import VaporTesting
     /// Routes anyone may call without an identity.
     static let publicRoutes: Set<String> = [
         "GET /health", "GET /ready", "GET /metrics", "GET /login", "POST /login", "POST /api/auth/token",
-        "OPTIONS /api/v1/leads", "POST /api/v1/leads",
+        "OPTIONS /api/v1/leads", "POST /api/v1/leads", "GET /media/:asset_file",
     ]
 
     static func objectIds(of tenant: Tenant) -> [String: UUID] {
@@ -21,6 +21,7 @@ import VaporTesting
             "product_type_id": tenant.productType.id!, "user_id": tenant.admin.id!, "activity_id": tenant.activity.id!,
             "token_id": tenant.token.id!, "form_id": tenant.form.id!, "landing_page_id": tenant.landingPage.id!,
             "comment_id": tenant.comment.id!, "api_key_id": tenant.apiKey.id!, "lead_id": tenant.lead.id!,
+            "asset_id": tenant.asset.id!,
         ]
     }
 
@@ -67,7 +68,7 @@ import VaporTesting
             let secrets = [
                 alpha.organization.name, alpha.crm.name, alpha.otherCrm.name, alpha.account.name, alpha.subAccount.name,
                 alpha.source.name, alpha.admin.email, alpha.activity.summary, alpha.form.name, alpha.landingPage.name,
-                alpha.comment.body, alpha.apiKey.name, alpha.form.formKey, alpha.lead.nom!, alpha.lead.email!,
+                alpha.comment.body, alpha.apiKey.name, alpha.form.formKey, alpha.lead.nom!, alpha.lead.email!, alpha.asset.label,
             ] + ids.values.map(\.uuidString)
             // Logout last: it ends the session the walk uses.
             let all = t.app.routes.all

@@ -18,5 +18,6 @@ enum LeadHubMigrations {
         CreateOrganizationApiKey(),
         CreateLead(),
         UpdateOrganizationAddDuplicateWindow(),
+        CreateAsset(),
     ]
 }

@@ -17,6 +17,7 @@ struct PageAuthMiddleware: AsyncMiddleware {
         }
         if ![.GET, .HEAD].contains(request.method) {
             let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+                ?? multipartCSRF(request)
             guard let sent, let expected = identity.session?.csrfToken, Secrets.constantTimeEquals(sent, expected) else {
                 throw AppError.forbidden("Jeton de sécurité (CSRF) manquant ou invalide. Rechargez la page et réessayez.")
             }
@@ -24,6 +25,13 @@ struct PageAuthMiddleware: AsyncMiddleware {
         request.auth.login(identity)
         return try await next.respond(to: request)
     }
+}
+
+/// The `_csrf` field of a multipart form (uploads), which `content.get(at:)` does not read.
+private func multipartCSRF(_ request: Request) -> String? {
+    struct Token: Decodable { var _csrf: String? }
+    guard request.headers.contentType?.type == "multipart" else { return nil }
+    return (try? request.content.decode(Token.self))?._csrf
 }
 
 /// The admin API: `Authorization: Bearer <token>`, or 401 in JSON.

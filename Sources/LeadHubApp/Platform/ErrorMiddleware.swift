@@ -60,17 +60,18 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
         case let decoding as DecodingError:
             return (.badRequest, Self.describe(decoding), nil, [:])
         case let abort as any AbortError:
+            // Our own Aborts carry a French reason; Vapor's carry the English status phrase.
+            let ours = !abort.reason.isEmpty && abort.reason != abort.status.reasonPhrase
             let message: String
             switch abort.status {
+            case _ where abort.status.code >= 500 && abort.status != .serviceUnavailable: message = "Erreur interne du serveur."
+            case _ where ours: message = abort.reason
             case .notFound: message = "Page introuvable."
             case .payloadTooLarge: message = "Requête trop volumineuse."
             case .unsupportedMediaType: message = "Type de contenu non pris en charge."
             case .methodNotAllowed: message = "Méthode non autorisée."
-            case .serviceUnavailable: message = abort.reason
-            case .badRequest:
-                message = abort.reason.isEmpty || abort.reason == "Bad Request"
-                    ? "Requête invalide." : "Requête invalide : \(abort.reason)"
-            default: message = abort.status.code >= 500 ? "Erreur interne du serveur." : abort.reason
+            case .badRequest: message = "Requête invalide."
+            default: message = abort.reason
             }
             return (abort.status, message, nil, abort.headers)
         default:

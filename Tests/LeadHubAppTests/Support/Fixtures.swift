@@ -10,6 +10,14 @@ import VaporTesting
 
 let testPassword = "motdepasse-solide-42"
 
+/// A valid 1×1 PNG.
+let tinyPNG: [UInt8] = [
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41,
+    0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+]
+
 /// One organization with one of each object, users of each role and their bearer tokens.
 struct Tenant {
     let organization: Organization
@@ -33,6 +41,7 @@ struct Tenant {
     /// The organization API key in clear, for `POST /api/v1/leads`.
     let apiKeyRaw: String
     let lead: Lead
+    let asset: Asset
 
     var id: UUID { organization.id! }
 }
@@ -99,11 +108,16 @@ extension TestApp {
         let lead = try await makeLead(
             form: form, account: account,
             fields: ["phone": .string("06 98 76 54 32"), "nom": .string("\(name) Prospect"), "email": .string("prospect@\(slug(name)).test")])
+        let scope = try await TenantScope.make(user: admin, on: db, ip: nil)
+        let asset = try await AssetService.upload(
+            AssetUpload(file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
+                        accountId: account.id!.uuidString),
+            scope: scope, now: clock.now(), app: app, on: db)
         return Tenant(
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
-            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead)
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, asset: asset)
     }
 
     func slug(_ text: String) -> String { Slug.make(text) }

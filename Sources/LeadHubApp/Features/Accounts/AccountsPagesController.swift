@@ -60,6 +60,7 @@ struct AccountsPagesController {
         let crmOptions: [SelectOption]
         let parentOptions: [SelectOption]
         let products: [ProductChoice]
+        let assets: [SelectOption]
         let canEdit: Bool
     }
 
@@ -191,7 +192,7 @@ struct AccountsPagesController {
             products: products.map {
                 ProductChoice(code: $0.code, label: $0.label, checked: values.productTypes.contains($0.code))
             },
-            canEdit: scope.role.allows(.edit))
+            assets: try await req.assetChoices(), canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "accounts/form", title: account.map { "Compte « \($0.name) »" } ?? "Nouveau compte", context,
             status: errors == nil ? .ok : .unprocessableEntity)

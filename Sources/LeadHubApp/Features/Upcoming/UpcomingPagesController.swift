@@ -22,10 +22,6 @@ struct UpcomingPagesController {
             heading: "Alertes",
             description: "Les alertes système : CRM en panne, file qui s'allonge, trafic arrêté.",
             features: ["Résolution manuelle", "Notifications par e-mail"]),
-        "assets": Context(
-            heading: "Médiathèque",
-            description: "Les logos, bannières et favicons des comptes, des LPs et des formulaires.",
-            features: ["Envoi d'images", "Types et libellés", "Images globales ou par compte"]),
     ]
 
     let key: String
