@@ -16,6 +16,11 @@ func routes(_ app: Application) throws {
     app.on(.OPTIONS, "api", "v1", "leads", use: intake.preflight)
     app.on(.POST, "api", "v1", "leads", body: .collect(maxSize: "1mb"), use: intake.submit)
 
+    // Public: the API description and its French documentation page.
+    let docs = APIDocsController()
+    app.get("api", "openapi.json", use: docs.openAPI)
+    app.get("docs", "api", use: docs.page)
+
     // Public: media library files, loaded by landing pages on other sites.
     app.get("media", ":asset_file", use: MediaController().serve)
 

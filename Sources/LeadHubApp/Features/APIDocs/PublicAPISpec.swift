@@ -1,0 +1,211 @@
+import Foundation
+import LeadHubCore
+
+/// The OpenAPI 3.1 description of the public API (`/api/openapi.json`). The French documentation
+/// page (`/docs/api`) is rendered from this same description.
+enum PublicAPISpec {
+    /// One documented lead field: its JSON name, type, French description and rules.
+    struct FieldDoc: Sendable {
+        let name: String
+        let type: String
+        let description: String
+        var maxLength: Int? = nil
+        var example: JSONValue? = nil
+        var enumValues: [String]? = nil
+    }
+
+    static let leadFields: [FieldDoc] = [
+        FieldDoc(
+            name: "phone", type: "string",
+            description:
+                "Téléphone français, mobile ou fixe, métropole ou outre-mer : 06 12 34 56 78, 0612345678, +33612345678, 0033 6 12 34 56 78. Enregistré au format international (+33612345678). Obligatoire.",
+            maxLength: 40, example: .string("06 12 34 56 78")),
+        FieldDoc(name: "form_code", type: "string", description: "Code du formulaire (PV-001…). Obligatoire avec une clé d'organisation ; inutile avec une clé de formulaire.", maxLength: 40, example: .string("PV-001")),
+        FieldDoc(name: "lp_code", type: "string", description: "Code de la landing page d'où vient le visiteur (LP-001…).", maxLength: 40, example: .string("LP-001")),
+        FieldDoc(name: "civilite", type: "string", description: "« M » ou « Mme » (Monsieur, Madame acceptés).", maxLength: 20, example: .string("Mme")),
+        FieldDoc(name: "nom", type: "string", description: "Nom de famille.", maxLength: 100, example: .string("Dupont")),
+        FieldDoc(name: "prenom", type: "string", description: "Prénom.", maxLength: 100, example: .string("Marie")),
+        FieldDoc(name: "email", type: "string", description: "Adresse e-mail valide.", maxLength: 254, example: .string("marie.dupont@exemple.fr")),
+        FieldDoc(
+            name: "code_postal", type: "string",
+            description: "Code postal à 5 chiffres ; le département en est déduit (20xxx → 2A/2B, 97x → 971…976).",
+            maxLength: 10, example: .string("75008")),
+        FieldDoc(
+            name: "departement", type: "string",
+            description: "Département (75, 2A, 974…). S'il est donné avec le code postal, il doit lui correspondre.",
+            maxLength: 3, example: .string("75")),
+        FieldDoc(name: "ville", type: "string", description: "Ville.", maxLength: 100, example: .string("Paris")),
+        FieldDoc(name: "adresse", type: "string", description: "Adresse postale.", maxLength: 200, example: .string("12 rue de la Paix")),
+        FieldDoc(
+            name: "type_logement", type: "string", description: "« maison » ou « appartement ».", maxLength: 30,
+            example: .string("maison")),
+        FieldDoc(
+            name: "statut_occupant", type: "string", description: "« proprietaire » ou « locataire » (accents acceptés).",
+            maxLength: 30, example: .string("proprietaire")),
+        FieldDoc(
+            name: "surface_habitable", type: "number", description: "Surface habitable en m², de 9 à 2 000 (nombre ou texte « 95 m² »).",
+            example: .number(95)),
+        FieldDoc(name: "chauffage_actuel", type: "string", description: "Chauffage actuel (fioul, gaz, électrique…).", maxLength: 100, example: .string("fioul")),
+        FieldDoc(name: "facture_electricite", type: "string", description: "Facture d'électricité (montant ou tranche).", maxLength: 50, example: .string("150")),
+    ] + LeadSubmission.attributionFields.map { name in
+        FieldDoc(
+            name: name, type: "string",
+            description: name == "page_url" || name == "referrer"
+                ? "Attribution : \(name == "page_url" ? "adresse de la page du formulaire" : "page précédente (referrer)")."
+                : "Attribution : \(name).",
+            maxLength: name == "page_url" || name == "referrer" ? 2_000 : 500)
+    }
+
+    static func document(serverURL: String) -> [String: Any] {
+        var properties: [String: Any] = [:]
+        for field in leadFields {
+            var schema: [String: Any] = ["description": field.description]
+            if field.type == "number" {
+                schema["oneOf"] = [["type": "number"], ["type": "string", "maxLength": 10]]
+            } else {
+                schema["type"] = "string"
+            }
+            if let max = field.maxLength, field.type == "string" { schema["maxLength"] = max }
+            switch field.example {
+            case .string(let text)?: schema["examples"] = [text]
+            case .number(let number)?: schema["examples"] = [number]
+            default: break
+            }
+            properties[field.name] = schema
+        }
+        properties["consent"] = [
+            "type": "object",
+            "description":
+                "Preuve du consentement : cases cochées par le visiteur (jamais pré-cochées), texte affiché et page. L'heure et l'adresse IP sont enregistrées par le serveur.",
+            "properties": [
+                "phone": ["type": "boolean", "description": "Accepte d'être appelé."],
+                "email": ["type": "boolean", "description": "Accepte de recevoir des e-mails."],
+                "text": ["type": "string", "maxLength": 5_000, "description": "Texte du consentement affiché."],
+                "url": ["type": "string", "maxLength": 2_000, "description": "Page où le consentement a été donné."],
+            ],
+        ]
+        let error: [String: Any] = [
+            "type": "object",
+            "required": ["error"],
+            "properties": [
+                "error": ["type": "string", "description": "Message en français."],
+                "errors": [
+                    "type": "object", "description": "Erreurs par champ, toutes à la fois.",
+                    "additionalProperties": ["type": "array", "items": ["type": "string"]],
+                ],
+            ],
+        ]
+        func errorResponse(_ description: String, headers: [String: Any] = [:]) -> [String: Any] {
+            var response: [String: Any] = [
+                "description": description,
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ]
+            if !headers.isEmpty { response["headers"] = headers }
+            return response
+        }
+        let retryAfter: [String: Any] = ["Retry-After": ["description": "Secondes à attendre.", "schema": ["type": "string"]]]
+        let accepted: [String: Any] = [
+            "type": "object",
+            "required": ["id", "status", "form_code", "created_at"],
+            "properties": [
+                "id": ["type": "string", "format": "uuid"],
+                "status": ["type": "string", "enum": ["accepted", "duplicate"]],
+                "duplicate_of": ["type": "string", "format": "uuid", "description": "Lead d'origine (doublon)."],
+                "form_code": ["type": "string"],
+                "created_at": ["type": "string", "format": "date-time"],
+            ],
+        ]
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "LeadHub — API publique",
+                "version": LeadHubVersion.current,
+                "description":
+                    "Réception des leads des landing pages et des partenaires. Un `201` signifie que le lead est enregistré sur disque.",
+            ],
+            "servers": [["url": serverURL]],
+            "security": [["Token": []]],
+            "paths": [
+                "/api/v1/leads": [
+                    "post": [
+                        "operationId": "createLead",
+                        "summary": "Envoyer un lead",
+                        "parameters": [
+                            [
+                                "name": "Idempotency-Key", "in": "header", "required": false,
+                                "description":
+                                    "Clé unique par lead (255 caractères au plus), gardée au moins 24 h : renvoyer la même requête rend la même réponse avec `Idempotent-Replayed: true`.",
+                                "schema": ["type": "string", "minLength": 1, "maxLength": 255],
+                            ]
+                        ],
+                        "requestBody": [
+                            "required": true,
+                            "content": [
+                                "application/json": [
+                                    "schema": [
+                                        "type": "object", "required": ["phone"], "properties": properties,
+                                        "additionalProperties": [
+                                            "description": "Champs supplémentaires conservés tels quels (30 au plus, valeur de 1 000 caractères au plus).",
+                                            "type": ["string", "number", "boolean", "null"],
+                                        ],
+                                    ]
+                                ]
+                            ],
+                        ],
+                        "responses": [
+                            "201": [
+                                "description": "Lead enregistré (ou doublon enregistré, jamais envoyé).",
+                                "headers": [
+                                    "Idempotent-Replayed": [
+                                        "description": "« true » quand la réponse est celle d'une requête précédente.",
+                                        "schema": ["type": "string"],
+                                    ]
+                                ],
+                                "content": ["application/json": ["schema": accepted]],
+                            ],
+                            "400": errorResponse("JSON illisible ou corps qui n'est pas un objet."),
+                            "401": errorResponse("Clé manquante, inconnue ou révoquée."),
+                            "403": errorResponse("Formulaire archivé, ou origine non autorisée pour une clé de formulaire."),
+                            "409": errorResponse("Une requête avec la même clé d'idempotence est en cours."),
+                            "413": errorResponse("Corps de plus de 64 Ko."),
+                            "415": errorResponse("Le corps n'est pas du JSON."),
+                            "422": errorResponse("Champs invalides : `errors` donne chaque message."),
+                            "429": errorResponse("Trop de requêtes.", headers: retryAfter),
+                            "503": errorResponse("Enregistrement momentanément impossible : réessayer.", headers: retryAfter),
+                        ],
+                    ]
+                ],
+                "/health": [
+                    "get": [
+                        "operationId": "health",
+                        "summary": "Le service répond",
+                        "security": [],
+                        "responses": [
+                            "200": [
+                                "description": "En service.",
+                                "content": [
+                                    "application/json": [
+                                        "schema": [
+                                            "type": "object", "required": ["status"],
+                                            "properties": ["status": ["type": "string"], "version": ["type": "string"]],
+                                        ]
+                                    ]
+                                ],
+                            ]
+                        ],
+                    ]
+                ],
+            ],
+            "components": [
+                "securitySchemes": [
+                    "Token": [
+                        "type": "apiKey", "in": "header", "name": "Authorization",
+                        "description":
+                            "`Token <clé>` : une clé d'organisation (lhk_…, serveurs) ou la clé publiable d'un formulaire (lhf_…, navigateur).",
+                    ]
+                ],
+                "schemas": ["Error": error],
+            ],
+        ]
+    }
+}
