@@ -15,6 +15,10 @@ public enum LeadHubMain {
         env.arguments = arguments
         let command = arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "serve"
 
+        if command == "restore" {
+            try await restore(arguments: Array(arguments.dropFirst(2)), env: env)
+            return
+        }
         let app = try await Application.make(env)
         do {
             try await configure(app)
@@ -33,5 +37,30 @@ public enum LeadHubMain {
             throw error
         }
         try await app.asyncShutdown()
+    }
+
+    /// `leadhub restore FILE`: swaps the database file before anything opens it, then checks the
+    /// restored file (integrity, migrations) and puts the previous one back if the check fails.
+    private static func restore(arguments: [String], env: Environment) async throws {
+        guard let source = arguments.first(where: { !$0.hasPrefix("-") }) else {
+            throw CommandFailure("Usage : leadhub restore FICHIER (LeadHub doit être arrêté)")
+        }
+        let config = AppConfig.fromEnvironment()
+        let saved = try BackupService.restore(from: source, config: config, now: Date())
+        var checkEnv = env
+        checkEnv.arguments = [env.arguments.first ?? "leadhub"]
+        let app = try await Application.make(checkEnv)
+        do {
+            try await configure(app, config: config)
+            guard try await BackupService.integrityCheck(app: app) else { throw CommandFailure("intégrité") }
+            try await app.asyncShutdown()
+            print("Base restaurée depuis \(source). L'ancienne base est conservée dans \(saved).")
+        } catch {
+            try? await app.asyncShutdown()
+            let manager = FileManager.default
+            try? manager.removeItem(atPath: config.sqlitePath)
+            if manager.fileExists(atPath: saved) { try? manager.moveItem(atPath: saved, toPath: config.sqlitePath) }
+            throw CommandFailure("Restauration annulée : la sauvegarde est illisible ou incomplète (\(error)). Base d'origine remise en place.")
+        }
     }
 }

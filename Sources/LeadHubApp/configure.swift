@@ -51,6 +51,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.asyncCommands.use(MigrateCommand(), as: "migrate", isDefault: false)
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
 
     if config.autoMigrate {
         try await app.autoMigrate()

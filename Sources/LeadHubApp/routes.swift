@@ -85,6 +85,10 @@ func routes(_ app: Application) throws {
     pages.post("settings", "tokens", use: settings.createToken)
     pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
     pages.post("settings", "password", use: settings.changePassword)
+    let backups = BackupsPagesController()
+    pages.get("settings", "backups", use: backups.index)
+    pages.post("settings", "backups", use: backups.create)
+    pages.get("settings", "backups", ":backup_name", use: backups.download)
     pages.post("settings", "api-keys", use: settings.createApiKey)
     pages.post("settings", "api-keys", ":api_key_id", "revoke", use: settings.revokeApiKey)
 
