@@ -160,7 +160,7 @@ def main():
         print("acknowledged but missing:", missing[:10])
     if per_phone:
         print("stored twice:", per_phone[:10])
-    print("crash test: %d passed, %d failed" % (args.rounds if ok else 0, 0 if ok else args.rounds))
+    print("crash: %d passed, %d failed" % (args.rounds if ok else 0, 0 if ok else args.rounds))
     sys.exit(0 if ok else 1)
 
 
