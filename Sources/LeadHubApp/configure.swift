@@ -42,6 +42,8 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
     app.routes.defaultMaxBodySize = "1mb"
 
+    app.intakeCache = IntakeCache()
+    IntakeCacheInvalidation<Form>.install(on: app, cache: app.intakeCache)
     app.leadWriter = LeadWriter(app: app)
     app.lifecycle.use(LeadWriterLifecycle())
     app.intakeLimits = .fromEnvironment()

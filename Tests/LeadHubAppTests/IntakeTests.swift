@@ -327,3 +327,45 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct LeadWriterBatchTests {
+    func draft(_ tenant: Tenant, phone: String, session: String?, hash: String, key: String? = nil, at date: Date) throws
+        -> LeadDraft
+    {
+        var fields: [String: JSONValue] = ["phone": .string(phone)]
+        if let session { fields["session_id"] = .string(session) }
+        return LeadDraft(
+            id: UUID(), organizationId: tenant.id, formId: tenant.form.id!, accountId: tenant.account.id!,
+            crmId: tenant.crm.id!, landingPageId: nil, diffusionSourceId: nil, productType: "PV", formCode: "PV-001",
+            lead: try LeadSubmission.validate(fields).get(), ip: nil, userAgent: nil, apiKeyId: nil,
+            submissionHash: hash, idempotencyKey: key, receivedAt: date, duplicateWindowHours: nil)
+    }
+
+    @Test func oneBatchAppliesTheRulesInArrivalOrder() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let now = t.clock.now()
+            let first = try draft(tenant, phone: "0611111112", session: "s1", hash: "h1", key: "k1", at: now)
+            let sameSession = try draft(tenant, phone: "0611111112", session: "s1", hash: "h1", at: now)
+            let samePhone = try draft(tenant, phone: "0611111112", session: "s2", hash: "h2", at: now)
+            let other = try draft(tenant, phone: "0622222223", session: "s3", hash: "h3", at: now)
+            let outcomes = try await LeadWriter.store([first, sameSession, samePhone, other], on: t.db as! any SQLDatabase)
+            guard case .stored(let a) = outcomes[0], case .doubleSubmit(let b) = outcomes[1],
+                case .stored(let c) = outcomes[2], case .stored(let d) = outcomes[3]
+            else {
+                Issue.record("unexpected outcomes \(outcomes)")
+                return
+            }
+            #expect(a.status == .received && b.id == a.id)
+            #expect(c.status == .duplicate && c.duplicateOf == a.id)
+            #expect(d.status == .received)
+            #expect(try await Lead.query(on: t.db).filter(\.$id != tenant.lead.id!).count() == 3)
+            let replay = try await LeadWriter.store([first], on: t.db as! any SQLDatabase)
+            guard case .replayed(let status, _) = replay[0] else {
+                Issue.record("expected a replay, got \(replay)")
+                return
+            }
+            #expect(status == 201)
+        }
+    }
+}

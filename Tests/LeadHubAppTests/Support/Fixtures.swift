@@ -174,7 +174,7 @@ extension TestApp {
             crmId: account.crmId, landingPageId: nil, diffusionSourceId: nil, productType: form.productType,
             formCode: form.code, lead: valid, ip: "192.0.2.1", userAgent: "test", apiKeyId: nil,
             submissionHash: UUID().uuidString, idempotencyKey: nil, receivedAt: date ?? clock.now(), duplicateWindowHours: nil)
-        _ = try await LeadWriter.store(draft, on: db as! any SQLDatabase)
+        _ = try await LeadWriter.store([draft], on: db as! any SQLDatabase)
         return try #require(try await Lead.find(draft.id, on: db))
     }
 

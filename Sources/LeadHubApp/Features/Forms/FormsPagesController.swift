@@ -221,7 +221,7 @@ struct FormsPagesController {
                 Choice(id: $0.id!.uuidString, label: "\($0.code) — \($0.name)", checked: values.landingPageIds.contains($0.id!.uuidString))
             },
             archived: form?.status == .archived, formKey: form?.formKey,
-            publicURL: req.application.config.publicURL ?? "https://votre-leadhub.fr", comments: comments,
+            publicURL: APIDocsController.serverURL(req), comments: comments,
             canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "forms/edit", title: form.map { "\($0.code) — \($0.name)" } ?? "Nouveau formulaire", context,

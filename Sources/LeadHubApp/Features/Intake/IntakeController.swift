@@ -12,7 +12,7 @@ struct IntakeController {
     struct Caller {
         let organizationId: UUID
         let apiKeyId: UUID?
-        let form: Form?
+        let form: IntakeForm?
         let rateKey: String
         let limiter: RateLimiter
     }
@@ -56,8 +56,8 @@ struct IntakeController {
         let body = try Self.decodeBody(req)
         let idempotencyKey = try Self.idempotencyKey(req)
 
-        let form = try await resolveForm(caller: caller, body: body, on: req.db)
-        guard form.status == .active else {
+        let form = try await resolveForm(caller: caller, body: body, req: req)
+        guard form.active else {
             throw AppError.forbidden("Le formulaire \(form.code) est archivé : il n'accepte plus de leads.")
         }
         if caller.form != nil, let origin = req.headers.first(name: .origin), !form.allowedOrigins.isEmpty,
@@ -66,31 +66,24 @@ struct IntakeController {
             throw AppError.forbidden("Origine non autorisée pour ce formulaire : \(origin).")
         }
 
-        let product = try await ProductType.query(on: req.db).filter(\.$organizationId == form.organizationId)
-            .filter(\.$code == form.productType).first()
-        let required = (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:))
         let lead: ValidatedLead
-        switch LeadSubmission.validate(body, required: required, metropolitanOnly: form.metropolitanOnly) {
+        switch LeadSubmission.validate(body, required: form.requiredFields, metropolitanOnly: form.metropolitanOnly) {
         case .success(let valid): lead = valid
         case .failure(let errors): throw errors
         }
-
-        guard let account = try await Account.find(form.accountId, on: req.db),
-            let organization = try await Organization.find(form.organizationId, on: req.db)
-        else { throw AppError.notFound }
-        var landingPage: LandingPage? = nil
+        var landingPage: IntakeCache.PageRef? = nil
         if let code = lead.lpCode?.uppercased() {
-            landingPage = try await LandingPage.query(on: req.db).filter(\.$organizationId == form.organizationId)
-                .filter(\.$code == code).first()
+            landingPage = try await req.application.intakeCache.landingPage(
+                code: code, organizationId: form.organizationId, now: req.now, on: req.db)
         }
 
         let draft = LeadDraft(
-            id: UUID(), organizationId: form.organizationId, formId: try form.requireID(), accountId: form.accountId,
-            crmId: account.crmId, landingPageId: landingPage?.id, diffusionSourceId: landingPage?.diffusionSourceId,
+            id: UUID(), organizationId: form.organizationId, formId: form.id, accountId: form.accountId,
+            crmId: form.crmId, landingPageId: landingPage?.id, diffusionSourceId: landingPage?.diffusionSourceId,
             productType: form.productType, formCode: form.code, lead: lead, ip: req.clientIP,
             userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,
-            submissionHash: Self.hash(body, formId: try form.requireID()), idempotencyKey: idempotencyKey,
-            receivedAt: req.now, duplicateWindowHours: organization.duplicateWindowHours)
+            submissionHash: Self.hash(body, formId: form.id), idempotencyKey: idempotencyKey,
+            receivedAt: req.now, duplicateWindowHours: form.duplicateWindowHours)
 
         switch try await req.application.leadWriter.submit(draft) {
         case .stored(let stored), .doubleSubmit(let stored):
@@ -118,8 +111,9 @@ struct IntakeController {
         }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
         let limits = req.application.intakeLimits
+        let cache = req.application.intakeCache
         if key.hasPrefix("lhf_") {
-            guard let form = try await Form.query(on: req.db).filter(\.$formKey == key).first() else {
+            guard let form = try await cache.form(key: key, now: req.now, on: req.db) else {
                 throw AppError.unauthorized("Clé de formulaire inconnue.")
             }
             return Caller(
@@ -127,21 +121,21 @@ struct IntakeController {
                 rateKey: (req.clientIP ?? "?") + "|" + key, limiter: limits.perAddress)
         }
         guard key.hasPrefix(ApiKeyService.keyPrefix),
-            let apiKey = try await OrganizationApiKey.query(on: req.db).filter(\.$keyHash == Secrets.sha256Hex(key))
-                .first(), apiKey.revokedAt == nil
+            let apiKey = try await cache.organizationKey(key, now: req.now, on: req.db)
         else {
             throw AppError.unauthorized("Clé d'API inconnue ou révoquée.")
         }
-        if apiKey.lastUsedAt.map({ req.now.timeIntervalSince($0) > 60 }) ?? true {
-            apiKey.lastUsedAt = req.now
-            try? await apiKey.save(on: req.db)
+        if cache.shouldRecordUse(of: apiKey.id, now: req.now) {
+            // At most once a minute per key, and never through Fluent (that would empty the cache).
+            try? await (req.db as! any SQLDatabase).update("organization_api_keys").set("last_used_at", to: req.now)
+                .where("id", .equal, apiKey.id).run()
         }
         return Caller(
-            organizationId: apiKey.organizationId, apiKeyId: apiKey.id, form: nil, rateKey: apiKey.id!.uuidString,
+            organizationId: apiKey.organizationId, apiKeyId: apiKey.id, form: nil, rateKey: apiKey.id.uuidString,
             limiter: limits.perKey)
     }
 
-    private func resolveForm(caller: Caller, body: [String: JSONValue], on db: any Database) async throws -> Form {
+    private func resolveForm(caller: Caller, body: [String: JSONValue], req: Request) async throws -> IntakeForm {
         let named = body["form_code"]?.text?.trimmingCharacters(in: .whitespaces).uppercased()
         if let form = caller.form {
             if let named, !named.isEmpty, named != form.code {
@@ -152,8 +146,8 @@ struct IntakeController {
         guard let named, !named.isEmpty else {
             throw FieldErrors(["form_code": ["Le code du formulaire est obligatoire avec une clé d'organisation."]])
         }
-        guard let form = try await Form.query(on: db).filter(\.$organizationId == caller.organizationId)
-            .filter(\.$code == named).first()
+        guard let form = try await req.application.intakeCache.form(
+            code: named, organizationId: caller.organizationId, now: req.now, on: req.db)
         else {
             throw FieldErrors(["form_code": ["Formulaire inconnu : \(named)."]])
         }

@@ -150,13 +150,9 @@ final class LeadWriter: Sendable {
 
     private func commit(_ batch: [Pending]) async {
         do {
+            let drafts = batch.map(\.draft)
             let outcomes = try await app.db.transaction { tx in
-                var results: [LeadOutcome] = []
-                results.reserveCapacity(batch.count)
-                for item in batch {
-                    results.append(try await Self.store(item.draft, on: tx as! any SQLDatabase))
-                }
-                return results
+                try await Self.store(drafts, on: tx as! any SQLDatabase)
             }
             for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
         } catch {
@@ -184,7 +180,7 @@ final class LeadWriter: Sendable {
                     try await sql.raw(
                         "SELECT pg_advisory_xact_lock(hashtext(\(bind: draft.organizationId.uuidString + draft.lead.phone.e164)))"
                     ).run()
-                    return try await Self.store(draft, on: sql)
+                    return try await Self.store([draft], on: sql)[0]
                 }
             } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
                 // A concurrent request with the same idempotency key committed first: look again.
@@ -199,66 +195,213 @@ final class LeadWriter: Sendable {
         throw Self.storageError
     }
 
-    /// The rules of one submission, inside the caller's transaction.
-    static func store(_ draft: LeadDraft, on sql: any SQLDatabase) async throws -> LeadOutcome {
-        if let key = draft.idempotencyKey,
-            let row = try await sql.select().columns("request_hash", "response_status", "response_body")
-                .from("idempotency_keys").where("organization_id", .equal, draft.organizationId)
-                .where("key", .equal, key).first()
-        {
-            let hash = try row.decode(column: "request_hash", as: String.self)
-            guard hash == draft.submissionHash else { return .idempotencyMismatch }
-            return .replayed(
-                status: try row.decode(column: "response_status", as: Int.self),
-                body: try row.decode(column: "response_body", as: String.self))
+    /// The rules of a batch of submissions, inside the caller's transaction, in arrival order:
+    /// idempotency key, double submit, duplicate, then the inserts. A handful of statements per
+    /// batch whatever its size: lookups with IN lists, multi-row inserts.
+    static func store(_ drafts: [LeadDraft], on sql: any SQLDatabase) async throws -> [LeadOutcome] {
+        var outcomes = [LeadOutcome?](repeating: nil, count: drafts.count)
+
+        // 1. Idempotency keys seen before.
+        let keys = Array(Set(drafts.compactMap(\.idempotencyKey)))
+        var known: [String: (hash: String, status: Int, body: String)] = [:]
+        for chunk in keys.chunked(300) {
+            let rows = try await sql.select()
+                .columns("organization_id", "key", "request_hash", "response_status", "response_body")
+                .from("idempotency_keys").where("key", .in, chunk).all()
+            for row in rows {
+                let org = try row.decode(column: "organization_id", as: UUID.self)
+                let key = try row.decode(column: "key", as: String.self)
+                known[org.uuidString + "|" + key] = (
+                    try row.decode(column: "request_hash", as: String.self),
+                    try row.decode(column: "response_status", as: Int.self),
+                    try row.decode(column: "response_body", as: String.self)
+                )
+            }
+        }
+        for (index, draft) in drafts.enumerated() {
+            guard let key = draft.idempotencyKey, let previous = known[draft.organizationId.uuidString + "|" + key] else {
+                continue
+            }
+            outcomes[index] =
+                previous.hash == draft.submissionHash
+                ? .replayed(status: previous.status, body: previous.body) : .idempotencyMismatch
         }
 
-        if let session = draft.lead.attribution["session_id"],
-            let row = try await sql.select().columns("id", "status", "duplicate_of", "form_code", "created_at")
-                .from("leads").where("organization_id", .equal, draft.organizationId)
-                .where("session_id", .equal, session).where("submission_hash", .equal, draft.submissionHash)
-                .where("created_at", .greaterThanOrEqual, draft.receivedAt.addingTimeInterval(-doubleSubmitWindow))
-                .orderBy("created_at").limit(1).first()
-        {
-            let first = try storedLead(row)
-            try await remember(draft, answer: first, on: sql)
-            return .doubleSubmit(first)
+        // 2. Recent leads of the same sessions (double submits) and of the same phones (duplicates).
+        let open = drafts.indices.filter { outcomes[$0] == nil }
+        var recentBySession: [String: [RecentLead]] = [:]
+        let sessions = Array(Set(open.compactMap { drafts[$0].lead.attribution["session_id"] }))
+        if let oldest = open.map({ drafts[$0].receivedAt }).min() {
+            for chunk in sessions.chunked(300) {
+                let rows = try await sql.select().columns(RecentLead.columns).from("leads")
+                    .where("session_id", .in, chunk)
+                    .where("created_at", .greaterThanOrEqual, oldest.addingTimeInterval(-doubleSubmitWindow)).all()
+                for row in rows {
+                    let recent = try RecentLead(row)
+                    recentBySession[recent.sessionKey, default: []].append(recent)
+                }
+            }
+        }
+        var recentByPhone: [String: [RecentLead]] = [:]
+        let phones = Array(Set(open.map { drafts[$0].lead.phone.e164 }))
+        let starts = open.map { DuplicateWindow.start(for: drafts[$0].receivedAt, hours: drafts[$0].duplicateWindowHours) }
+        if let earliest = starts.min() {
+            for chunk in phones.chunked(300) {
+                let rows = try await sql.select().columns(RecentLead.columns).from("leads")
+                    .where("phone", .in, chunk).where("created_at", .greaterThanOrEqual, earliest)
+                    .where("erased_at", .is, SQLLiteral.null).all()
+                for row in rows {
+                    let recent = try RecentLead(row)
+                    recentByPhone[recent.phoneKey, default: []].append(recent)
+                }
+            }
         }
 
-        let windowStart = DuplicateWindow.start(for: draft.receivedAt, hours: draft.duplicateWindowHours)
-        var duplicateOf: UUID? = nil
-        if let row = try await sql.select().columns("id", "duplicate_of").from("leads")
-            .where("organization_id", .equal, draft.organizationId).where("phone", .equal, draft.lead.phone.e164)
-            .where("product_type", .equal, draft.productType).where("created_at", .greaterThanOrEqual, windowStart)
-            .where("erased_at", .is, SQLLiteral.null)
-            .orderBy("created_at").limit(1).first()
-        {
-            let original = try row.decode(column: "duplicate_of", as: UUID?.self)
-            duplicateOf = try original ?? row.decode(column: "id", as: UUID.self)
+        // 3. Decide each open draft in order; what this batch stores is seen by the drafts after it.
+        var newLeads: [(LeadDraft, StoredLead)] = []
+        var remembered: [(LeadDraft, StoredLead)] = []
+        for index in open {
+            let draft = drafts[index]
+            let session = draft.lead.attribution["session_id"]
+            if let session {
+                let window = draft.receivedAt.addingTimeInterval(-doubleSubmitWindow)
+                let same = (recentBySession[draft.organizationId.uuidString + "|" + session] ?? [])
+                    .filter { $0.submissionHash == draft.submissionHash && $0.createdAt >= window }
+                if let first = same.min(by: { $0.createdAt < $1.createdAt }) {
+                    outcomes[index] = .doubleSubmit(first.stored)
+                    if draft.idempotencyKey != nil { remembered.append((draft, first.stored)) }
+                    continue
+                }
+            }
+            let windowStart = DuplicateWindow.start(for: draft.receivedAt, hours: draft.duplicateWindowHours)
+            let phoneKey = RecentLead.phoneKey(draft.organizationId, draft.lead.phone.e164, draft.productType)
+            let earlier = (recentByPhone[phoneKey] ?? []).filter { $0.createdAt >= windowStart }
+                .min { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+            let duplicateOf = earlier.map { $0.duplicateOf ?? $0.id }
+            let stored = StoredLead(
+                id: draft.id, status: duplicateOf == nil ? .received : .duplicate, duplicateOf: duplicateOf,
+                formCode: draft.formCode, createdAt: draft.receivedAt)
+            let recent = RecentLead(draft: draft, stored: stored)
+            recentByPhone[phoneKey, default: []].append(recent)
+            if session != nil { recentBySession[recent.sessionKey, default: []].append(recent) }
+            outcomes[index] = .stored(stored)
+            newLeads.append((draft, stored))
+            if draft.idempotencyKey != nil { remembered.append((draft, stored)) }
         }
-        let status: LeadStatus = duplicateOf == nil ? .received : .duplicate
-        try await insertLead(draft, status: status, duplicateOf: duplicateOf, on: sql)
-        let stored = StoredLead(
-            id: draft.id, status: status, duplicateOf: duplicateOf, formCode: draft.formCode, createdAt: draft.receivedAt)
-        try await insertEvent(
-            leadId: draft.id, organizationId: draft.organizationId, kind: status == .duplicate ? "duplicate" : "received",
-            summary: status == .duplicate
-                ? "Reçu via \(draft.formCode) : doublon d'un lead du même numéro pour \(draft.productType), non envoyé"
-                : "Reçu via \(draft.formCode)",
-            at: draft.receivedAt, on: sql)
-        try await remember(draft, answer: stored, on: sql)
-        return .stored(stored)
+
+        // 4. The inserts: leads, their first timeline event, the idempotency records.
+        for chunk in newLeads.chunked(200) {
+            var insert = sql.insert(into: "leads").columns(leadColumns)
+            for (draft, stored) in chunk {
+                insert = insert.values(leadValues(draft, stored: stored).map { SQLBind($0) })
+            }
+            try await insert.run()
+        }
+        for chunk in newLeads.chunked(500) {
+            var insert = sql.insert(into: "lead_events")
+                .columns("id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at")
+            for (draft, stored) in chunk {
+                let duplicate = stored.status == .duplicate
+                let summary =
+                    duplicate
+                    ? "Reçu via \(draft.formCode) : doublon d'un lead du même numéro pour \(draft.productType), non envoyé"
+                    : "Reçu via \(draft.formCode)"
+                insert = insert.values(
+                    SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(draft.id),
+                    SQLBind(duplicate ? "duplicate" : "received"), SQLBind(summary), SQLBind(String?.none),
+                    SQLBind(draft.receivedAt))
+            }
+            try await insert.run()
+        }
+        for chunk in remembered.chunked(300) {
+            var insert = sql.insert(into: "idempotency_keys")
+                .columns("id", "organization_id", "key", "request_hash", "lead_id", "response_status", "response_body",
+                         "created_at")
+            for (draft, answer) in chunk {
+                insert = insert.values(
+                    SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(draft.idempotencyKey!),
+                    SQLBind(draft.submissionHash), SQLBind(answer.id), SQLBind(201), SQLBind(answerJSON(answer.answer)),
+                    SQLBind(draft.receivedAt))
+            }
+            try await insert.run()
+        }
+        return outcomes.map { $0! }
     }
 
-    private static func remember(_ draft: LeadDraft, answer: StoredLead, on sql: any SQLDatabase) async throws {
-        guard let key = draft.idempotencyKey else { return }
-        try await sql.insert(into: "idempotency_keys")
-            .columns("id", "organization_id", "key", "request_hash", "lead_id", "response_status", "response_body",
-                     "created_at")
-            .values(
-                SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(key), SQLBind(draft.submissionHash),
-                SQLBind(answer.id), SQLBind(201), SQLBind(answerJSON(answer.answer)), SQLBind(draft.receivedAt)
-            ).run()
+    /// A lead already stored (or stored earlier in this batch), as the rules need it.
+    struct RecentLead {
+        static let columns = [
+            "id", "organization_id", "session_id", "submission_hash", "status", "duplicate_of", "form_code",
+            "created_at", "phone", "product_type",
+        ]
+
+        let id: UUID
+        let organizationId: UUID
+        let sessionId: String?
+        let submissionHash: String
+        let stored: StoredLead
+        let duplicateOf: UUID?
+        let createdAt: Date
+        let phoneKey: String
+
+        var sessionKey: String { organizationId.uuidString + "|" + (sessionId ?? "") }
+
+        static func phoneKey(_ organizationId: UUID, _ phone: String, _ product: String) -> String {
+            organizationId.uuidString + "|" + phone + "|" + product
+        }
+
+        init(_ row: any SQLRow) throws {
+            id = try row.decode(column: "id", as: UUID.self)
+            organizationId = try row.decode(column: "organization_id", as: UUID.self)
+            sessionId = try row.decode(column: "session_id", as: String?.self)
+            submissionHash = try row.decode(column: "submission_hash", as: String.self)
+            duplicateOf = try row.decode(column: "duplicate_of", as: UUID?.self)
+            createdAt = try row.decode(column: "created_at", as: Date.self)
+            stored = StoredLead(
+                id: id, status: LeadStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .received,
+                duplicateOf: duplicateOf, formCode: try row.decode(column: "form_code", as: String.self),
+                createdAt: createdAt)
+            phoneKey = Self.phoneKey(
+                organizationId, try row.decode(column: "phone", as: String.self),
+                try row.decode(column: "product_type", as: String.self))
+        }
+
+        init(draft: LeadDraft, stored: StoredLead) {
+            id = draft.id
+            organizationId = draft.organizationId
+            sessionId = draft.lead.attribution["session_id"]
+            submissionHash = draft.submissionHash
+            self.stored = stored
+            duplicateOf = stored.duplicateOf
+            createdAt = draft.receivedAt
+            phoneKey = Self.phoneKey(draft.organizationId, draft.lead.phone.e164, draft.productType)
+        }
+    }
+
+    static let leadColumns = [
+        "id", "organization_id", "form_id", "account_id", "crm_id", "landing_page_id", "diffusion_source_id",
+        "product_type", "status", "duplicate_of", "phone", "civilite", "nom", "prenom", "email", "code_postal",
+        "departement", "ville", "adresse", "type_logement", "statut_occupant", "surface_habitable", "chauffage_actuel",
+        "facture_electricite", "extra", "form_code", "lp_code", "session_id", "visitor_id", "utm_source", "utm_medium",
+        "utm_campaign", "utm_content", "utm_term", "gclid", "fbclid", "referrer", "page_url", "consent_phone",
+        "consent_email", "consent_text", "consent_url", "consent_at", "ip", "user_agent", "submission_hash",
+        "api_key_id", "created_at", "updated_at",
+    ]
+
+    private static func leadValues(_ d: LeadDraft, stored: StoredLead) -> [any Encodable & Sendable] {
+        let lead = d.lead
+        let a = lead.attribution
+        return [
+            d.id, d.organizationId, d.formId, d.accountId, d.crmId, d.landingPageId, d.diffusionSourceId, d.productType,
+            stored.status.rawValue, stored.duplicateOf, lead.phone.e164, lead.civilite, lead.nom, lead.prenom,
+            lead.email, lead.codePostal, lead.departement, lead.ville, lead.adresse, lead.typeLogement,
+            lead.statutOccupant, lead.surfaceHabitable, lead.chauffageActuel, lead.factureElectricite,
+            JSONText.encode(lead.extra), d.formCode, lead.lpCode, a["session_id"], a["visitor_id"], a["utm_source"],
+            a["utm_medium"], a["utm_campaign"], a["utm_content"], a["utm_term"], a["gclid"], a["fbclid"],
+            a["referrer"], a["page_url"], lead.consent.phone, lead.consent.email, lead.consent.text,
+            lead.consent.url ?? a["page_url"], d.receivedAt, d.ip, d.userAgent, d.submissionHash, d.apiKeyId,
+            d.receivedAt, d.receivedAt,
+        ]
     }
 
     static func answerJSON(_ answer: LeadAnswer) -> String {
@@ -266,15 +409,6 @@ final class LeadWriter: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(answer)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    private static func storedLead(_ row: any SQLRow) throws -> StoredLead {
-        StoredLead(
-            id: try row.decode(column: "id", as: UUID.self),
-            status: LeadStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .received,
-            duplicateOf: try row.decode(column: "duplicate_of", as: UUID?.self),
-            formCode: try row.decode(column: "form_code", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Date.self))
     }
 
     static func insertEvent(
@@ -289,31 +423,12 @@ final class LeadWriter: Sendable {
             ).run()
     }
 
-    private static func insertLead(_ d: LeadDraft, status: LeadStatus, duplicateOf: UUID?, on sql: any SQLDatabase)
-        async throws
-    {
-        let lead = d.lead
-        let a = lead.attribution
-        let columns: [(String, any Encodable & Sendable)] = [
-            ("id", d.id), ("organization_id", d.organizationId), ("form_id", d.formId), ("account_id", d.accountId),
-            ("crm_id", d.crmId), ("landing_page_id", d.landingPageId), ("diffusion_source_id", d.diffusionSourceId),
-            ("product_type", d.productType), ("status", status.rawValue), ("duplicate_of", duplicateOf),
-            ("phone", lead.phone.e164), ("civilite", lead.civilite), ("nom", lead.nom), ("prenom", lead.prenom),
-            ("email", lead.email), ("code_postal", lead.codePostal), ("departement", lead.departement),
-            ("ville", lead.ville), ("adresse", lead.adresse), ("type_logement", lead.typeLogement),
-            ("statut_occupant", lead.statutOccupant), ("surface_habitable", lead.surfaceHabitable),
-            ("chauffage_actuel", lead.chauffageActuel), ("facture_electricite", lead.factureElectricite),
-            ("extra", JSONText.encode(lead.extra)), ("form_code", d.formCode), ("lp_code", lead.lpCode),
-            ("session_id", a["session_id"]), ("visitor_id", a["visitor_id"]), ("utm_source", a["utm_source"]),
-            ("utm_medium", a["utm_medium"]), ("utm_campaign", a["utm_campaign"]), ("utm_content", a["utm_content"]),
-            ("utm_term", a["utm_term"]), ("gclid", a["gclid"]), ("fbclid", a["fbclid"]), ("referrer", a["referrer"]),
-            ("page_url", a["page_url"]), ("consent_phone", lead.consent.phone), ("consent_email", lead.consent.email),
-            ("consent_text", lead.consent.text), ("consent_url", lead.consent.url ?? a["page_url"]),
-            ("consent_at", d.receivedAt), ("ip", d.ip), ("user_agent", d.userAgent),
-            ("submission_hash", d.submissionHash), ("api_key_id", d.apiKeyId), ("created_at", d.receivedAt),
-            ("updated_at", d.receivedAt),
-        ]
-        try await sql.insert(into: "leads").columns(columns.map(\.0)).values(columns.map { SQLBind($0.1) }).run()
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }
 
