@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import LeadHubCore
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting

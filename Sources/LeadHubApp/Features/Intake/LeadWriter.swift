@@ -201,13 +201,17 @@ final class LeadWriter: Sendable {
     static func store(_ drafts: [LeadDraft], on sql: any SQLDatabase) async throws -> [LeadOutcome] {
         var outcomes = [LeadOutcome?](repeating: nil, count: drafts.count)
 
+        // Every lookup is made per organization, so that the (organization_id, …) indexes serve it.
+        let organizations = Array(Set(drafts.map(\.organizationId)))
+
         // 1. Idempotency keys seen before.
-        let keys = Array(Set(drafts.compactMap(\.idempotencyKey)))
         var known: [String: (hash: String, status: Int, body: String)] = [:]
-        for chunk in keys.chunked(300) {
+        for organization in organizations {
+            let keys = Array(Set(drafts.filter { $0.organizationId == organization }.compactMap(\.idempotencyKey)))
+            for chunk in keys.chunked(300) {
             let rows = try await sql.select()
                 .columns("organization_id", "key", "request_hash", "response_status", "response_body")
-                .from("idempotency_keys").where("key", .in, chunk).all()
+                .from("idempotency_keys").where("organization_id", .equal, organization).where("key", .in, chunk).all()
             for row in rows {
                 let org = try row.decode(column: "organization_id", as: UUID.self)
                 let key = try row.decode(column: "key", as: String.self)
@@ -216,6 +220,7 @@ final class LeadWriter: Sendable {
                     try row.decode(column: "response_status", as: Int.self),
                     try row.decode(column: "response_body", as: String.self)
                 )
+            }
             }
         }
         for (index, draft) in drafts.enumerated() {
@@ -230,26 +235,27 @@ final class LeadWriter: Sendable {
         // 2. Recent leads of the same sessions (double submits) and of the same phones (duplicates).
         let open = drafts.indices.filter { outcomes[$0] == nil }
         var recentBySession: [String: [RecentLead]] = [:]
-        let sessions = Array(Set(open.compactMap { drafts[$0].lead.attribution["session_id"] }))
-        if let oldest = open.map({ drafts[$0].receivedAt }).min() {
+        var recentByPhone: [String: [RecentLead]] = [:]
+        for organization in organizations {
+            let mine = open.filter { drafts[$0].organizationId == organization }
+            guard let oldest = mine.map({ drafts[$0].receivedAt }).min() else { continue }
+            let sessions = Array(Set(mine.compactMap { drafts[$0].lead.attribution["session_id"] }))
             for chunk in sessions.chunked(300) {
                 let rows = try await sql.select().columns(RecentLead.columns).from("leads")
-                    .where("session_id", .in, chunk)
+                    .where("organization_id", .equal, organization).where("session_id", .in, chunk)
                     .where("created_at", .greaterThanOrEqual, oldest.addingTimeInterval(-doubleSubmitWindow)).all()
                 for row in rows {
                     let recent = try RecentLead(row)
                     recentBySession[recent.sessionKey, default: []].append(recent)
                 }
             }
-        }
-        var recentByPhone: [String: [RecentLead]] = [:]
-        let phones = Array(Set(open.map { drafts[$0].lead.phone.e164 }))
-        let starts = open.map { DuplicateWindow.start(for: drafts[$0].receivedAt, hours: drafts[$0].duplicateWindowHours) }
-        if let earliest = starts.min() {
+            let phones = Array(Set(mine.map { drafts[$0].lead.phone.e164 }))
+            let earliest = mine.map { DuplicateWindow.start(for: drafts[$0].receivedAt, hours: drafts[$0].duplicateWindowHours) }
+                .min()!
             for chunk in phones.chunked(300) {
                 let rows = try await sql.select().columns(RecentLead.columns).from("leads")
-                    .where("phone", .in, chunk).where("created_at", .greaterThanOrEqual, earliest)
-                    .where("erased_at", .is, SQLLiteral.null).all()
+                    .where("organization_id", .equal, organization).where("phone", .in, chunk)
+                    .where("created_at", .greaterThanOrEqual, earliest).where("erased_at", .is, SQLLiteral.null).all()
                 for row in rows {
                     let recent = try RecentLead(row)
                     recentByPhone[recent.phoneKey, default: []].append(recent)
