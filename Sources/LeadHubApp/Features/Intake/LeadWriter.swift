@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import LeadHubCore
+import FluentSQLiteDriver
 import SQLKit
 import Synchronization
 import Vapor
@@ -120,7 +121,8 @@ final class LeadWriter: Sendable {
         guard usesGroupCommit else { return }
         loop.withLock { task in
             guard task == nil else { return }
-            task = Task { [self] in
+            // Detached: the writer must not inherit the main actor of the code that starts it.
+            task = Task.detached { [self] in
                 for await _ in signals {
                     await drain()
                 }
@@ -296,22 +298,43 @@ final class LeadWriter: Sendable {
         }
 
         // 4. The inserts: leads, their first timeline event, the idempotency records.
-        for chunk in newLeads.chunked(200) {
+        if let sqlite = sql as? any SQLiteDatabase {
+            // The hot path on SQLite: values converted directly, one multi-row statement per chunk
+            // (SQLKit's Codable encoding of ~50 binds per lead would cost more than the commit).
+            for chunk in newLeads.chunked(200) {
+                try await insertRows(
+                    into: "leads", columns: leadColumns, rows: chunk.map { leadRow($0.0, stored: $0.1) }, on: sqlite)
+            }
+        } else {
+            for chunk in newLeads.chunked(200) {
             var insert = sql.insert(into: "leads").columns(leadColumns)
             for (draft, stored) in chunk {
                 insert = insert.values(leadValues(draft, stored: stored).map { SQLBind($0) })
             }
             try await insert.run()
+            }
         }
         for chunk in newLeads.chunked(500) {
+            if let sqlite = sql as? any SQLiteDatabase {
+                let rows: [[SQLiteData]] = chunk.map { draft, stored in
+                    let duplicate = stored.status == .duplicate
+                    return [
+                        .text(UUID().uuidString), .text(draft.organizationId.uuidString), .text(draft.id.uuidString),
+                        .text(duplicate ? "duplicate" : "received"), .text(eventSummary(draft, duplicate: duplicate)), .null,
+                        .float(draft.receivedAt.timeIntervalSince1970),
+                    ]
+                }
+                try await insertRows(
+                    into: "lead_events",
+                    columns: ["id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at"], rows: rows,
+                    on: sqlite)
+                continue
+            }
             var insert = sql.insert(into: "lead_events")
                 .columns("id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at")
             for (draft, stored) in chunk {
                 let duplicate = stored.status == .duplicate
-                let summary =
-                    duplicate
-                    ? "Reçu via \(draft.formCode) : doublon d'un lead du même numéro pour \(draft.productType), non envoyé"
-                    : "Reçu via \(draft.formCode)"
+                let summary = eventSummary(draft, duplicate: duplicate)
                 insert = insert.values(
                     SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(draft.id),
                     SQLBind(duplicate ? "duplicate" : "received"), SQLBind(summary), SQLBind(String?.none),
@@ -332,6 +355,12 @@ final class LeadWriter: Sendable {
             try await insert.run()
         }
         return outcomes.map { $0! }
+    }
+
+    private static func eventSummary(_ draft: LeadDraft, duplicate: Bool) -> String {
+        duplicate
+            ? "Reçu via \(draft.formCode) : doublon d'un lead du même numéro pour \(draft.productType), non envoyé"
+            : "Reçu via \(draft.formCode)"
     }
 
     /// A lead already stored (or stored earlier in this batch), as the rules need it.
@@ -382,6 +411,41 @@ final class LeadWriter: Sendable {
             createdAt = draft.receivedAt
             phoneKey = Self.phoneKey(draft.organizationId, draft.lead.phone.e164, draft.productType)
         }
+    }
+
+    /// `INSERT INTO table (columns) VALUES (?, …), (?, …)` with already converted values.
+    private static func insertRows(
+        into table: String, columns: [String], rows: [[SQLiteData]], on sqlite: any SQLiteDatabase
+    ) async throws {
+        guard !rows.isEmpty else { return }
+        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let statement =
+            "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES "
+            + Array(repeating: placeholders, count: rows.count).joined(separator: ",")
+        _ = try await sqlite.query(statement, rows.flatMap { $0 })
+    }
+
+    /// A lead row as SQLite values, encoded exactly as Fluent encodes them (UUIDs as text, dates as
+    /// seconds since 1970, booleans as 0/1).
+    private static func leadRow(_ d: LeadDraft, stored: StoredLead) -> [SQLiteData] {
+        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+        func uuid(_ value: UUID?) -> SQLiteData { value.map { .text($0.uuidString) } ?? .null }
+        let lead = d.lead
+        let a = lead.attribution
+        let date = SQLiteData.float(d.receivedAt.timeIntervalSince1970)
+        return [
+            uuid(d.id), uuid(d.organizationId), uuid(d.formId), uuid(d.accountId), uuid(d.crmId), uuid(d.landingPageId),
+            uuid(d.diffusionSourceId), text(d.productType), text(stored.status.rawValue), uuid(stored.duplicateOf),
+            text(lead.phone.e164), text(lead.civilite), text(lead.nom), text(lead.prenom), text(lead.email),
+            text(lead.codePostal), text(lead.departement), text(lead.ville), text(lead.adresse), text(lead.typeLogement),
+            text(lead.statutOccupant), lead.surfaceHabitable.map { .integer($0) } ?? .null, text(lead.chauffageActuel),
+            text(lead.factureElectricite), text(JSONText.encode(lead.extra)), text(d.formCode), text(lead.lpCode),
+            text(a["session_id"]), text(a["visitor_id"]), text(a["utm_source"]), text(a["utm_medium"]),
+            text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
+            text(a["referrer"]), text(a["page_url"]), .integer(lead.consent.phone ? 1 : 0),
+            .integer(lead.consent.email ? 1 : 0), text(lead.consent.text), text(lead.consent.url ?? a["page_url"]), date,
+            text(d.ip), text(d.userAgent), text(d.submissionHash), uuid(d.apiKeyId), date, date,
+        ]
     }
 
     static let leadColumns = [
