@@ -86,6 +86,7 @@ final class LeadWriter: Sendable {
     private let signal: AsyncStream<Void>.Continuation
     private let signals: AsyncStream<Void>
     private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let sqliteStore = Mutex<SQLiteLeadStore?>(nil)
 
     init(app: Application) {
         self.app = app
@@ -127,6 +128,7 @@ final class LeadWriter: Sendable {
                     await drain()
                 }
                 await drain()
+                await sqliteStore.withLock { $0 }?.close()
             }
         }
     }
@@ -150,12 +152,19 @@ final class LeadWriter: Sendable {
         }
     }
 
+    /// The writer's own connection, opened on first use.
+    private func store() async throws -> SQLiteLeadStore {
+        if let store = sqliteStore.withLock({ $0 }) { return store }
+        let store = try await SQLiteLeadStore.open(
+            path: app.config.sqlitePath, on: app.eventLoopGroup.any(), logger: app.logger)
+        sqliteStore.withLock { $0 = store }
+        return store
+    }
+
     private func commit(_ batch: [Pending]) async {
         do {
             let drafts = batch.map(\.draft)
-            let outcomes = try await app.db.transaction { tx in
-                try await Self.store(drafts, on: tx as! any SQLDatabase)
-            }
+            let outcomes = try await store().commit(drafts).get()
             for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
         } catch {
             app.logger.error("lead batch of \(batch.count) not committed: \(String(reflecting: error))")
@@ -197,83 +206,70 @@ final class LeadWriter: Sendable {
         throw Self.storageError
     }
 
-    /// The rules of a batch of submissions, inside the caller's transaction, in arrival order:
-    /// idempotency key, double submit, duplicate, then the inserts. A handful of statements per
-    /// batch whatever its size: lookups with IN lists, multi-row inserts.
-    static func store(_ drafts: [LeadDraft], on sql: any SQLDatabase) async throws -> [LeadOutcome] {
-        var outcomes = [LeadOutcome?](repeating: nil, count: drafts.count)
-
-        // Every lookup is made per organization, so that the (organization_id, …) indexes serve it.
-        let organizations = Array(Set(drafts.map(\.organizationId)))
-
-        // 1. Idempotency keys seen before.
+    /// What the rules need to know about earlier leads, gathered in a few queries per batch.
+    struct Lookups {
         var known: [String: (hash: String, status: Int, body: String)] = [:]
-        for organization in organizations {
-            let keys = Array(Set(drafts.filter { $0.organizationId == organization }.compactMap(\.idempotencyKey)))
-            for chunk in keys.chunked(300) {
-            let rows = try await sql.select()
-                .columns("organization_id", "key", "request_hash", "response_status", "response_body")
-                .from("idempotency_keys").where("organization_id", .equal, organization).where("key", .in, chunk).all()
-            for row in rows {
-                let org = try row.decode(column: "organization_id", as: UUID.self)
-                let key = try row.decode(column: "key", as: String.self)
-                known[org.uuidString + "|" + key] = (
-                    try row.decode(column: "request_hash", as: String.self),
-                    try row.decode(column: "response_status", as: Int.self),
-                    try row.decode(column: "response_body", as: String.self)
-                )
-            }
-            }
-        }
-        for (index, draft) in drafts.enumerated() {
-            guard let key = draft.idempotencyKey, let previous = known[draft.organizationId.uuidString + "|" + key] else {
-                continue
-            }
-            outcomes[index] =
-                previous.hash == draft.submissionHash
-                ? .replayed(status: previous.status, body: previous.body) : .idempotencyMismatch
-        }
+        var bySession: [String: [RecentLead]] = [:]
+        var byPhone: [String: [RecentLead]] = [:]
+    }
 
-        // 2. Recent leads of the same sessions (double submits) and of the same phones (duplicates).
-        let open = drafts.indices.filter { outcomes[$0] == nil }
-        var recentBySession: [String: [RecentLead]] = [:]
-        var recentByPhone: [String: [RecentLead]] = [:]
-        for organization in organizations {
-            let mine = open.filter { drafts[$0].organizationId == organization }
-            guard let oldest = mine.map({ drafts[$0].receivedAt }).min() else { continue }
-            let sessions = Array(Set(mine.compactMap { drafts[$0].lead.attribution["session_id"] }))
-            for chunk in sessions.chunked(300) {
-                let rows = try await sql.select().columns(RecentLead.columns).from("leads")
-                    .where("organization_id", .equal, organization).where("session_id", .in, chunk)
-                    .where("created_at", .greaterThanOrEqual, oldest.addingTimeInterval(-doubleSubmitWindow)).all()
-                for row in rows {
-                    let recent = try RecentLead(row)
-                    recentBySession[recent.sessionKey, default: []].append(recent)
-                }
+    /// What the rules decided for a batch.
+    struct Decision {
+        var outcomes: [LeadOutcome]
+        /// Leads to insert, with their first timeline event.
+        var newLeads: [(LeadDraft, StoredLead)]
+        /// Idempotency records to insert.
+        var remembered: [(LeadDraft, StoredLead)]
+    }
+
+    /// The queries of a batch's lookups, per organization so that the (organization_id, …) indexes
+    /// serve them: idempotency keys, sessions (double submits), phones (duplicates).
+    struct LookupQuery {
+        enum Kind { case keys, sessions, phones }
+        let kind: Kind
+        let organizationId: UUID
+        let values: [String]
+        let since: Date?
+    }
+
+    static func lookupQueries(_ drafts: [LeadDraft]) -> [LookupQuery] {
+        var queries: [LookupQuery] = []
+        for organization in Array(Set(drafts.map(\.organizationId))) {
+            let mine = drafts.filter { $0.organizationId == organization }
+            for chunk in Array(Set(mine.compactMap(\.idempotencyKey))).chunked(300) {
+                queries.append(LookupQuery(kind: .keys, organizationId: organization, values: chunk, since: nil))
             }
-            let phones = Array(Set(mine.map { drafts[$0].lead.phone.e164 }))
-            let earliest = mine.map { DuplicateWindow.start(for: drafts[$0].receivedAt, hours: drafts[$0].duplicateWindowHours) }
-                .min()!
-            for chunk in phones.chunked(300) {
-                let rows = try await sql.select().columns(RecentLead.columns).from("leads")
-                    .where("organization_id", .equal, organization).where("phone", .in, chunk)
-                    .where("created_at", .greaterThanOrEqual, earliest).where("erased_at", .is, SQLLiteral.null).all()
-                for row in rows {
-                    let recent = try RecentLead(row)
-                    recentByPhone[recent.phoneKey, default: []].append(recent)
-                }
+            let oldest = mine.map(\.receivedAt).min()!.addingTimeInterval(-doubleSubmitWindow)
+            for chunk in Array(Set(mine.compactMap { $0.lead.attribution["session_id"] })).chunked(300) {
+                queries.append(LookupQuery(kind: .sessions, organizationId: organization, values: chunk, since: oldest))
+            }
+            let earliest = mine.map { DuplicateWindow.start(for: $0.receivedAt, hours: $0.duplicateWindowHours) }.min()!
+            for chunk in Array(Set(mine.map { $0.lead.phone.e164 })).chunked(300) {
+                queries.append(LookupQuery(kind: .phones, organizationId: organization, values: chunk, since: earliest))
             }
         }
+        return queries
+    }
 
-        // 3. Decide each open draft in order; what this batch stores is seen by the drafts after it.
+    /// The rules of a batch of submissions, in arrival order: idempotency key, double submit,
+    /// duplicate. What the batch stores is seen by the drafts after it.
+    static func decide(_ drafts: [LeadDraft], _ lookups: Lookups) -> Decision {
+        var outcomes = [LeadOutcome?](repeating: nil, count: drafts.count)
+        var bySession = lookups.bySession
+        var byPhone = lookups.byPhone
         var newLeads: [(LeadDraft, StoredLead)] = []
         var remembered: [(LeadDraft, StoredLead)] = []
-        for index in open {
-            let draft = drafts[index]
+        for (index, draft) in drafts.enumerated() {
+            if let key = draft.idempotencyKey, let previous = lookups.known[draft.organizationId.uuidString + "|" + key] {
+                outcomes[index] =
+                    previous.hash == draft.submissionHash
+                    ? .replayed(status: previous.status, body: previous.body) : .idempotencyMismatch
+                continue
+            }
             let session = draft.lead.attribution["session_id"]
             if let session {
                 let window = draft.receivedAt.addingTimeInterval(-doubleSubmitWindow)
-                let same = (recentBySession[draft.organizationId.uuidString + "|" + session] ?? [])
+                let same = (bySession[draft.organizationId.uuidString + "|" + session] ?? [])
                     .filter { $0.submissionHash == draft.submissionHash && $0.createdAt >= window }
                 if let first = same.min(by: { $0.createdAt < $1.createdAt }) {
                     outcomes[index] = .doubleSubmit(first.stored)
@@ -283,69 +279,79 @@ final class LeadWriter: Sendable {
             }
             let windowStart = DuplicateWindow.start(for: draft.receivedAt, hours: draft.duplicateWindowHours)
             let phoneKey = RecentLead.phoneKey(draft.organizationId, draft.lead.phone.e164, draft.productType)
-            let earlier = (recentByPhone[phoneKey] ?? []).filter { $0.createdAt >= windowStart }
+            let earlier = (byPhone[phoneKey] ?? []).filter { $0.createdAt >= windowStart }
                 .min { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
             let duplicateOf = earlier.map { $0.duplicateOf ?? $0.id }
             let stored = StoredLead(
                 id: draft.id, status: duplicateOf == nil ? .received : .duplicate, duplicateOf: duplicateOf,
                 formCode: draft.formCode, createdAt: draft.receivedAt)
             let recent = RecentLead(draft: draft, stored: stored)
-            recentByPhone[phoneKey, default: []].append(recent)
-            if session != nil { recentBySession[recent.sessionKey, default: []].append(recent) }
+            byPhone[phoneKey, default: []].append(recent)
+            if session != nil { bySession[recent.sessionKey, default: []].append(recent) }
             outcomes[index] = .stored(stored)
             newLeads.append((draft, stored))
             if draft.idempotencyKey != nil { remembered.append((draft, stored)) }
         }
+        return Decision(outcomes: outcomes.map { $0! }, newLeads: newLeads, remembered: remembered)
+    }
 
-        // 4. The inserts: leads, their first timeline event, the idempotency records.
-        if let sqlite = sql as? any SQLiteDatabase {
-            // The hot path on SQLite: values converted directly, one multi-row statement per chunk
-            // (SQLKit's Codable encoding of ~50 binds per lead would cost more than the commit).
-            for chunk in newLeads.chunked(200) {
-                try await insertRows(
-                    into: "leads", columns: leadColumns, rows: chunk.map { leadRow($0.0, stored: $0.1) }, on: sqlite)
+    /// The whole batch through SQLKit, inside the caller's transaction (PostgreSQL, and tests).
+    static func store(_ drafts: [LeadDraft], on sql: any SQLDatabase) async throws -> [LeadOutcome] {
+        var lookups = Lookups()
+        for query in lookupQueries(drafts) {
+            var select = sql.select().from(query.kind == .keys ? "idempotency_keys" : "leads")
+                .where("organization_id", .equal, query.organizationId)
+            switch query.kind {
+            case .keys:
+                select = select.columns("organization_id", "key", "request_hash", "response_status", "response_body")
+                    .where("key", .in, query.values)
+            case .sessions:
+                select = select.columns(RecentLead.columns).where("session_id", .in, query.values)
+                    .where("created_at", .greaterThanOrEqual, query.since!)
+            case .phones:
+                select = select.columns(RecentLead.columns).where("phone", .in, query.values)
+                    .where("created_at", .greaterThanOrEqual, query.since!).where("erased_at", .is, SQLLiteral.null)
             }
-        } else {
-            for chunk in newLeads.chunked(200) {
+            for row in try await select.all() {
+                switch query.kind {
+                case .keys:
+                    let org = try row.decode(column: "organization_id", as: UUID.self)
+                    let key = try row.decode(column: "key", as: String.self)
+                    lookups.known[org.uuidString + "|" + key] = (
+                        try row.decode(column: "request_hash", as: String.self),
+                        try row.decode(column: "response_status", as: Int.self),
+                        try row.decode(column: "response_body", as: String.self)
+                    )
+                case .sessions:
+                    let recent = try RecentLead(row)
+                    lookups.bySession[recent.sessionKey, default: []].append(recent)
+                case .phones:
+                    let recent = try RecentLead(row)
+                    lookups.byPhone[recent.phoneKey, default: []].append(recent)
+                }
+            }
+        }
+        let decision = decide(drafts, lookups)
+        for chunk in decision.newLeads.chunked(200) {
             var insert = sql.insert(into: "leads").columns(leadColumns)
             for (draft, stored) in chunk {
                 insert = insert.values(leadValues(draft, stored: stored).map { SQLBind($0) })
             }
             try await insert.run()
-            }
         }
-        for chunk in newLeads.chunked(500) {
-            if let sqlite = sql as? any SQLiteDatabase {
-                let rows: [[SQLiteData]] = chunk.map { draft, stored in
-                    let duplicate = stored.status == .duplicate
-                    return [
-                        .text(UUID().uuidString), .text(draft.organizationId.uuidString), .text(draft.id.uuidString),
-                        .text(duplicate ? "duplicate" : "received"), .text(eventSummary(draft, duplicate: duplicate)), .null,
-                        .float(draft.receivedAt.timeIntervalSince1970),
-                    ]
-                }
-                try await insertRows(
-                    into: "lead_events",
-                    columns: ["id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at"], rows: rows,
-                    on: sqlite)
-                continue
-            }
-            var insert = sql.insert(into: "lead_events")
-                .columns("id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at")
+        for chunk in decision.newLeads.chunked(500) {
+            var insert = sql.insert(into: "lead_events").columns(eventColumns)
             for (draft, stored) in chunk {
-                let duplicate = stored.status == .duplicate
-                let summary = eventSummary(draft, duplicate: duplicate)
                 insert = insert.values(
                     SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(draft.id),
-                    SQLBind(duplicate ? "duplicate" : "received"), SQLBind(summary), SQLBind(String?.none),
+                    SQLBind(stored.status == .duplicate ? "duplicate" : "received"),
+                    SQLBind(eventSummary(draft, duplicate: stored.status == .duplicate)), SQLBind(String?.none),
                     SQLBind(draft.receivedAt))
             }
             try await insert.run()
         }
-        for chunk in remembered.chunked(300) {
-            var insert = sql.insert(into: "idempotency_keys")
-                .columns("id", "organization_id", "key", "request_hash", "lead_id", "response_status", "response_body",
-                         "created_at")
+        for chunk in decision.remembered.chunked(300) {
+            var insert = sql.insert(into: "idempotency_keys").columns(idempotencyColumns)
             for (draft, answer) in chunk {
                 insert = insert.values(
                     SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(draft.idempotencyKey!),
@@ -354,10 +360,15 @@ final class LeadWriter: Sendable {
             }
             try await insert.run()
         }
-        return outcomes.map { $0! }
+        return decision.outcomes
     }
 
-    private static func eventSummary(_ draft: LeadDraft, duplicate: Bool) -> String {
+    static let eventColumns = ["id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at"]
+    static let idempotencyColumns = [
+        "id", "organization_id", "key", "request_hash", "lead_id", "response_status", "response_body", "created_at",
+    ]
+
+    static func eventSummary(_ draft: LeadDraft, duplicate: Bool) -> String {
         duplicate
             ? "Reçu via \(draft.formCode) : doublon d'un lead du même numéro pour \(draft.productType), non envoyé"
             : "Reçu via \(draft.formCode)"
@@ -401,6 +412,20 @@ final class LeadWriter: Sendable {
                 try row.decode(column: "product_type", as: String.self))
         }
 
+        init(
+            id: UUID, organizationId: UUID, sessionId: String?, submissionHash: String, status: LeadStatus,
+            duplicateOf: UUID?, formCode: String, createdAt: Date, phone: String, productType: String
+        ) {
+            self.id = id
+            self.organizationId = organizationId
+            self.sessionId = sessionId
+            self.submissionHash = submissionHash
+            self.duplicateOf = duplicateOf
+            self.createdAt = createdAt
+            stored = StoredLead(id: id, status: status, duplicateOf: duplicateOf, formCode: formCode, createdAt: createdAt)
+            phoneKey = Self.phoneKey(organizationId, phone, productType)
+        }
+
         init(draft: LeadDraft, stored: StoredLead) {
             id = draft.id
             organizationId = draft.organizationId
@@ -413,41 +438,6 @@ final class LeadWriter: Sendable {
         }
     }
 
-    /// `INSERT INTO table (columns) VALUES (?, …), (?, …)` with already converted values.
-    private static func insertRows(
-        into table: String, columns: [String], rows: [[SQLiteData]], on sqlite: any SQLiteDatabase
-    ) async throws {
-        guard !rows.isEmpty else { return }
-        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let statement =
-            "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES "
-            + Array(repeating: placeholders, count: rows.count).joined(separator: ",")
-        _ = try await sqlite.query(statement, rows.flatMap { $0 })
-    }
-
-    /// A lead row as SQLite values, encoded exactly as Fluent encodes them (UUIDs as text, dates as
-    /// seconds since 1970, booleans as 0/1).
-    private static func leadRow(_ d: LeadDraft, stored: StoredLead) -> [SQLiteData] {
-        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-        func uuid(_ value: UUID?) -> SQLiteData { value.map { .text($0.uuidString) } ?? .null }
-        let lead = d.lead
-        let a = lead.attribution
-        let date = SQLiteData.float(d.receivedAt.timeIntervalSince1970)
-        return [
-            uuid(d.id), uuid(d.organizationId), uuid(d.formId), uuid(d.accountId), uuid(d.crmId), uuid(d.landingPageId),
-            uuid(d.diffusionSourceId), text(d.productType), text(stored.status.rawValue), uuid(stored.duplicateOf),
-            text(lead.phone.e164), text(lead.civilite), text(lead.nom), text(lead.prenom), text(lead.email),
-            text(lead.codePostal), text(lead.departement), text(lead.ville), text(lead.adresse), text(lead.typeLogement),
-            text(lead.statutOccupant), lead.surfaceHabitable.map { .integer($0) } ?? .null, text(lead.chauffageActuel),
-            text(lead.factureElectricite), text(JSONText.encode(lead.extra)), text(d.formCode), text(lead.lpCode),
-            text(a["session_id"]), text(a["visitor_id"]), text(a["utm_source"]), text(a["utm_medium"]),
-            text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
-            text(a["referrer"]), text(a["page_url"]), .integer(lead.consent.phone ? 1 : 0),
-            .integer(lead.consent.email ? 1 : 0), text(lead.consent.text), text(lead.consent.url ?? a["page_url"]), date,
-            text(d.ip), text(d.userAgent), text(d.submissionHash), uuid(d.apiKeyId), date, date,
-        ]
-    }
-
     static let leadColumns = [
         "id", "organization_id", "form_id", "account_id", "crm_id", "landing_page_id", "diffusion_source_id",
         "product_type", "status", "duplicate_of", "phone", "civilite", "nom", "prenom", "email", "code_postal",
@@ -458,7 +448,7 @@ final class LeadWriter: Sendable {
         "api_key_id", "created_at", "updated_at",
     ]
 
-    private static func leadValues(_ d: LeadDraft, stored: StoredLead) -> [any Encodable & Sendable] {
+    static func leadValues(_ d: LeadDraft, stored: StoredLead) -> [any Encodable & Sendable] {
         let lead = d.lead
         let a = lead.attribution
         return [
