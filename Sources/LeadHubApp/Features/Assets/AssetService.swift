@@ -121,7 +121,7 @@ enum AssetService {
         asset.id = UUID()
         asset.formatRaw = format.rawValue
         asset.byteSize = bytes.readableBytes
-        asset.sha256 = SHA256.hash(data: Data(buffer: bytes)).map { String(format: "%02x", $0) }.joined()
+        asset.sha256 = Secrets.hex(SHA256.hash(data: Data(buffer: bytes)))
         asset.originalName = original.map { String($0.prefix(200)) }
         asset.createdBy = scope.userEmail
         asset.createdAt = now

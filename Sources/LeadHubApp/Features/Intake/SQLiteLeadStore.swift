@@ -56,6 +56,8 @@ final class SQLiteLeadStore: Sendable {
         let marks = Array(repeating: "?", count: query.values.count).joined(separator: ",")
         let organization = SQLiteData.text(query.organizationId.uuidString)
         let values = query.values.map { SQLiteData.text($0) }
+        // INDEXED BY: without statistics SQLite would rather walk the (organization, created_at)
+        // index, i.e. every lead of the day, than look the few phones or sessions up.
         let columns = LeadWriter.RecentLead.columns.map { "\"\($0)\"" }.joined(separator: ",")
         let statement: String
         var binds: [SQLiteData] = [organization] + values
@@ -67,13 +69,14 @@ final class SQLiteLeadStore: Sendable {
                 """
         case .sessions:
             statement = """
-                SELECT \(columns) FROM "leads" WHERE "organization_id" = ? AND "session_id" IN (\(marks)) AND "created_at" >= ?
+                SELECT \(columns) FROM "leads" INDEXED BY "leads_org_session_idx"
+                WHERE "organization_id" = ? AND "session_id" IN (\(marks)) AND "created_at" >= ?
                 """
             binds.append(.float(query.since!.timeIntervalSince1970))
         case .phones:
             statement = """
-                SELECT \(columns) FROM "leads" WHERE "organization_id" = ? AND "phone" IN (\(marks)) AND "created_at" >= ?
-                AND "erased_at" IS NULL
+                SELECT \(columns) FROM "leads" INDEXED BY "leads_org_phone_idx"
+                WHERE "organization_id" = ? AND "phone" IN (\(marks)) AND "created_at" >= ? AND "erased_at" IS NULL
                 """
             binds.append(.float(query.since!.timeIntervalSince1970))
         }
