@@ -160,3 +160,16 @@ import Testing
         #expect(errors.messages == ["phone": ["Le numéro de téléphone est obligatoire."]])
     }
 }
+
+@Suite struct JSONValueTests {
+    @Test func canonicalTextSortsKeysAndEscapes() {
+        let value = JSONValue.object([
+            "b": .number(2), "a": .string("é \"x\"\n"), "c": .array([.bool(true), .null, .number(1.5)]),
+        ])
+        #expect(value.canonical == #"{"a":"é \"x\"\n","b":2,"c":[true,null,1.5]}"#)
+    }
+
+    @Test func foldRemovesFrenchAccents() {
+        #expect(LeadSubmission.fold("Propriétaire À Cœur") == "proprietaire a coeur")
+    }
+}

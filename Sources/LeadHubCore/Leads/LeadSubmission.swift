@@ -203,8 +203,25 @@ public enum LeadSubmission {
                 formCode: formCode, lpCode: lpCode))
     }
 
-    private static func fold(_ text: String) -> String {
-        text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR"))
-            .lowercased()
+    /// Lowercase without French accents ("Propriétaire" → "proprietaire"). Hand-written: ICU
+    /// folding with a locale costs more than the rest of the validation on Linux.
+    static func fold(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.lowercased().unicodeScalars {
+            switch scalar {
+            case "à", "â", "ä", "á", "ã": out.append("a")
+            case "é", "è", "ê", "ë": out.append("e")
+            case "î", "ï", "í": out.append("i")
+            case "ô", "ö", "ó", "õ": out.append("o")
+            case "ù", "û", "ü", "ú": out.append("u")
+            case "ç": out.append("c")
+            case "ÿ": out.append("y")
+            case "œ": out.append("oe")
+            case "æ": out.append("ae")
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -42,7 +42,9 @@ struct IntakeController {
     }
 
     private func handle(_ req: Request) async throws -> Response {
-        guard req.headers.contentType?.type == "application", req.headers.contentType?.subType == "json" else {
+        // The raw header: Vapor's parsed `contentType` allocates, and this is the hottest route.
+        let contentType = req.headers.first(name: .contentType)?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
             throw Abort(.unsupportedMediaType, reason: "Envoyez le lead en JSON (Content-Type: application/json).")
         }
         if let length = req.body.data?.readableBytes, length > Self.maxBody {
@@ -87,7 +89,10 @@ struct IntakeController {
 
         switch try await req.application.leadWriter.submit(draft) {
         case .stored(let stored), .doubleSubmit(let stored):
-            return try await stored.answer.encodeResponse(status: .created, for: req)
+            let response = Response(status: .created)
+            response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+            response.body = .init(string: LeadWriter.answerJSON(stored.answer))
+            return response
         case .replayed(let status, let body):
             let response = Response(status: HTTPResponseStatus(statusCode: status))
             response.headers.contentType = .json
@@ -179,9 +184,10 @@ struct IntakeController {
         return key
     }
 
-    /// SHA-256 of the body with sorted keys, and the form: the same submission gives the same hash.
+    /// SHA-256 of the form and the canonical body: the same submission gives the same hash, in
+    /// whatever order its fields were sent.
     static func hash(_ body: [String: JSONValue], formId: UUID) -> String {
-        Secrets.sha256Hex(formId.uuidString + JSONText.encode(body))
+        Secrets.sha256Hex(formId.uuidString + JSONValue.object(body).canonical)
     }
 
     static func addCORS(to response: Response, origin: String?) {

@@ -464,11 +464,14 @@ final class LeadWriter: Sendable {
         ]
     }
 
+    /// The `201` body, written by hand: it is built for every lead, and its fields are UUIDs, fixed
+    /// words, a date and a form code (capitals, digits and dashes), none of which needs escaping.
     static func answerJSON(_ answer: LeadAnswer) -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(answer)) ?? Data("{}".utf8), as: UTF8.self)
+        var json = "{\"created_at\":\"" + answer.createdAt.formatted(.iso8601) + "\""
+        if let original = answer.duplicateOf { json += ",\"duplicate_of\":\"" + original.uuidString + "\"" }
+        json += ",\"form_code\":\"" + answer.formCode + "\",\"id\":\"" + answer.id.uuidString + "\""
+        json += ",\"status\":\"" + answer.status + "\"}"
+        return json
     }
 
     static func insertEvent(
