@@ -80,27 +80,17 @@ final class LeadWriter: Sendable {
     static let doubleSubmitWindow: TimeInterval = 5
     static let maxBatch = 512
 
-    private struct State {
-        var queue: [Pending] = []
-        var pumping = false
-    }
-
     private let app: Application
-    private let state = Mutex(State())
+    private let queue = Mutex<[Pending]>([])
     private let inFlightKeys = Mutex<Set<String>>([])
-    /// The event loop of the writer's own SQLite connection; the group commit runs on it.
-    private let writerLoop: any EventLoop
-    /// The writer's connection, opened once (SQLite only).
-    private let store: EventLoopFuture<SQLiteLeadStore>
+    private let signal: AsyncStream<Void>.Continuation
+    private let signals: AsyncStream<Void>
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let sqliteStore = Mutex<SQLiteLeadStore?>(nil)
 
     init(app: Application) {
         self.app = app
-        writerLoop = app.eventLoopGroup.any()
-        if app.config.usesPostgres {
-            store = writerLoop.makeFailedFuture(SQLiteLeadStoreError.notSQLite)
-        } else {
-            store = SQLiteLeadStore.open(path: app.config.sqlitePath, on: writerLoop, logger: app.logger)
-        }
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     var usesGroupCommit: Bool { !app.config.usesPostgres }
@@ -120,60 +110,70 @@ final class LeadWriter: Sendable {
         if !usesGroupCommit {
             return try await storeAlone(draft)
         }
+        start()
         return try await withCheckedThrowingContinuation { continuation in
-            let startPump = state.withLock { state -> Bool in
-                state.queue.append(Pending(draft: draft, continuation: continuation))
-                guard !state.pumping else { return false }
-                state.pumping = true
-                return true
-            }
-            if startPump { writerLoop.execute { self.pump() } }
+            queue.withLock { $0.append(Pending(draft: draft, continuation: continuation)) }
+            signal.yield(())
         }
     }
 
-    /// Opens the writer's connection (SQLite only). Idempotent.
+    /// Starts the writer task (SQLite only).
     func start() {
         guard usesGroupCommit else { return }
-        _ = store
-    }
-
-    /// Waits until every queued lead is committed, then closes the writer's connection.
-    func stop() async {
-        guard usesGroupCommit else { return }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, state.withLock({ $0.pumping || !$0.queue.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        if let store = try? await store.get() { await store.close() }
-    }
-
-    /// The group commit, on the writer's event loop with no Swift task in between: take what is
-    /// queued, commit it, answer each waiting request, and go again while anything is queued.
-    private func pump() {
-        let batch = state.withLock { state -> [Pending] in
-            let taken = Array(state.queue.prefix(Self.maxBatch))
-            state.queue.removeFirst(taken.count)
-            if taken.isEmpty { state.pumping = false }
-            return taken
-        }
-        guard !batch.isEmpty else { return }
-        commit(batch).whenComplete { _ in self.pump() }
-    }
-
-    private func commit(_ batch: [Pending]) -> EventLoopFuture<Void> {
-        let drafts = batch.map(\.draft)
-        return store.flatMap { $0.commit(drafts) }.map { outcomes in
-            for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
-        }.flatMapError { error in
-            self.app.logger.error("lead batch of \(batch.count) not committed: \(String(reflecting: error))")
-            guard batch.count > 1 else {
-                batch[0].continuation.resume(throwing: Self.storageError)
-                return self.writerLoop.makeSucceededVoidFuture()
+        loop.withLock { task in
+            guard task == nil else { return }
+            // Detached: the writer must not inherit the main actor of the code that starts it.
+            task = Task.detached { [self] in
+                for await _ in signals {
+                    await drain()
+                }
+                await drain()
+                await sqliteStore.withLock { $0 }?.close()
             }
-            // One bad item must not sink the others: commit them one by one.
-            var chain = self.writerLoop.makeSucceededVoidFuture()
-            for item in batch { chain = chain.flatMap { self.commit([item]) } }
-            return chain
+        }
+    }
+
+    /// Commits what is queued and stops the writer task.
+    func stop() async {
+        signal.finish()
+        let task = loop.withLock { $0 }
+        await task?.value
+    }
+
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { pending -> [Pending] in
+                let taken = Array(pending.prefix(Self.maxBatch))
+                pending.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            await commit(batch)
+        }
+    }
+
+    /// The writer's own connection, opened on first use.
+    private func store() async throws -> SQLiteLeadStore {
+        if let store = sqliteStore.withLock({ $0 }) { return store }
+        let store = try await SQLiteLeadStore.open(
+            path: app.config.sqlitePath, on: app.eventLoopGroup.any(), logger: app.logger)
+        sqliteStore.withLock { $0 = store }
+        return store
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        do {
+            let drafts = batch.map(\.draft)
+            let outcomes = try await store().commit(drafts).get()
+            for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
+        } catch {
+            app.logger.error("lead batch of \(batch.count) not committed: \(String(reflecting: error))")
+            if batch.count > 1 {
+                // One bad item must not sink the others: commit them one by one.
+                for item in batch { await commit([item]) }
+            } else {
+                batch[0].continuation.resume(throwing: Self.storageError)
+            }
         }
     }
 

@@ -15,15 +15,14 @@ final class SQLiteLeadStore: Sendable {
         self.connection = connection
     }
 
-    static func open(path: String, on eventLoop: any EventLoop, logger: Logger) -> EventLoopFuture<SQLiteLeadStore> {
-        SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop)
-            .flatMap { connection in
-                var chain = eventLoop.makeSucceededVoidFuture()
-                for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
-                    chain = chain.flatMap { connection.query(pragma).map { _ in () } }
-                }
-                return chain.map { SQLiteLeadStore(connection: connection) }
-            }
+    static func open(path: String, on eventLoop: any EventLoop, logger: Logger) async throws -> SQLiteLeadStore {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop
+        ).get()
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
+            _ = try await connection.query(pragma).get()
+        }
+        return SQLiteLeadStore(connection: connection)
     }
 
     func close() async {
@@ -187,5 +186,4 @@ extension LeadWriter.RecentLead {
 
 enum SQLiteLeadStoreError: Error {
     case unreadableRow
-    case notSQLite
 }
