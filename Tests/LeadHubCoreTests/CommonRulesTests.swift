@@ -105,3 +105,12 @@ import Testing
         #expect(PageWindow(page: nil, total: 0).rangeLabel == "Aucun élément")
     }
 }
+
+@Suite struct TimeOrderedIDTests {
+    @Test func laterIdsSortAfterEarlierOnes() {
+        let first = TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_000))
+        let second = TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_000.002))
+        #expect(first.uuidString < second.uuidString)
+        #expect(first.uuidString.dropFirst(14).first == "7")
+    }
+}

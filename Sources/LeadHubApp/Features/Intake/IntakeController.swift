@@ -80,7 +80,8 @@ struct IntakeController {
         }
 
         let draft = LeadDraft(
-            id: UUID(), organizationId: form.organizationId, formId: form.id, accountId: form.accountId,
+            id: TimeOrderedID.make(at: req.now), organizationId: form.organizationId, formId: form.id,
+            accountId: form.accountId,
             crmId: form.crmId, landingPageId: landingPage?.id, diffusionSourceId: landingPage?.diffusionSourceId,
             productType: form.productType, formCode: form.code, lead: lead, ip: req.clientIP,
             userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,

@@ -339,17 +339,6 @@ final class LeadWriter: Sendable {
             }
             try await insert.run()
         }
-        for chunk in decision.newLeads.chunked(500) {
-            var insert = sql.insert(into: "lead_events").columns(eventColumns)
-            for (draft, stored) in chunk {
-                insert = insert.values(
-                    SQLBind(UUID()), SQLBind(draft.organizationId), SQLBind(draft.id),
-                    SQLBind(stored.status == .duplicate ? "duplicate" : "received"),
-                    SQLBind(eventSummary(draft, duplicate: stored.status == .duplicate)), SQLBind(String?.none),
-                    SQLBind(draft.receivedAt))
-            }
-            try await insert.run()
-        }
         for chunk in decision.remembered.chunked(300) {
             var insert = sql.insert(into: "idempotency_keys").columns(idempotencyColumns)
             for (draft, answer) in chunk {
@@ -368,10 +357,11 @@ final class LeadWriter: Sendable {
         "id", "organization_id", "key", "request_hash", "lead_id", "response_status", "response_body", "created_at",
     ]
 
-    static func eventSummary(_ draft: LeadDraft, duplicate: Bool) -> String {
+    /// The first line of a lead's timeline.
+    static func eventSummary(formCode: String, productType: String, duplicate: Bool) -> String {
         duplicate
-            ? "Reçu via \(draft.formCode) : doublon d'un lead du même numéro pour \(draft.productType), non envoyé"
-            : "Reçu via \(draft.formCode)"
+            ? "Reçu via \(formCode) : doublon d'un lead du même numéro pour \(productType), non envoyé"
+            : "Reçu via \(formCode)"
     }
 
     /// A lead already stored (or stored earlier in this batch), as the rules need it.

@@ -106,27 +106,14 @@ final class SQLiteLeadStore: Sendable {
         for chunk in decision.newLeads.chunked(200) {
             statements.append(insert("leads", LeadWriter.leadColumns, chunk.map { Self.leadRow($0.0, stored: $0.1) }))
         }
-        for chunk in decision.newLeads.chunked(500) {
-            statements.append(
-                insert(
-                    "lead_events", LeadWriter.eventColumns,
-                    chunk.map { draft, stored in
-                        let duplicate = stored.status == .duplicate
-                        return [
-                            .text(UUID().uuidString), .text(draft.organizationId.uuidString), .text(draft.id.uuidString),
-                            .text(duplicate ? "duplicate" : "received"),
-                            .text(LeadWriter.eventSummary(draft, duplicate: duplicate)), .null,
-                            .float(draft.receivedAt.timeIntervalSince1970),
-                        ]
-                    }))
-        }
         for chunk in decision.remembered.chunked(300) {
             statements.append(
                 insert(
                     "idempotency_keys", LeadWriter.idempotencyColumns,
                     chunk.map { draft, answer in
                         [
-                            .text(UUID().uuidString), .text(draft.organizationId.uuidString), .text(draft.idempotencyKey!),
+                            .text(TimeOrderedID.make(at: draft.receivedAt).uuidString), .text(draft.organizationId.uuidString),
+                            .text(draft.idempotencyKey!),
                             .text(draft.submissionHash), .text(answer.id.uuidString), .integer(201),
                             .text(LeadWriter.answerJSON(answer.answer)), .float(draft.receivedAt.timeIntervalSince1970),
                         ]

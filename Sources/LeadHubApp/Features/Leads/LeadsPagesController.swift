@@ -268,7 +268,13 @@ struct LeadsPagesController {
             Field(name: "source", label: "Source de diffusion", value: source?.name ?? "—"),
             Field(name: "received", label: "Reçu le", value: FrenchFormat.dateTime(lead.createdAt)),
         ]
-        let events = try await scope.query(LeadEvent.self, on: req.db).filter(\.$leadId == lead.requireID())
+        // Intake does not write a "received" event: the lead row itself says when and how it came.
+        let received = Event(
+            when: FrenchFormat.dateTime(lead.createdAt),
+            summary: LeadWriter.eventSummary(
+                formCode: lead.formCode, productType: lead.productType, duplicate: lead.status == LeadStatus.duplicate.rawValue),
+            who: nil)
+        let events = try await [received] + scope.query(LeadEvent.self, on: req.db).filter(\.$leadId == lead.requireID())
             .sort(\.$createdAt).all()
             .map { Event(when: FrenchFormat.dateTime($0.createdAt), summary: $0.summary, who: $0.userEmail) }
         let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
