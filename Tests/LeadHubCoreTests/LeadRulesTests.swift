@@ -173,3 +173,26 @@ import Testing
         #expect(LeadSubmission.fold("Propriétaire À Cœur") == "proprietaire a coeur")
     }
 }
+
+@Suite struct JSONParserTests {
+    @Test func parsesWhatJSONDecoderParses() throws {
+        let samples = [
+            #"{"a": 1, "b": [true, false, null], "c": {"d": "é\u00e9\n\"\\"}, "e": -1.5e3, "f": ""}"#,
+            #"  [ 1 , "x" ] "#, #""\ud83d\ude00""#, "0", "{}", "[]",
+        ]
+        for sample in samples {
+            let expected = try JSONDecoder().decode(JSONValue.self, from: Data(sample.utf8))
+            #expect(try JSONParser.parse(Array(sample.utf8)) == expected, "\(sample)")
+        }
+    }
+
+    @Test(arguments: [#"{"a": }"#, #"{"a" 1}"#, "[1,]", #""\x""#, "01x", "nul", #"{"a": 1} x"#, "", "\"\u{01}\"", "1e"])
+    func rejectsMalformedJSON(sample: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(sample.utf8)) }
+    }
+
+    @Test func refusesDeepNesting() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(deep.utf8)) }
+    }
+}

@@ -166,7 +166,7 @@ struct IntakeController {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            value = try JSONParser.parse(Array(buffer.readableBytesView))
         } catch {
             throw AppError.badRequest("Corps de requête illisible (JSON mal formé).")
         }
