@@ -82,8 +82,9 @@ final class IntakeCache: Sendable {
 
     /// An organization key that exists and is not revoked.
     func organizationKey(_ raw: String, now: Date, on db: any Database) async throws -> IntakeKey? {
-        let hash = Secrets.sha256Hex(raw)
-        return try await keys.value(hash, now: now) { () async throws -> IntakeKey? in
+        // Keyed by the key itself (the process sees it on every request anyway): no hash per lead.
+        try await keys.value(raw, now: now) { () async throws -> IntakeKey? in
+            let hash = Secrets.sha256Hex(raw)
             guard let key = try await OrganizationApiKey.query(on: db).filter(\.$keyHash == hash).first(),
                 key.revokedAt == nil
             else { return nil }
