@@ -85,6 +85,7 @@ func routes(_ app: Application) throws {
     pages.post("settings", "tokens", use: settings.createToken)
     pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
     pages.post("settings", "password", use: settings.changePassword)
+    pages.post("settings", "organization", use: OrganizationSettings.post)
     let backups = BackupsPagesController()
     pages.get("settings", "backups", use: backups.index)
     pages.post("settings", "backups", use: backups.create)
@@ -217,6 +218,9 @@ func routes(_ app: Application) throws {
     api.get("api-keys", use: apiKeysAPI.index)
     api.post("api-keys", use: apiKeysAPI.create)
     api.delete("api-keys", ":api_key_id", use: apiKeysAPI.delete)
+
+    api.get("organization", use: OrganizationSettings.show)
+    api.patch("organization", use: OrganizationSettings.patch)
 
     let tokensAPI = TokensAPIController()
     api.get("tokens", use: tokensAPI.index)

@@ -370,3 +370,35 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 }
+
+@Suite struct DuplicateWindowSettingTests {
+    @Test func organizationChoosesASlidingDuplicateWindow() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let bad = try await t.api(
+                .PATCH, "/api/admin/organization", token: tenant.adminToken, json: ["duplicate_window_hours": "mille"])
+            #expect(bad.status == .unprocessableEntity)
+            let editor = try await t.api(
+                .PATCH, "/api/admin/organization", token: tenant.editorToken, json: ["duplicate_window_hours": 48])
+            #expect(editor.status == .forbidden)
+            let set = try await t.api(
+                .PATCH, "/api/admin/organization", token: tenant.adminToken, json: ["duplicate_window_hours": 48])
+            #expect(try set.json()["duplicate_window_hours"] as? Int == 48)
+            let lead: [String: Any] = [
+                "form_code": "PV-001", "phone": "0633333334", "nom": "X", "code_postal": "75008",
+                "statut_occupant": "proprietaire", "type_logement": "maison",
+            ]
+            let headers: HTTPHeaders = ["Authorization": "Token \(tenant.apiKeyRaw)"]
+            _ = try await t.api(.POST, "/api/v1/leads", json: lead, headers: headers)
+            t.clock.advance(by: 30 * 3600)
+            var again = lead
+            again["nom"] = "Y"
+            let within = try await t.api(.POST, "/api/v1/leads", json: again, headers: headers)
+            #expect(try within.json()["status"] as? String == "duplicate")
+            t.clock.advance(by: 49 * 3600)
+            again["nom"] = "Z"
+            let after = try await t.api(.POST, "/api/v1/leads", json: again, headers: headers)
+            #expect(try after.json()["status"] as? String == "accepted")
+        }
+    }
+}

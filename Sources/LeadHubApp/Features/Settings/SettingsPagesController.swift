@@ -27,6 +27,7 @@ struct SettingsPagesController {
         let passwordErrors: FormErrors
         let tokenName: String
         let canManageKeys: Bool
+        let duplicateWindowHours: String
         let apiKeys: [KeyRow]
         let newApiKey: String?
         let apiKeyErrors: FormErrors
@@ -158,6 +159,7 @@ struct SettingsPagesController {
             userName: identity.user.name, userEmail: identity.user.email, roleLabel: identity.user.role.label,
             tokens: rows, newToken: newToken, tokenErrors: FormErrors(tokenErrors),
             passwordErrors: FormErrors(passwordErrors), tokenName: tokenName, canManageKeys: canManageKeys,
+            duplicateWindowHours: organization.duplicateWindowHours.map(String.init) ?? "",
             apiKeys: keys.map { key in
                 KeyRow(
                     id: key.id!.uuidString, name: key.name, prefix: key.prefix, createdBy: key.createdBy ?? "—",
