@@ -227,6 +227,8 @@ enum LeadService {
         guard ids.count <= 1_000 else { throw FieldErrors(["ids": ["1 000 leads au plus par action."]]) }
         let leads = try await scope.query(Lead.self, on: db).filter(\.$id ~~ ids).all()
         let visibleIds = leads.compactMap(\.id)
+        // Nothing visible: nothing to do (and PostgreSQL refuses an empty IN list).
+        guard !visibleIds.isEmpty else { return 0 }
         try await db.transaction { tx in
             switch action {
             case .archive, .unarchive:
