@@ -45,6 +45,11 @@ struct TenantScope: Sendable {
         return model
     }
 
+    /// The visible accounts of a CRM (LPs, forms and leads are filtered by CRM through them).
+    func accountIds(ofCrm crmId: UUID, on db: any Database) async throws -> [UUID] {
+        try await query(Account.self, on: db).filter(\.$crmId == crmId).all().compactMap(\.id)
+    }
+
     func canSee(crm id: UUID) -> Bool { visibleCrmIds?.contains(id) ?? true }
     func canSee(account id: UUID) -> Bool { visibleAccountIds?.contains(id) ?? true }
 

@@ -67,8 +67,7 @@ enum FormService {
         var query = scope.query(Form.self, on: db).search(params.search, in: ["code", "name", "url"])
         if let accountId = filters.accountId { query = query.filter(\.$accountId == accountId) }
         if let crmId = filters.crmId {
-            let accounts = try await scope.query(Account.self, on: db).filter(\.$crmId == crmId).all().compactMap(\.id)
-            query = query.filter(\.$accountId ~~ accounts)
+            query = query.filter(\.$accountId ~~ (try await scope.accountIds(ofCrm: crmId, on: db)))
         }
         if let product = filters.productType, !product.isEmpty { query = query.filter(\.$productType == product.uppercased()) }
         if let status = filters.status, !status.isEmpty { query = query.filter(\.$statusRaw == status) }

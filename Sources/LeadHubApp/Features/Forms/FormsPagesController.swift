@@ -160,21 +160,11 @@ struct FormsPagesController {
         }
     }
 
-    struct CommentForm: Content { var body: String? }
-
     @Sendable func comment(req: Request) async throws -> Response {
-        let scope = try req.tenantScope()
-        let form = try await scope.find(Form.self, req.id("form_id"), on: req.db)
-        let body = try req.content.decode(CommentForm.self)
-        let target = "/forms/\(form.id!.uuidString)#commentaires"
-        switch try await attempt({
-            try await CommentService.add(
-                body.body, targetType: "form", targetId: form.requireID(), label: "le formulaire \(form.code)",
-                user: req.identity?.user, scope: scope, now: req.now, on: req.db)
-        }) {
-        case .success: return req.redirect(to: target, flash: "Commentaire ajouté.")
-        case .failure: return req.redirect(to: target, flash: "Le commentaire est vide.", error: true)
-        }
+        let form = try await req.tenantScope().find(Form.self, req.id("form_id"), on: req.db)
+        return try await CardSupport.postComment(
+            req, targetType: "form", targetId: try form.requireID(), label: "le formulaire \(form.code)",
+            page: "/forms/\(form.id!.uuidString)")
     }
 
     /// Unticked boxes are absent from a form post: they mean false / none.

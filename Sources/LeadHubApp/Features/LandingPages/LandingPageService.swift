@@ -57,8 +57,7 @@ enum LandingPageService {
         var query = scope.query(LandingPage.self, on: db).search(params.search, in: ["code", "name", "url"])
         if let accountId = filters.accountId { query = query.filter(\.$accountId == accountId) }
         if let crmId = filters.crmId {
-            let accounts = try await scope.query(Account.self, on: db).filter(\.$crmId == crmId).all().compactMap(\.id)
-            query = query.filter(\.$accountId ~~ accounts)
+            query = query.filter(\.$accountId ~~ (try await scope.accountIds(ofCrm: crmId, on: db)))
         }
         if let source = filters.diffusionSourceId { query = query.filter(\.$diffusionSourceId == source) }
         if let product = filters.productType, !product.isEmpty {

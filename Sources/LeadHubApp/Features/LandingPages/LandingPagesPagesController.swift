@@ -85,6 +85,25 @@ enum CardSupport {
                 || sourceId != nil || !(status ?? "").isEmpty, showsSource: showsSource)
     }
 
+    struct CommentForm: Content { var body: String? }
+
+    /// Posts the comment form of an LP or form page and goes back to its thread.
+    static func postComment(_ req: Request, targetType: String, targetId: UUID, label: String, page: String) async throws
+        -> Response
+    {
+        let scope = try req.tenantScope()
+        let form = try req.content.decode(CommentForm.self)
+        let target = page + "#commentaires"
+        switch try await attempt({
+            try await CommentService.add(
+                form.body, targetType: targetType, targetId: targetId, label: label, user: req.identity?.user,
+                scope: scope, now: req.now, on: req.db)
+        }) {
+        case .success: return req.redirect(to: target, flash: "Commentaire ajouté.")
+        case .failure: return req.redirect(to: target, flash: "Le commentaire est vide.", error: true)
+        }
+    }
+
     static func comments(target: UUID, scope: TenantScope, on db: any Database) async throws -> [CommentView] {
         try await CommentService.list(target: target, scope: scope, on: db).map {
             CommentView(
@@ -229,21 +248,11 @@ struct LandingPagesPagesController {
         }
     }
 
-    struct CommentForm: Content { var body: String? }
-
     @Sendable func comment(req: Request) async throws -> Response {
-        let scope = try req.tenantScope()
-        let page = try await scope.find(LandingPage.self, req.id("landing_page_id"), on: req.db)
-        let form = try req.content.decode(CommentForm.self)
-        let target = "/landing-pages/\(page.id!.uuidString)#commentaires"
-        switch try await attempt({
-            try await CommentService.add(
-                form.body, targetType: "landing_page", targetId: page.requireID(), label: "la landing page \(page.code)",
-                user: req.identity?.user, scope: scope, now: req.now, on: req.db)
-        }) {
-        case .success: return req.redirect(to: target, flash: "Commentaire ajouté.")
-        case .failure: return req.redirect(to: target, flash: "Le commentaire est vide.", error: true)
-        }
+        let page = try await req.tenantScope().find(LandingPage.self, req.id("landing_page_id"), on: req.db)
+        return try await CardSupport.postComment(
+            req, targetType: "landing_page", targetId: try page.requireID(), label: "la landing page \(page.code)",
+            page: "/landing-pages/\(page.id!.uuidString)")
     }
 
     private func values(_ input: LandingPageInput) -> FormValues {
