@@ -1,9 +1,18 @@
+import NIOCore
+import NIOPosix
 import Fluent
 import Vapor
 
 /// Entry point used by `main.swift`: builds the app, handles `serve --demo` and the first-start
 /// admin, then runs the requested command.
 public enum LeadHubMain {
+    /// Installs NIO's event loop group as the global executor of Swift Concurrency (before any
+    /// other async work). Returns false when it could not (it was already in use).
+    @discardableResult
+    public static func useEventLoopsAsGlobalExecutor() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     public static func run() async throws {
         var env = try Environment.detect()
         try LoggingSetup.bootstrap(from: &env, json: AppConfig.fromEnvironment().jsonLogs)

@@ -72,25 +72,19 @@ struct LeadAnswer: Content, Equatable {
 /// disk before its answer, and durability does not cost throughput. On PostgreSQL each lead has
 /// its own transaction, serialized per phone number by an advisory lock.
 final class LeadWriter: Sendable {
-    struct Pending: Sendable {
-        let draft: LeadDraft
-        let continuation: CheckedContinuation<LeadOutcome, any Error>
-    }
-
     static let doubleSubmitWindow: TimeInterval = 5
     static let maxBatch = 512
 
     private let app: Application
-    private let queue = Mutex<[Pending]>([])
+    private let writer: WriterThread
     private let inFlightKeys = Mutex<Set<String>>([])
-    private let signal: AsyncStream<Void>.Continuation
-    private let signals: AsyncStream<Void>
-    private let loop = Mutex<Task<Void, Never>?>(nil)
-    private let sqliteStore = Mutex<SQLiteLeadStore?>(nil)
+    private let checkpointer = Mutex<Task<Void, Never>?>(nil)
+    /// Leads committed since the last checkpoint.
+    private let uncheckpointed = Atomic<Int>(0)
 
     init(app: Application) {
         self.app = app
-        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        writer = WriterThread(path: app.config.sqlitePath, logger: app.logger)
     }
 
     var usesGroupCommit: Bool { !app.config.usesPostgres }
@@ -111,70 +105,45 @@ final class LeadWriter: Sendable {
             return try await storeAlone(draft)
         }
         start()
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.withLock { $0.append(Pending(draft: draft, continuation: continuation)) }
-            signal.yield(())
+        let outcome = try await withCheckedThrowingContinuation { continuation in
+            writer.enqueue(Pending(draft: draft, continuation: continuation))
         }
+        uncheckpointed.add(1, ordering: .relaxed)
+        return outcome
     }
 
-    /// Starts the writer task (SQLite only).
+    /// Starts the writer thread and the checkpoints (SQLite only).
     func start() {
         guard usesGroupCommit else { return }
-        loop.withLock { task in
+        writer.start()
+        checkpointer.withLock { task in
             guard task == nil else { return }
-            // Detached: the writer must not inherit the main actor of the code that starts it.
             task = Task.detached { [self] in
-                for await _ in signals {
-                    await drain()
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    await checkpoint()
                 }
-                await drain()
-                await sqliteStore.withLock { $0 }?.close()
             }
         }
     }
 
-    /// Commits what is queued and stops the writer task.
-    func stop() async {
-        signal.finish()
-        let task = loop.withLock { $0 }
-        await task?.value
-    }
-
-    private func drain() async {
-        while true {
-            let batch = queue.withLock { pending -> [Pending] in
-                let taken = Array(pending.prefix(Self.maxBatch))
-                pending.removeFirst(taken.count)
-                return taken
-            }
-            if batch.isEmpty { return }
-            await commit(batch)
-        }
-    }
-
-    /// The writer's own connection, opened on first use.
-    private func store() async throws -> SQLiteLeadStore {
-        if let store = sqliteStore.withLock({ $0 }) { return store }
-        let store = try await SQLiteLeadStore.open(
-            path: app.config.sqlitePath, on: app.eventLoopGroup.any(), logger: app.logger)
-        sqliteStore.withLock { $0 = store }
-        return store
-    }
-
-    private func commit(_ batch: [Pending]) async {
+    /// Copies the WAL into the database file from a pool connection, outside the writer's
+    /// commits. PASSIVE: it never blocks the writer; what it could not copy is copied next time.
+    func checkpoint() async {
+        guard uncheckpointed.exchange(0, ordering: .relaxed) > 0 else { return }
         do {
-            let drafts = batch.map(\.draft)
-            let outcomes = try await store().commit(drafts).get()
-            for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
+            try await (app.db as! any SQLDatabase).raw("PRAGMA wal_checkpoint(PASSIVE)").run()
         } catch {
-            app.logger.error("lead batch of \(batch.count) not committed: \(String(reflecting: error))")
-            if batch.count > 1 {
-                // One bad item must not sink the others: commit them one by one.
-                for item in batch { await commit([item]) }
-            } else {
-                batch[0].continuation.resume(throwing: Self.storageError)
-            }
+            app.logger.warning("WAL checkpoint failed: \(String(reflecting: error))")
         }
+    }
+
+    /// Commits what is queued and stops the writer thread.
+    func stop() async {
+        await writer.stop()
+        let checkpoints = checkpointer.withLock { $0 }
+        checkpoints?.cancel()
+        await checkpoints?.value
     }
 
     static let storageError = Abort(
@@ -505,5 +474,112 @@ struct LeadWriterLifecycle: LifecycleHandler {
 
     func shutdownAsync(_ application: Application) async {
         await application.leadWriter.stop()
+    }
+}
+
+/// A submission waiting for the writer.
+struct Pending: Sendable {
+    let draft: LeadDraft
+    let continuation: CheckedContinuation<LeadOutcome, any Error>
+}
+
+/// The group commit: one thread that owns the writer's SQLite connection. It sleeps until
+/// submissions arrive, takes everything queued (up to `LeadWriter.maxBatch`), commits it in one
+/// transaction and answers each submission, then takes what arrived meanwhile. Running the whole
+/// cycle on one thread keeps the commit path free of thread hops.
+final class WriterThread: @unchecked Sendable {
+    private let path: String
+    private let logger: Logger
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [Pending] = []
+    private var started = false
+    private var stopping = false
+    private var finished: [CheckedContinuation<Void, Never>] = []
+    private var done = false
+    // Used only on the writer thread.
+    private var store: SQLiteLeadStore?
+
+    init(path: String, logger: Logger) {
+        self.path = path
+        self.logger = logger
+    }
+
+    func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !started else { return }
+        started = true
+        let thread = Thread { [self] in run() }
+        thread.name = "leadhub-lead-writer"
+        thread.start()
+    }
+
+    func enqueue(_ item: Pending) {
+        condition.lock()
+        guard !stopping else {
+            // Shutting down: refuse rather than leave the caller waiting (the client retries).
+            condition.unlock()
+            item.continuation.resume(throwing: LeadWriter.storageError)
+            return
+        }
+        queue.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Commits what is queued, closes the connection and ends the thread.
+    func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if done || !started {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            finished.append(continuation)
+            stopping = true
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                break
+            }
+            let batch = Array(queue.prefix(LeadWriter.maxBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+        store?.close()
+        store = nil
+        condition.lock()
+        done = true
+        let waiting = finished
+        finished = []
+        condition.unlock()
+        for continuation in waiting { continuation.resume() }
+    }
+
+    private func commit(_ batch: [Pending]) {
+        do {
+            if store == nil { store = try SQLiteLeadStore(path: path) }
+            let outcomes = try store!.commit(batch.map(\.draft))
+            for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
+        } catch {
+            logger.error("lead batch of \(batch.count) not committed: \(String(reflecting: error))")
+            if batch.count > 1 {
+                // One bad item must not sink the others: commit them one by one.
+                for item in batch { commit([item]) }
+            } else {
+                batch[0].continuation.resume(throwing: LeadWriter.storageError)
+            }
+        }
     }
 }

@@ -3,135 +3,108 @@ import Foundation
 import LeadHubCore
 import NIOCore
 
-/// The lead writer's own SQLite connection. A batch runs as one chain of futures on that
-/// connection's event loop (BEGIN IMMEDIATE, lookups, rules, multi-row inserts, COMMIT), so the
-/// commit path never waits for a turn on Swift's cooperative thread pool, which the HTTP handlers
-/// keep busy under load. Values are converted to SQLite directly, as Fluent stores them (UUIDs as
-/// text, dates as seconds since 1970, booleans as 0/1).
-final class SQLiteLeadStore: Sendable {
-    let connection: SQLiteConnection
+/// The lead writer's own SQLite connection, used only on the writer thread. A batch runs as one
+/// synchronous transaction (BEGIN IMMEDIATE, lookups, rules, inserts, COMMIT) with statements
+/// prepared once. Values are stored as Fluent stores them (UUIDs as text, dates as seconds since
+/// 1970, booleans as 0/1).
+final class SQLiteLeadStore {
+    private let database: RawSQLite
 
-    private init(connection: SQLiteConnection) {
-        self.connection = connection
-    }
-
-    static func open(path: String, on eventLoop: any EventLoop, logger: Logger) async throws -> SQLiteLeadStore {
-        let connection = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop
-        ).get()
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
-            _ = try await connection.query(pragma).get()
+    init(path: String) throws {
+        database = try RawSQLite(path: path)
+        // Checkpoints run on another connection (`LeadWriter.checkpoint()`, every half second),
+        // so that commits rarely pay for copying the WAL into the database; the high threshold
+        // here only bounds the WAL if those cannot keep up under sustained load.
+        for pragma in [
+            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
+            "PRAGMA wal_autocheckpoint=10000",
+        ] {
+            try database.rows(pragma, []) { _ in }
         }
-        return SQLiteLeadStore(connection: connection)
     }
 
-    func close() async {
-        try? await connection.close().get()
+    func close() {
+        database.close()
     }
 
-    /// Stores a batch in one transaction; the future completes after the commit.
-    func commit(_ drafts: [LeadDraft]) -> EventLoopFuture<[LeadOutcome]> {
-        let queries = LeadWriter.lookupQueries(drafts)
-        return run("BEGIN IMMEDIATE")
-            .flatMap { _ in self.lookups(queries, from: 0, into: LeadWriter.Lookups()) }
-            .flatMap { lookups in
-                let decision = LeadWriter.decide(drafts, lookups)
-                return self.inserts(decision).map { decision.outcomes }
+    /// Stores a batch in one transaction; returns after the commit.
+    func commit(_ drafts: [LeadDraft]) throws -> [LeadOutcome] {
+        try database.execute("BEGIN IMMEDIATE")
+        do {
+            let decision = LeadWriter.decide(drafts, try lookups(LeadWriter.lookupQueries(drafts)))
+            for (draft, stored) in decision.newLeads {
+                try database.run(Self.insertLead, Self.leadRow(draft, stored: stored))
             }
-            .flatMap { outcomes in self.run("COMMIT").map { _ in outcomes } }
-            .flatMapError { error in
-                self.run("ROLLBACK").flatMapThrowing { _ in throw error }.flatMapErrorThrowing { _ in throw error }
+            for (draft, answer) in decision.remembered {
+                try database.run(
+                    Self.insertKey,
+                    [
+                        .text(TimeOrderedID.make(at: draft.receivedAt).uuidString), .text(draft.organizationId.uuidString),
+                        .text(draft.idempotencyKey!), .text(draft.submissionHash), .text(answer.id.uuidString),
+                        .integer(201), .text(LeadWriter.answerJSON(answer.answer)),
+                        .float(draft.receivedAt.timeIntervalSince1970),
+                    ])
             }
-    }
-
-    private func run(_ sql: String, _ binds: [SQLiteData] = []) -> EventLoopFuture<[SQLiteRow]> {
-        connection.query(sql, binds)
-    }
-
-    private func lookups(_ queries: [LeadWriter.LookupQuery], from index: Int, into lookups: LeadWriter.Lookups)
-        -> EventLoopFuture<LeadWriter.Lookups>
-    {
-        guard index < queries.count else { return connection.eventLoop.makeSucceededFuture(lookups) }
-        let query = queries[index]
-        let marks = Array(repeating: "?", count: query.values.count).joined(separator: ",")
-        let organization = SQLiteData.text(query.organizationId.uuidString)
-        let values = query.values.map { SQLiteData.text($0) }
-        // INDEXED BY: without statistics SQLite would rather walk the (organization, created_at)
-        // index, i.e. every lead of the day, than look the few phones or sessions up.
-        let columns = LeadWriter.RecentLead.columns.map { "\"\($0)\"" }.joined(separator: ",")
-        let statement: String
-        var binds: [SQLiteData] = [organization] + values
-        switch query.kind {
-        case .keys:
-            statement = """
-                SELECT "organization_id","key","request_hash","response_status","response_body" FROM "idempotency_keys"
-                WHERE "organization_id" = ? AND "key" IN (\(marks))
-                """
-        case .sessions:
-            statement = """
-                SELECT \(columns) FROM "leads" INDEXED BY "leads_org_session_idx"
-                WHERE "organization_id" = ? AND "session_id" IN (\(marks)) AND "created_at" >= ?
-                """
-            binds.append(.float(query.since!.timeIntervalSince1970))
-        case .phones:
-            statement = """
-                SELECT \(columns) FROM "leads" INDEXED BY "leads_org_phone_idx"
-                WHERE "organization_id" = ? AND "phone" IN (\(marks)) AND "created_at" >= ? AND "erased_at" IS NULL
-                """
-            binds.append(.float(query.since!.timeIntervalSince1970))
+            try database.execute("COMMIT")
+            return decision.outcomes
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
         }
-        return run(statement, binds).flatMapThrowing { rows -> LeadWriter.Lookups in
-            var lookups = lookups
-            for row in rows {
+    }
+
+    private static let recentColumns = LeadWriter.RecentLead.columns.map { "\"\($0)\"" }.joined(separator: ",")
+    // INDEXED BY: without statistics SQLite would rather walk the (organization, created_at)
+    // index, i.e. every lead of the day, than look one phone or session up.
+    private static let selectKey = """
+        SELECT "request_hash","response_status","response_body" FROM "idempotency_keys"
+        WHERE "organization_id" = ? AND "key" = ?
+        """
+    private static let selectSession = """
+        SELECT \(recentColumns) FROM "leads" INDEXED BY "leads_org_session_idx"
+        WHERE "organization_id" = ? AND "session_id" = ? AND "created_at" >= ?
+        """
+    private static let selectPhone = """
+        SELECT \(recentColumns) FROM "leads" INDEXED BY "leads_org_phone_idx"
+        WHERE "organization_id" = ? AND "phone" = ? AND "created_at" >= ? AND "erased_at" IS NULL
+        """
+    private static let insertLead = insert("leads", LeadWriter.leadColumns)
+    private static let insertKey = insert("idempotency_keys", LeadWriter.idempotencyColumns)
+
+    private static func insert(_ table: String, _ columns: [String]) -> String {
+        "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES ("
+            + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+    }
+
+    /// One prepared look-up per value: with the (organization_id, …) indexes each is a short
+    /// B-tree probe.
+    private func lookups(_ queries: [LeadWriter.LookupQuery]) throws -> LeadWriter.Lookups {
+        var lookups = LeadWriter.Lookups()
+        for query in queries {
+            let organization = SQLiteData.text(query.organizationId.uuidString)
+            for value in query.values {
                 switch query.kind {
                 case .keys:
-                    guard let key = row.column("key")?.string, let hash = row.column("request_hash")?.string,
-                        let status = row.column("response_status")?.integer, let body = row.column("response_body")?.string
-                    else { continue }
-                    lookups.known[query.organizationId.uuidString + "|" + key] = (hash, status, body)
+                    try database.rows(Self.selectKey, [organization, .text(value)]) { row in
+                        guard let hash = row.text(0), let status = row.integer(1), let body = row.text(2) else { return }
+                        lookups.known[query.organizationId.uuidString + "|" + value] = (hash, status, body)
+                    }
                 case .sessions:
-                    let recent = try LeadWriter.RecentLead(sqlite: row)
-                    lookups.bySession[recent.sessionKey, default: []].append(recent)
+                    let since = SQLiteData.float(query.since!.timeIntervalSince1970)
+                    try database.rows(Self.selectSession, [organization, .text(value), since]) { row in
+                        let recent = try LeadWriter.RecentLead(raw: row)
+                        lookups.bySession[recent.sessionKey, default: []].append(recent)
+                    }
                 case .phones:
-                    let recent = try LeadWriter.RecentLead(sqlite: row)
-                    lookups.byPhone[recent.phoneKey, default: []].append(recent)
+                    let since = SQLiteData.float(query.since!.timeIntervalSince1970)
+                    try database.rows(Self.selectPhone, [organization, .text(value), since]) { row in
+                        let recent = try LeadWriter.RecentLead(raw: row)
+                        lookups.byPhone[recent.phoneKey, default: []].append(recent)
+                    }
                 }
             }
-            return lookups
-        }.flatMap { lookups in self.lookups(queries, from: index + 1, into: lookups) }
-    }
-
-    private func inserts(_ decision: LeadWriter.Decision) -> EventLoopFuture<Void> {
-        var statements: [(String, [SQLiteData])] = []
-        for chunk in decision.newLeads.chunked(200) {
-            statements.append(insert("leads", LeadWriter.leadColumns, chunk.map { Self.leadRow($0.0, stored: $0.1) }))
         }
-        for chunk in decision.remembered.chunked(300) {
-            statements.append(
-                insert(
-                    "idempotency_keys", LeadWriter.idempotencyColumns,
-                    chunk.map { draft, answer in
-                        [
-                            .text(TimeOrderedID.make(at: draft.receivedAt).uuidString), .text(draft.organizationId.uuidString),
-                            .text(draft.idempotencyKey!),
-                            .text(draft.submissionHash), .text(answer.id.uuidString), .integer(201),
-                            .text(LeadWriter.answerJSON(answer.answer)), .float(draft.receivedAt.timeIntervalSince1970),
-                        ]
-                    }))
-        }
-        var chain = connection.eventLoop.makeSucceededVoidFuture()
-        for (sql, binds) in statements {
-            chain = chain.flatMap { self.run(sql, binds).map { _ in () } }
-        }
-        return chain
-    }
-
-    private func insert(_ table: String, _ columns: [String], _ rows: [[SQLiteData]]) -> (String, [SQLiteData]) {
-        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let statement =
-            "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES "
-            + Array(repeating: placeholders, count: rows.count).joined(separator: ",")
-        return (statement, rows.flatMap { $0 })
+        return lookups
     }
 
     static func leadRow(_ d: LeadDraft, stored: StoredLead) -> [SQLiteData] {
@@ -157,16 +130,16 @@ final class SQLiteLeadStore: Sendable {
 }
 
 extension LeadWriter.RecentLead {
-    init(sqlite row: SQLiteRow) throws {
-        func uuid(_ column: String) -> UUID? { row.column(column)?.string.flatMap(UUID.init(uuidString:)) }
-        guard let id = uuid("id"), let organizationId = uuid("organization_id"),
-            let hash = row.column("submission_hash")?.string, let created = row.column("created_at")?.double,
-            let status = row.column("status")?.string, let formCode = row.column("form_code")?.string,
-            let phone = row.column("phone")?.string, let product = row.column("product_type")?.string
+    /// A row of `RecentLead.columns`, in that order.
+    init(raw row: RawSQLite.Row) throws {
+        func uuid(_ column: Int32) -> UUID? { row.text(column).flatMap(UUID.init(uuidString:)) }
+        guard let id = uuid(0), let organizationId = uuid(1), let hash = row.text(3), let status = row.text(4),
+            let formCode = row.text(6), let created = row.double(7), let phone = row.text(8),
+            let product = row.text(9)
         else { throw SQLiteLeadStoreError.unreadableRow }
         self.init(
-            id: id, organizationId: organizationId, sessionId: row.column("session_id")?.string, submissionHash: hash,
-            status: LeadStatus(rawValue: status) ?? .received, duplicateOf: uuid("duplicate_of"), formCode: formCode,
+            id: id, organizationId: organizationId, sessionId: row.text(2), submissionHash: hash,
+            status: LeadStatus(rawValue: status) ?? .received, duplicateOf: uuid(5), formCode: formCode,
             createdAt: Date(timeIntervalSince1970: created), phone: phone, productType: product)
     }
 }
