@@ -39,13 +39,16 @@ import VaporTesting
             #expect(body["kind"] as? String == "background")
             let url = try #require(body["url"] as? String)
             #expect(url.hasSuffix(".png"))
-            let served = try await t.api(.GET, url)
+            // An absolute address, ready to paste in a page (from the request's host without a public URL).
+            #expect(url.hasPrefix("http://"))
+            let path = try #require(URL(string: url)?.path)
+            let served = try await t.api(.GET, path)
             #expect(served.status == .ok)
             #expect(served.headers.contentType?.description.hasPrefix("image/png") == true)
             #expect(served.headers.first(name: .cacheControl)?.contains("max-age=31536000") == true)
             #expect(Array(served.body.readableBytesView) == tinyPNG)
             let etag = try #require(served.headers.first(name: .eTag))
-            let again = try await t.api(.GET, url, headers: ["If-None-Match": etag])
+            let again = try await t.api(.GET, path, headers: ["If-None-Match": etag])
             #expect(again.status == .notModified)
         }
     }
@@ -103,6 +106,45 @@ import VaporTesting
             let account = try await t.browse(.GET, "/accounts/\(tenant.account.id!)", session: session).text
             #expect(account.contains("<datalist id=\"asset-urls\">"))
             #expect(account.contains(tenant.asset.path))
+        }
+    }
+
+    @Test func landingPagesAndFormsPickTheirVisualFromTheLibrary() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let session = try await t.login(email: tenant.admin.email)
+            // The pickers offer the library's images as absolute addresses (no public URL set here).
+            for path in ["/landing-pages/\(tenant.landingPage.id!)", "/forms/\(tenant.form.id!)"] {
+                let page = try await t.browse(.GET, path, session: session).text
+                #expect(page.contains("<datalist id=\"asset-urls\">"))
+                #expect(page.contains("value=\"http://"))
+                #expect(page.contains(tenant.asset.path))
+            }
+            let image = "https://cdn.alpha.test" + tenant.asset.path
+            let lp = try await t.api(
+                .PATCH, "/api/admin/lps/\(tenant.landingPage.id!)", token: tenant.editorToken, json: ["image_url": image])
+            #expect(lp.status == .ok)
+            #expect(try lp.json()["image_url"] as? String == image)
+            let form = try await t.api(
+                .PATCH, "/api/admin/forms/\(tenant.form.id!)", token: tenant.editorToken, json: ["image_url": image])
+            #expect(try form.json()["image_url"] as? String == image)
+            let bad = try await t.api(
+                .PATCH, "/api/admin/forms/\(tenant.form.id!)", token: tenant.editorToken, json: ["image_url": "logo.png"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect((try bad.json()["errors"] as? [String: Any])?["image_url"] != nil)
+            // Through the page too, and the card shows the visual.
+            let saved = try await t.browse(
+                .POST, "/landing-pages/\(tenant.landingPage.id!)", session: session,
+                form: [
+                    "account_id": tenant.account.id!.uuidString, "code": tenant.landingPage.code, "name": "LP visuel",
+                    "kind": "redirect", "image_url": image,
+                ])
+            #expect(saved.status == .seeOther)
+            let cards = try await t.browse(.GET, "/landing-pages", session: session).text
+            #expect(cards.contains("class=\"card-image\" src=\"\(image)\""))
+            // A duplicate keeps the visual.
+            let copy = try await t.api(.POST, "/api/admin/forms/\(tenant.form.id!)/duplicate", token: tenant.editorToken)
+            #expect(try copy.json()["image_url"] as? String == image)
         }
     }
 }

@@ -19,5 +19,6 @@ enum LeadHubMigrations {
         CreateLead(),
         UpdateOrganizationAddDuplicateWindow(),
         CreateAsset(),
+        UpdatePagesAddImage(),
     ]
 }

@@ -91,6 +91,16 @@ extension Request {
 
     var identity: Identity? { auth.get(Identity.self) }
 
+    /// The base of absolute links (media files, API server): `LEADHUB_PUBLIC_URL`, or the scheme
+    /// and `Host` of this request when it is not set.
+    var publicBaseURL: String {
+        if let configured = application.config.publicURL {
+            return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+        }
+        let host = headers.first(name: .host) ?? "127.0.0.1:8080"
+        return (isHTTPS ? "https://" : "http://") + host
+    }
+
     /// The request came over HTTPS: the public URL says so, or our proxy does.
     var isHTTPS: Bool {
         if application.config.secureCookies { return true }

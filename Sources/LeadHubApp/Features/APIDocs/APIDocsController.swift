@@ -4,11 +4,7 @@ import Vapor
 /// `/api/openapi.json` and the French documentation page `/docs/api`, rendered from the same
 /// description.
 struct APIDocsController {
-    static func serverURL(_ req: Request) -> String {
-        if let configured = req.application.config.publicURL { return configured }
-        let host = req.headers.first(name: .host) ?? "127.0.0.1:8080"
-        return (req.isHTTPS ? "https://" : "http://") + host
-    }
+    static func serverURL(_ req: Request) -> String { req.publicBaseURL }
 
     @Sendable func openAPI(req: Request) async throws -> Response {
         let document = PublicAPISpec.document(serverURL: Self.serverURL(req))

@@ -17,14 +17,14 @@ struct AssetsAPIController {
         let page = try await AssetService.filtered(
             kind: filters.kind, accountId: filters.accountId, params: params, scope: try req.tenantScope(), on: req.db
         ).cursorPage(params)
-        let base = req.application.config.publicURL ?? ""
+        let base = req.publicBaseURL
         return ListResponse(items: page.items.map { AssetDTO($0, base: base) }, nextCursor: page.nextCursor)
     }
 
     @Sendable func show(req: Request) async throws -> AssetDTO {
         AssetDTO(
             try await req.tenantScope().find(Asset.self, req.id("asset_id"), on: req.db),
-            base: req.application.config.publicURL ?? "")
+            base: req.publicBaseURL)
     }
 
     @Sendable func create(req: Request) async throws -> Response {
@@ -34,14 +34,14 @@ struct AssetsAPIController {
         let upload = try req.content.decode(AssetUpload.self)
         let asset = try await AssetService.upload(
             upload, scope: try req.tenantScope(), now: req.now, app: req.application, on: req.db)
-        return try await AssetDTO(asset, base: req.application.config.publicURL ?? "").encodeResponse(status: .created, for: req)
+        return try await AssetDTO(asset, base: req.publicBaseURL).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func update(req: Request) async throws -> AssetDTO {
         let input = try req.content.decode(AssetInput.self)
         let asset = try await AssetService.update(
             req.id("asset_id"), input, scope: try req.tenantScope(), now: req.now, on: req.db)
-        return AssetDTO(asset, base: req.application.config.publicURL ?? "")
+        return AssetDTO(asset, base: req.publicBaseURL)
     }
 
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
@@ -167,7 +167,7 @@ extension Request {
     /// The organization's images, for the pickers of account, LP and form pages.
     func assetChoices() async throws -> [SelectOption] {
         try await tenantScope().query(Asset.self, on: db).sort(\.$createdAt, .descending).limit(200).all().map {
-            SelectOption(value: (application.config.publicURL ?? "") + $0.path, label: "\($0.label) (\($0.kind.label))", selected: false)
+            SelectOption(value: publicBaseURL + $0.path, label: "\($0.label) (\($0.kind.label))", selected: false)
         }
     }
 }

@@ -21,6 +21,7 @@ final class Form: Model, @unchecked Sendable {
     @Field(key: "form_key") var formKey: String
     @Field(key: "allowed_origins") var allowedOriginsJSON: String
     @OptionalField(key: "notes") var notes: String?
+    @OptionalField(key: "image_url") var imageURL: String?
     @Field(key: "status") var statusRaw: String
     @OptionalField(key: "stats_since") var statsSince: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?

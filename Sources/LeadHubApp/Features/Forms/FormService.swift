@@ -16,6 +16,7 @@ struct FormInput: Decodable, Sendable {
     var metropolitanOnly: Bool?
     var allowedOrigins: [String]?
     var notes: String?
+    var imageURL: String?
     var status: String?
     var landingPageIds: [String]?
 
@@ -23,7 +24,7 @@ struct FormInput: Decodable, Sendable {
         case accountId = "account_id", code, name, url, productType = "product_type", trackingType = "tracking_type"
         case thankYouURL = "thank_you_url", thankYouRedirect = "thank_you_redirect"
         case excludeFromRouting = "exclude_from_routing", metropolitanOnly = "metropolitan_only"
-        case allowedOrigins = "allowed_origins", notes, status, landingPageIds = "landing_page_ids"
+        case allowedOrigins = "allowed_origins", notes, imageURL = "image_url", status, landingPageIds = "landing_page_ids"
     }
 
     init() {}
@@ -42,6 +43,7 @@ struct FormInput: Decodable, Sendable {
         metropolitanOnly = try c.flag(.metropolitanOnly)
         allowedOrigins = try c.list(.allowedOrigins)
         notes = try c.text(.notes)
+        imageURL = try c.text(.imageURL)
         status = try c.text(.status)
         landingPageIds = try c.list(.landingPageIds)
     }
@@ -148,6 +150,7 @@ enum FormService {
         copy.metropolitanOnly = source.metropolitanOnly
         copy.allowedOriginsJSON = source.allowedOriginsJSON
         copy.notes = source.notes
+        copy.imageURL = source.imageURL
         copy.status = .active
         copy.formKey = newFormKey()
         copy.code = try await nextCode(for: source.productType, scope: scope, on: db)
@@ -260,6 +263,7 @@ enum FormService {
             form.allowedOrigins = clean
         }
         if input.notes != nil { form.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors) }
+        if input.imageURL != nil { form.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors) }
         if let raw = input.status, !raw.isEmpty {
             if let status = PublicationStatus(rawValue: raw) { form.status = status } else {
                 errors.add("status", "Statut invalide : active ou archived.")
@@ -321,6 +325,7 @@ struct FormDTO: Content {
     let formKey: String
     let allowedOrigins: [String]
     let notes: String?
+    let imageURL: String?
     let status: String
     let landingPageIds: [UUID]
     let statsSince: Date?
@@ -332,7 +337,7 @@ struct FormDTO: Content {
         case productType = "product_type", trackingType = "tracking_type", thankYouURL = "thank_you_url"
         case thankYouRedirect = "thank_you_redirect", excludeFromRouting = "exclude_from_routing"
         case metropolitanOnly = "metropolitan_only", formKey = "form_key", allowedOrigins = "allowed_origins", notes
-        case status, landingPageIds = "landing_page_ids", statsSince = "stats_since", createdAt = "created_at"
+        case imageURL = "image_url", status, landingPageIds = "landing_page_ids", statsSince = "stats_since", createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 
@@ -352,6 +357,7 @@ struct FormDTO: Content {
         formKey = f.formKey
         allowedOrigins = f.allowedOrigins
         notes = f.notes
+        imageURL = f.imageURL
         status = f.statusRaw
         self.landingPageIds = landingPageIds
         statsSince = f.statsSince

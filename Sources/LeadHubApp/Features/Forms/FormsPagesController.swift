@@ -24,6 +24,7 @@ struct FormsPagesController {
         var metropolitanOnly = false
         var allowedOrigins = ""
         var notes = ""
+        var imageURL = ""
         var landingPageIds: [String] = []
     }
 
@@ -48,6 +49,7 @@ struct FormsPagesController {
         let formKey: String?
         let publicURL: String
         let comments: [CommentView]
+        let assets: [SelectOption]
         let canEdit: Bool
     }
 
@@ -68,6 +70,7 @@ struct FormsPagesController {
             return PageCard(
                 id: form.id!.uuidString, href: "/forms/\(form.id!.uuidString)", code: form.code, name: form.name,
                 url: form.url, accountName: account?.name ?? "—", logoURL: account?.logoSmallURL ?? account?.logoMainURL,
+                imageURL: form.imageURL,
                 productType: form.productType, sourceName: nil, status: form.status.label,
                 archived: form.status == .archived, leads30: counts.month[form.id!] ?? 0,
                 leadsToday: counts.today[form.id!] ?? 0,
@@ -113,7 +116,7 @@ struct FormsPagesController {
             productType: form.productType, trackingType: form.trackingTypeRaw, thankYouURL: form.thankYouURL ?? "",
             thankYouRedirect: form.thankYouRedirect ?? "", excludeFromRouting: form.excludeFromRouting,
             metropolitanOnly: form.metropolitanOnly, allowedOrigins: form.allowedOrigins.joined(separator: "\n"),
-            notes: form.notes ?? "", landingPageIds: linked.map { $0.id!.uuidString })
+            notes: form.notes ?? "", imageURL: form.imageURL ?? "", landingPageIds: linked.map { $0.id!.uuidString })
         return try await render(req, form: form, values: values, errors: nil)
     }
 
@@ -184,7 +187,7 @@ struct FormsPagesController {
             thankYouURL: input.thankYouURL ?? "", thankYouRedirect: input.thankYouRedirect ?? "",
             excludeFromRouting: input.excludeFromRouting ?? false, metropolitanOnly: input.metropolitanOnly ?? false,
             allowedOrigins: (input.allowedOrigins ?? []).joined(separator: "\n"), notes: input.notes ?? "",
-            landingPageIds: input.landingPageIds ?? [])
+            imageURL: input.imageURL ?? "", landingPageIds: input.landingPageIds ?? [])
     }
 
     private func render(_ req: Request, form: Form?, values: FormValues, errors: FieldErrors?) async throws -> Response {
@@ -211,7 +214,7 @@ struct FormsPagesController {
                 Choice(id: $0.id!.uuidString, label: "\($0.code) — \($0.name)", checked: values.landingPageIds.contains($0.id!.uuidString))
             },
             archived: form?.status == .archived, formKey: form?.formKey,
-            publicURL: APIDocsController.serverURL(req), comments: comments,
+            publicURL: APIDocsController.serverURL(req), comments: comments, assets: try await req.assetChoices(),
             canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "forms/edit", title: form.map { "\($0.code) — \($0.name)" } ?? "Nouveau formulaire", context,

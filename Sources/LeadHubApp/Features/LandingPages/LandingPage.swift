@@ -16,6 +16,7 @@ final class LandingPage: Model, @unchecked Sendable {
     @Field(key: "kind") var kindRaw: String
     @OptionalField(key: "form_id") var formId: UUID?
     @OptionalField(key: "notes") var notes: String?
+    @OptionalField(key: "image_url") var imageURL: String?
     @Field(key: "status") var statusRaw: String
     @OptionalField(key: "stats_since") var statsSince: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?

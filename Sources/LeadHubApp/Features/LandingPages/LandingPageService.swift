@@ -12,11 +12,12 @@ struct LandingPageInput: Decodable, Sendable {
     var kind: String?
     var formId: String?
     var notes: String?
+    var imageURL: String?
     var status: String?
 
     enum CodingKeys: String, CodingKey {
         case accountId = "account_id", code, name, url, diffusionSourceId = "diffusion_source_id", kind
-        case formId = "form_id", notes, status
+        case formId = "form_id", notes, imageURL = "image_url", status
     }
 
     init() {}
@@ -31,6 +32,7 @@ struct LandingPageInput: Decodable, Sendable {
         kind = try c.text(.kind)
         formId = try c.text(.formId)
         notes = try c.text(.notes)
+        imageURL = try c.text(.imageURL)
         status = try c.text(.status)
     }
 }
@@ -124,6 +126,7 @@ enum LandingPageService {
         copy.kindRaw = source.kindRaw
         copy.formId = source.formId
         copy.notes = source.notes
+        copy.imageURL = source.imageURL
         copy.status = .active
         try await copy.create(on: db)
         try await ActivityService.record(
@@ -195,6 +198,7 @@ enum LandingPageService {
             }
         }
         if input.notes != nil { page.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors) }
+        if input.imageURL != nil { page.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors) }
         if let raw = input.status, !raw.isEmpty {
             if let status = PublicationStatus(rawValue: raw) { page.status = status } else {
                 errors.add("status", "Statut invalide : active ou archived.")
@@ -228,6 +232,7 @@ struct LandingPageDTO: Content {
     let formId: UUID?
     let formURL: String?
     let notes: String?
+    let imageURL: String?
     let status: String
     let statsSince: Date?
     let createdAt: Date?
@@ -235,7 +240,8 @@ struct LandingPageDTO: Content {
 
     enum CodingKeys: String, CodingKey {
         case id, organizationId = "organization_id", accountId = "account_id", code, name, url
-        case diffusionSourceId = "diffusion_source_id", kind, formId = "form_id", formURL = "form_url", notes, status
+        case diffusionSourceId = "diffusion_source_id", kind, formId = "form_id", formURL = "form_url", notes
+        case imageURL = "image_url", status
         case statsSince = "stats_since", createdAt = "created_at", updatedAt = "updated_at"
     }
 
@@ -251,6 +257,7 @@ struct LandingPageDTO: Content {
         formId = p.formId
         self.formURL = formURL
         notes = p.notes
+        imageURL = p.imageURL
         status = p.statusRaw
         statsSince = p.statsSince
         createdAt = p.createdAt

@@ -13,6 +13,8 @@ struct PageCard: Encodable {
     let url: String?
     let accountName: String
     let logoURL: String?
+    /// The page's own visual, if any.
+    let imageURL: String?
     let productType: String?
     let sourceName: String?
     let status: String
@@ -130,6 +132,7 @@ struct LandingPagesPagesController {
         var kind = "redirect"
         var formId = ""
         var notes = ""
+        var imageURL = ""
     }
 
     struct EditContext: Encodable {
@@ -145,6 +148,7 @@ struct LandingPagesPagesController {
         let archived: Bool
         let formURL: String?
         let comments: [CommentView]
+        let assets: [SelectOption]
         let canEdit: Bool
     }
 
@@ -166,6 +170,7 @@ struct LandingPagesPagesController {
             return PageCard(
                 id: page.id!.uuidString, href: "/landing-pages/\(page.id!.uuidString)", code: page.code, name: page.name,
                 url: page.url, accountName: account?.name ?? "—", logoURL: account?.logoSmallURL ?? account?.logoMainURL,
+                imageURL: page.imageURL,
                 productType: form?.productType, sourceName: sources.first { $0.id == page.diffusionSourceId }?.name,
                 status: page.status.label, archived: page.status == .archived, leads30: counts.month[page.id!] ?? 0,
                 leadsToday: counts.today[page.id!] ?? 0, extra: form.map { "→ \($0.code)" })
@@ -208,7 +213,7 @@ struct LandingPagesPagesController {
         let values = FormValues(
             accountId: page.accountId.uuidString, code: page.code, name: page.name, url: page.url ?? "",
             diffusionSourceId: page.diffusionSourceId?.uuidString ?? "", kind: page.kindRaw,
-            formId: page.formId?.uuidString ?? "", notes: page.notes ?? "")
+            formId: page.formId?.uuidString ?? "", notes: page.notes ?? "", imageURL: page.imageURL ?? "")
         return try await render(req, page: page, values: values, errors: nil)
     }
 
@@ -259,7 +264,7 @@ struct LandingPagesPagesController {
         FormValues(
             accountId: input.accountId ?? "", code: input.code ?? "", name: input.name ?? "", url: input.url ?? "",
             diffusionSourceId: input.diffusionSourceId ?? "", kind: input.kind ?? "redirect", formId: input.formId ?? "",
-            notes: input.notes ?? "")
+            notes: input.notes ?? "", imageURL: input.imageURL ?? "")
     }
 
     private func render(_ req: Request, page: LandingPage?, values: FormValues, errors: FieldErrors?) async throws
@@ -283,7 +288,7 @@ struct LandingPagesPagesController {
             },
             kindOptions: LandingPageKind.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values.kind) },
             archived: page?.status == .archived, formURL: forms.first { $0.id?.uuidString == values.formId }?.url,
-            comments: comments, canEdit: scope.role.allows(.edit))
+            comments: comments, assets: try await req.assetChoices(), canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "landing-pages/edit", title: page.map { "\($0.code) — \($0.name)" } ?? "Nouvelle landing page", context,
             status: errors == nil ? .ok : .unprocessableEntity)
