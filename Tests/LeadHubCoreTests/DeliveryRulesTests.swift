@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+@testable import LeadHubCore
+
+@Suite struct DeliveryRulesTests {
+    @Test(arguments: [
+        (201, "{\"id\": 12}", nil, DeliveryOutcome.delivered),
+        (200, "{\"status\": \"Doublon\"}", nil, .duplicate),
+        (200, "ok", nil, .delivered),
+        (400, "téléphone manquant", nil, .refused("HTTP 400 : téléphone manquant")),
+        (403, "bad token", nil, .authError("HTTP 403 : bad token")),
+        (401, "", nil, .authError("HTTP 401 : (réponse vide)")),
+        (500, "boom", nil, .retryable("HTTP 500 : boom", retryAfter: nil)),
+        (429, "slow down", "30", .retryable("HTTP 429 : slow down", retryAfter: 30)),
+        (503, "maintenance", "abc", .retryable("HTTP 503 : maintenance", retryAfter: nil)),
+        (404, "not found", nil, .refused("HTTP 404 : not found")),
+    ] as [(Int, String, String?, DeliveryOutcome)])
+    func classifiesTheCrmsAnswer(status: Int, body: String, retryAfter: String?, expected: DeliveryOutcome) {
+        #expect(DeliveryOutcome.classify(status: status, body: body, retryAfter: retryAfter) == expected)
+    }
+
+    @Test func scheduleWaitsLongerEachTimeThenGivesUp() {
+        let schedule = RetrySchedule.standard
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        #expect(schedule.nextAttempt(after: 1, from: now, jitter: 0) == now.addingTimeInterval(60))
+        #expect(schedule.nextAttempt(after: 2, from: now, jitter: 0) == now.addingTimeInterval(300))
+        #expect(schedule.nextAttempt(after: 8, from: now, jitter: 0) == now.addingTimeInterval(86_400))
+        #expect(schedule.nextAttempt(after: 9, from: now, jitter: 0) == nil)
+        #expect(schedule.nextAttempt(after: 1, from: now, jitter: 0.999)! < now.addingTimeInterval(66.1))
+        #expect(schedule.maxAttempts == 9)
+        let retry = DeliveryOutcome.retryable("x", retryAfter: nil)
+        #expect(retry.status(attempts: 8, schedule: schedule) == .retrying)
+        #expect(retry.status(attempts: 9, schedule: schedule) == .exhausted)
+    }
+
+    @Test func scheduleIsReadFromTheEnvironmentFormat() {
+        #expect(RetrySchedule(parsing: "1, 2,3")?.delays == [1, 2, 3])
+        #expect(RetrySchedule(parsing: "1,x") == nil)
+        #expect(RetrySchedule(parsing: "") == nil)
+        #expect(RetrySchedule(parsing: "-1") == nil)
+    }
+
+    let lead = OutgoingLead(
+        id: UUID(uuidString: "0190F0A0-0000-7000-8000-000000000001")!, phoneE164: "+33612345678",
+        receivedAt: Date(timeIntervalSince1970: 1_764_000_000), productType: "PV", formCode: "PV-001",
+        fields: ["nom": "Martin", "prenom": "Léa", "departement": "75", "code_postal": "75008", "type_logement": "maison"],
+        extra: ["source_page": .string("home")])
+
+    @Test func zr7BodyHasTheNationalPhoneAndCustomFields() {
+        guard case .object(let body) = PartnerPayload.zr7(lead, mapping: ["type_logement": "logement", "code_postal": ""])
+        else { Issue.record("not an object"); return }
+        #expect(body["phone"] == .string("0612345678"))
+        #expect(body["register_date"] == .number(1_764_000_000))
+        #expect(body["nom"] == .string("Martin"))
+        guard case .object(let custom) = body["custom_fields"] else { Issue.record("no custom fields"); return }
+        #expect(custom["departement"] == .object(["value": .string("75")]))
+        #expect(custom["logement"] == .object(["value": .string("maison")]))
+        #expect(custom["code_postal"] == nil)
+        #expect(custom["product_type"] == .object(["value": .string("PV")]))
+    }
+
+    @Test func webhookBodyIsFlatAndMapped() {
+        guard case .object(let body) = PartnerPayload.webhook(lead, mapping: ["phone": "telephone"]) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(body["telephone"] == .string("+33612345678"))
+        #expect(body["phone"] == nil)
+        #expect(body["lead_id"] == .string("0190f0a0-0000-7000-8000-000000000001"))
+        #expect(body["extra"] == .object(["source_page": .string("home")]))
+        #expect(PartnerPayload.signedContent(timestamp: 12, body: "{}") == "12.{}")
+    }
+
+    @Test func periodsAreParisWeeksAndMonths() {
+        // Sunday 30 November 2025, 23:30 in Paris (22:30 UTC): ISO week 48, November.
+        let sunday = Date(timeIntervalSince1970: 1_764_541_800)
+        #expect(RoutingPeriod.keys(for: sunday) == ("2025-W48", "2025-11"))
+        // One hour later it is Monday 1 December in Paris.
+        #expect(RoutingPeriod.keys(for: sunday.addingTimeInterval(3_600)) == ("2025-W49", "2025-12"))
+    }
+}
