@@ -27,6 +27,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     ContentConfiguration.global.use(encoder: encoder, for: .json)
     ContentConfiguration.global.use(decoder: decoder, for: .json)
 
+    app.secretBox = try SecretBox.load(configured: config.secretKey, dataDirectory: config.dataDirectory)
     try DatabaseSetup.configure(app)
     try await DatabaseSetup.applySQLitePragmas(app)
     app.migrations.add(LeadHubMigrations.all)

@@ -20,5 +20,6 @@ enum LeadHubMigrations {
         UpdateOrganizationAddDuplicateWindow(),
         CreateAsset(),
         UpdatePagesAddImage(),
+        CreateDelivery(),
     ]
 }

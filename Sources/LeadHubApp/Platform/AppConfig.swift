@@ -1,4 +1,5 @@
 import Foundation
+import LeadHubCore
 import Vapor
 
 /// Everything LeadHub reads from its environment, parsed once at start-up.
@@ -12,6 +13,19 @@ public struct AppConfig: Sendable {
     /// The public base URL (`https://leads.example.fr`), used in links and to decide on `Secure` cookies.
     public var publicURL: String?
     public var adminEmail: String?
+    /// The server key that encrypts partner secrets (see `SecretBox`); generated when absent.
+    public var secretKey: String?
+    /// Waits between delivery attempts (`LEADHUB_DELIVERY_RETRY_SCHEDULE`, seconds).
+    public var retrySchedule: RetrySchedule = .standard
+    /// Time allowed to a CRM to answer one delivery (`LEADHUB_DELIVERY_TIMEOUT`, seconds).
+    public var deliveryTimeout: TimeInterval = 10
+    /// Background delivery workers run with the server (tests drive them by hand).
+    public var deliveryWorkers: Bool = true
+    /// Deliveries sent at once to one CRM (`LEADHUB_DELIVERY_CONCURRENCY`).
+    public var deliveryConcurrencyPerCrm: Int = 8
+    /// Consecutive failures after which a CRM is paused, and how long before probing it again.
+    public var breakerThreshold: Int = 5
+    public var breakerCooldown: TimeInterval = 60
     public var adminPassword: String?
     /// bcrypt cost; 12 in production. Tests lower it to keep the suite fast.
     public var bcryptCost: Int
@@ -92,6 +106,14 @@ public struct AppConfig: Sendable {
         config.jsonLogs = value("LEADHUB_LOG_FORMAT")?.lowercased() == "json"
         config.host = value("LEADHUB_HOST")
         config.port = value("LEADHUB_PORT").flatMap(Int.init)
+        config.secretKey = value("LEADHUB_SECRET_KEY")
+        if let schedule = value("LEADHUB_DELIVERY_RETRY_SCHEDULE").flatMap(RetrySchedule.init(parsing:)) {
+            config.retrySchedule = schedule
+        }
+        config.deliveryTimeout = value("LEADHUB_DELIVERY_TIMEOUT").flatMap(Double.init).map { min(max($0, 0.2), 120) } ?? 10
+        config.deliveryConcurrencyPerCrm = value("LEADHUB_DELIVERY_CONCURRENCY").flatMap(Int.init).map { min(max($0, 1), 256) } ?? 8
+        config.breakerThreshold = value("LEADHUB_BREAKER_THRESHOLD").flatMap(Int.init).map { max($0, 1) } ?? 5
+        config.breakerCooldown = value("LEADHUB_BREAKER_COOLDOWN").flatMap(Double.init).map { max($0, 0.1) } ?? 60
         config.postgresPoolSize = value("LEADHUB_DB_POOL_SIZE").flatMap(Int.init).map { min(max($0, 1), 64) } ?? 4
         return config
     }

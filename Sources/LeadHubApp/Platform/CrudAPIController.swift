@@ -66,7 +66,10 @@ enum AdminAPI {
     static let crms = CrudAPIController<Crm, CrmInput, CrmDTO>(
         parameter: "crm_id",
         filtered: { req, params, scope in CrmService.filtered(params, scope: scope, on: req.db) },
-        create: CrmService.create, update: CrmService.update, delete: CrmService.delete, dto: CrmDTO.init)
+        create: CrmService.create, update: CrmService.update, delete: CrmService.delete,
+        dto: { CrmDTO($0, secrets: nil) },
+        prepare: { input, req in input.secrets = req.application.secretBox },
+        presentMany: { crms, req in crms.map { CrmDTO($0, secrets: req.application.secretBox) } })
 
     static let accounts = CrudAPIController<Account, AccountInput, AccountDTO>(
         parameter: "account_id",
@@ -76,7 +79,9 @@ enum AdminAPI {
             return query
         },
         create: AccountService.create, update: AccountService.update, delete: AccountService.delete,
-        dto: AccountDTO.init)
+        dto: { AccountDTO($0) },
+        prepare: { input, req in input.secrets = req.application.secretBox },
+        presentMany: { accounts, req in accounts.map { AccountDTO($0, secrets: req.application.secretBox) } })
 
     static let diffusionSources = CrudAPIController<DiffusionSource, DiffusionSourceInput, DiffusionSourceDTO>(
         parameter: "source_id",
@@ -105,6 +110,7 @@ extension AdminAPI {
                 params, filters: try req.query.decode(FormService.Filters.self), scope: scope, on: req.db)
         },
         create: FormService.create, update: FormService.update, delete: FormService.delete, dto: { FormDTO($0) },
+        prepare: { input, req in input.secrets = req.application.secretBox },
         presentMany: { forms, req in
             let ids = forms.compactMap(\.id)
             let pages = try await req.tenantScope().query(LandingPage.self, on: req.db).filter(\.$formId ~~ ids).all()

@@ -130,3 +130,18 @@ public enum DeliveryOutcome: Sendable, Equatable {
         }
     }
 }
+
+/// How a CRM receives leads.
+public enum DeliveryKind: String, Codable, CaseIterable, Sendable {
+    case zr7
+    case mdl
+    case webhook
+
+    public var label: String {
+        switch self {
+        case .zr7: "ZR7 Digital"
+        case .mdl: "Maison du Lead"
+        case .webhook: "Webhook générique"
+        }
+    }
+}

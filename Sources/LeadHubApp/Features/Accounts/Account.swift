@@ -28,6 +28,8 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "redirect_urls") var redirectURLsJSON: String
     @OptionalField(key: "default_redirect_url") var defaultRedirectURL: String?
     @OptionalField(key: "notes") var notes: String?
+    /// Sealed JSON `{"PV": "token"}`: the account's tokens at its origin CRM, per product.
+    @OptionalField(key: "crm_tokens") var crmTokensSealed: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

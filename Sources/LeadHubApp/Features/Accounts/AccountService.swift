@@ -26,6 +26,9 @@ struct AccountInput: Decodable {
     var redirectURLs: [NamedURL]?
     var defaultRedirectURL: String?
     var notes: String?
+    var crmTokens: JSONValue?
+    /// Seals the tokens; set by the controller from the application.
+    var secrets: SecretBox?
 
     enum CodingKeys: String, CodingKey {
         case crmId = "crm_id", parentId = "parent_id", name, domain, productTypes = "product_types"
@@ -34,6 +37,7 @@ struct AccountInput: Decodable {
         case privacyPolicy = "privacy_policy", legalMentions = "legal_mentions", cgu
         case gtmHead = "gtm_head", gtmCta = "gtm_cta", gtmConversion = "gtm_conversion"
         case redirectURLs = "redirect_urls", defaultRedirectURL = "default_redirect_url", notes
+        case crmTokens = "crm_tokens"
     }
 
     init() {}
@@ -61,6 +65,7 @@ struct AccountInput: Decodable {
         redirectURLs = try c.namedURLs(.redirectURLs)
         defaultRedirectURL = try c.text(.defaultRedirectURL)
         notes = try c.text(.notes)
+        crmTokens = try c.decodeIfPresent(JSONValue.self, forKey: .crmTokens)
     }
 }
 
@@ -204,6 +209,14 @@ enum AccountService {
         if let links = input.redirectURLs {
             account.redirectURLs = checkNamedURLs(links, field: "redirect_urls", errors: &errors)
         }
+        if input.crmTokens != nil {
+            guard let box = input.secrets else { throw AppError.badRequest("Secrets non pris en charge ici.") }
+            let products = Set(try await scope.query(ProductType.self, on: db).all().map(\.code))
+            let tokens = CrmRoutingSettings.tokens(
+                input.crmTokens, into: box.openMap(account.crmTokensSealed), products: products, field: "crm_tokens",
+                errors: &errors)
+            account.crmTokensSealed = try box.sealMap(tokens)
+        }
         try errors.throwIfAny()
     }
 
@@ -287,6 +300,8 @@ struct AccountDTO: Content {
     let redirectURLs: [NamedURL]
     let defaultRedirectURL: String?
     let notes: String?
+    /// Masked: a token is never shown again once saved.
+    let crmTokens: [String: String]
     let createdAt: Date?
     let updatedAt: Date?
 
@@ -297,10 +312,11 @@ struct AccountDTO: Content {
         case secondaryColor = "secondary_color", images, privacyPolicy = "privacy_policy"
         case legalMentions = "legal_mentions", cgu, gtmHead = "gtm_head", gtmCta = "gtm_cta"
         case gtmConversion = "gtm_conversion", redirectURLs = "redirect_urls"
-        case defaultRedirectURL = "default_redirect_url", notes, createdAt = "created_at", updatedAt = "updated_at"
+        case defaultRedirectURL = "default_redirect_url", notes, crmTokens = "crm_tokens", createdAt = "created_at", updatedAt = "updated_at"
     }
 
-    init(_ a: Account) {
+    init(_ a: Account, secrets: SecretBox? = nil) {
+        crmTokens = secrets?.openMap(a.crmTokensSealed).mapValues(SecretBox.masked) ?? [:]
         id = a.id!
         organizationId = a.organizationId
         crmId = a.crmId

@@ -9,10 +9,23 @@ struct CrmInput: Decodable {
     var slug: String?
     var apiURL: String?
     var description: String?
+    var deliveryKind: String?
+    var orders: JSONValue?
+    var leadPrices: JSONValue?
+    var routingLimits: JSONValue?
+    var redistributionTokens: JSONValue?
+    var fieldMapping: JSONValue?
+    var webhookHeaders: JSONValue?
+    var webhookSecret: String?
+    /// Seals the tokens; set by the controller from the application.
+    var secrets: SecretBox?
 
     enum CodingKeys: String, CodingKey {
         case name, slug, description
         case apiURL = "api_url"
+        case deliveryKind = "delivery_kind", orders, leadPrices = "lead_prices", routingLimits = "routing_limits"
+        case redistributionTokens = "redistribution_tokens", fieldMapping = "field_mapping"
+        case webhookHeaders = "webhook_headers", webhookSecret = "webhook_secret"
     }
 
     init(from decoder: any Decoder) throws {
@@ -21,6 +34,14 @@ struct CrmInput: Decodable {
         slug = try c.text(.slug)
         apiURL = try c.text(.apiURL)
         description = try c.text(.description)
+        deliveryKind = try c.text(.deliveryKind)
+        orders = try c.decodeIfPresent(JSONValue.self, forKey: .orders)
+        leadPrices = try c.decodeIfPresent(JSONValue.self, forKey: .leadPrices)
+        routingLimits = try c.decodeIfPresent(JSONValue.self, forKey: .routingLimits)
+        redistributionTokens = try c.decodeIfPresent(JSONValue.self, forKey: .redistributionTokens)
+        fieldMapping = try c.decodeIfPresent(JSONValue.self, forKey: .fieldMapping)
+        webhookHeaders = try c.decodeIfPresent(JSONValue.self, forKey: .webhookHeaders)
+        webhookSecret = try c.text(.webhookSecret)
     }
 
     init() {}
@@ -110,11 +131,70 @@ enum CrmService {
         if input.description != nil {
             crm.details = Check.optionalText(input.description, field: "description", max: 2_000, errors: &errors)
         }
+        try await applyRouting(input, to: crm, scope: scope, on: db, errors: &errors)
         try errors.throwIfAny()
         var taken = Crm.query(on: db).filter(\.$organizationId == scope.organizationId).filter(\.$slug == crm.slug)
         if let id = crm.id { taken = taken.filter(\.$id != id) }
         if try await taken.count() > 0 {
             throw AppError.conflict(field: "slug", message: "Un CRM utilise déjà l'identifiant « \(crm.slug) ».")
+        }
+    }
+}
+
+extension CrmService {
+    /// Commandes, prices, limits, destination kind, tokens and webhook settings.
+    fileprivate static func applyRouting(
+        _ input: CrmInput, to crm: Crm, scope: TenantScope, on db: any Database, errors: inout FieldErrors
+    ) async throws {
+        if let raw = input.deliveryKind, !raw.isEmpty {
+            if let kind = DeliveryKind(rawValue: raw.lowercased()) { crm.deliveryKind = kind } else {
+                errors.add("delivery_kind", "Type de destination invalide : zr7, mdl ou webhook.")
+            }
+        }
+        let touchesProducts = input.orders != nil || input.leadPrices != nil || input.routingLimits != nil
+            || input.redistributionTokens != nil
+        guard touchesProducts || input.fieldMapping != nil || input.webhookHeaders != nil || input.webhookSecret != nil
+        else { return }
+        let products = touchesProducts ? Set(try await scope.query(ProductType.self, on: db).all().map(\.code)) : []
+        crm.orders = CrmRoutingSettings.orders(input.orders, into: crm.orders, products: products, errors: &errors)
+        crm.leadPrices = CrmRoutingSettings.prices(input.leadPrices, into: crm.leadPrices, products: products, errors: &errors)
+        crm.routingLimits = CrmRoutingSettings.limits(
+            input.routingLimits, into: crm.routingLimits, products: products, errors: &errors)
+        if let mapping = CrmRoutingSettings.stringMap(
+            input.fieldMapping, field: "field_mapping", allowedKeys: Set(PartnerPayload.mappableFields + ["product_type"]),
+            errors: &errors)
+        {
+            crm.fieldMapping = mapping
+        }
+        guard let box = input.secrets else {
+            if input.redistributionTokens != nil || input.webhookHeaders != nil || input.webhookSecret != nil {
+                throw AppError.badRequest("Secrets non pris en charge ici.")
+            }
+            return
+        }
+        if input.redistributionTokens != nil {
+            let tokens = CrmRoutingSettings.tokens(
+                input.redistributionTokens, into: box.openMap(crm.redistributionTokensSealed), products: products,
+                field: "redistribution_tokens", errors: &errors)
+            crm.redistributionTokensSealed = try box.sealMap(tokens)
+        }
+        if let headers = CrmRoutingSettings.stringMap(
+            input.webhookHeaders, field: "webhook_headers", allowedKeys: nil, errors: &errors)
+        {
+            for name in headers.keys where !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) || name.isEmpty {
+                errors.add("webhook_headers", "Nom d'en-tête invalide : \(name).")
+            }
+            crm.webhookHeadersSealed = try box.sealMap(headers)
+        }
+        if let secret = input.webhookSecret {
+            let trimmed = secret.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                crm.webhookSecretSealed = nil
+            } else if trimmed.count < 16 || trimmed.count > 200 {
+                errors.add("webhook_secret", "Le secret compte de 16 à 200 caractères.")
+            } else {
+                crm.webhookSecretSealed = try box.seal(trimmed)
+            }
         }
     }
 }
@@ -126,6 +206,15 @@ struct CrmDTO: Content {
     let slug: String
     let apiURL: String?
     let description: String?
+    let deliveryKind: String
+    let orders: [String: Order]
+    let leadPrices: [String: Double]
+    let routingLimits: [String: Int]
+    /// Masked: a token is never shown again once saved.
+    let redistributionTokens: [String: String]
+    let fieldMapping: [String: String]
+    let webhookHeaders: [String]
+    let webhookSecretSet: Bool
     let createdAt: Date?
     let updatedAt: Date?
 
@@ -133,11 +222,22 @@ struct CrmDTO: Content {
         case id, name, slug, description
         case organizationId = "organization_id"
         case apiURL = "api_url"
+        case deliveryKind = "delivery_kind", orders, leadPrices = "lead_prices", routingLimits = "routing_limits"
+        case redistributionTokens = "redistribution_tokens", fieldMapping = "field_mapping"
+        case webhookHeaders = "webhook_headers", webhookSecretSet = "webhook_secret_set"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 
-    init(_ crm: Crm) {
+    init(_ crm: Crm, secrets: SecretBox?) {
+        deliveryKind = crm.deliveryKindRaw
+        orders = crm.orders
+        leadPrices = crm.leadPrices
+        routingLimits = crm.routingLimits
+        redistributionTokens = secrets?.openMap(crm.redistributionTokensSealed).mapValues(SecretBox.masked) ?? [:]
+        fieldMapping = crm.fieldMapping
+        webhookHeaders = secrets?.openMap(crm.webhookHeadersSealed).keys.sorted() ?? []
+        webhookSecretSet = crm.webhookSecretSealed != nil
         id = crm.id!
         organizationId = crm.organizationId
         name = crm.name

@@ -22,6 +22,8 @@ final class Form: Model, @unchecked Sendable {
     @Field(key: "allowed_origins") var allowedOriginsJSON: String
     @OptionalField(key: "notes") var notes: String?
     @OptionalField(key: "image_url") var imageURL: String?
+    /// Sealed: this form's own token at the origin CRM, instead of its account's.
+    @OptionalField(key: "crm_token") var crmTokenSealed: String?
     @Field(key: "status") var statusRaw: String
     @OptionalField(key: "stats_since") var statsSince: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?

@@ -17,6 +17,9 @@ struct FormInput: Decodable, Sendable {
     var allowedOrigins: [String]?
     var notes: String?
     var imageURL: String?
+    var crmToken: String?
+    /// Seals the token; set by the controller from the application.
+    var secrets: SecretBox?
     var status: String?
     var landingPageIds: [String]?
 
@@ -24,7 +27,7 @@ struct FormInput: Decodable, Sendable {
         case accountId = "account_id", code, name, url, productType = "product_type", trackingType = "tracking_type"
         case thankYouURL = "thank_you_url", thankYouRedirect = "thank_you_redirect"
         case excludeFromRouting = "exclude_from_routing", metropolitanOnly = "metropolitan_only"
-        case allowedOrigins = "allowed_origins", notes, imageURL = "image_url", status, landingPageIds = "landing_page_ids"
+        case allowedOrigins = "allowed_origins", notes, imageURL = "image_url", crmToken = "crm_token", status, landingPageIds = "landing_page_ids"
     }
 
     init() {}
@@ -44,6 +47,7 @@ struct FormInput: Decodable, Sendable {
         allowedOrigins = try c.list(.allowedOrigins)
         notes = try c.text(.notes)
         imageURL = try c.text(.imageURL)
+        crmToken = try c.text(.crmToken)
         status = try c.text(.status)
         landingPageIds = try c.list(.landingPageIds)
     }
@@ -151,6 +155,7 @@ enum FormService {
         copy.allowedOriginsJSON = source.allowedOriginsJSON
         copy.notes = source.notes
         copy.imageURL = source.imageURL
+        copy.crmTokenSealed = source.crmTokenSealed
         copy.status = .active
         copy.formKey = newFormKey()
         copy.code = try await nextCode(for: source.productType, scope: scope, on: db)
@@ -264,6 +269,16 @@ enum FormService {
         }
         if input.notes != nil { form.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors) }
         if input.imageURL != nil { form.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors) }
+        if let token = input.crmToken?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            guard let box = input.secrets else { throw AppError.badRequest("Secrets non pris en charge ici.") }
+            if token.isEmpty {
+                form.crmTokenSealed = nil
+            } else if token.count > 500 {
+                errors.add("crm_token", "Le jeton compte 500 caractères au plus.")
+            } else {
+                form.crmTokenSealed = try box.seal(token)
+            }
+        }
         if let raw = input.status, !raw.isEmpty {
             if let status = PublicationStatus(rawValue: raw) { form.status = status } else {
                 errors.add("status", "Statut invalide : active ou archived.")
@@ -326,6 +341,8 @@ struct FormDTO: Content {
     let allowedOrigins: [String]
     let notes: String?
     let imageURL: String?
+    /// The form has its own CRM token (never shown again once saved).
+    let crmTokenSet: Bool
     let status: String
     let landingPageIds: [UUID]
     let statsSince: Date?
@@ -337,7 +354,7 @@ struct FormDTO: Content {
         case productType = "product_type", trackingType = "tracking_type", thankYouURL = "thank_you_url"
         case thankYouRedirect = "thank_you_redirect", excludeFromRouting = "exclude_from_routing"
         case metropolitanOnly = "metropolitan_only", formKey = "form_key", allowedOrigins = "allowed_origins", notes
-        case imageURL = "image_url", status, landingPageIds = "landing_page_ids", statsSince = "stats_since", createdAt = "created_at"
+        case imageURL = "image_url", crmTokenSet = "crm_token_set", status, landingPageIds = "landing_page_ids", statsSince = "stats_since", createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 
@@ -358,6 +375,7 @@ struct FormDTO: Content {
         allowedOrigins = f.allowedOrigins
         notes = f.notes
         imageURL = f.imageURL
+        crmTokenSet = f.crmTokenSealed != nil
         status = f.statusRaw
         self.landingPageIds = landingPageIds
         statsSince = f.statsSince
