@@ -339,7 +339,8 @@ struct SeededGenerator: RandomNumberGenerator {
             id: UUID(), organizationId: tenant.id, formId: tenant.form.id!, accountId: tenant.account.id!,
             crmId: tenant.crm.id!, landingPageId: nil, diffusionSourceId: nil, productType: "PV", formCode: "PV-001",
             lead: try LeadSubmission.validate(fields).get(), ip: nil, userAgent: nil, apiKeyId: nil,
-            submissionHash: hash, idempotencyKey: key, receivedAt: date, duplicateWindowHours: nil)
+            submissionHash: hash, idempotencyKey: key, receivedAt: date, duplicateWindowHours: nil,
+            excludeFromRouting: false, routing: .empty)
     }
 
     @Test func oneBatchAppliesTheRulesInArrivalOrder() async throws {

@@ -175,4 +175,13 @@ extension Lead: TenantOwned {
 
 extension PageComment: TenantOwned {}
 extension LeadEvent: TenantOwned {}
+extension DeliveryAttempt: TenantOwned {}
+
+extension Delivery: TenantOwned {
+    /// A user restricted to some CRMs sees the deliveries to those CRMs.
+    static func restrict(_ query: QueryBuilder<Delivery>, to scope: TenantScope) -> QueryBuilder<Delivery> {
+        guard let ids = scope.visibleCrmIds else { return query }
+        return query.filter(\.$crmId ~~ Array(ids))
+    }
+}
 extension OrganizationApiKey: TenantOwned {}

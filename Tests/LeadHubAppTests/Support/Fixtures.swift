@@ -173,7 +173,9 @@ extension TestApp {
             id: UUID(), organizationId: form.organizationId, formId: try form.requireID(), accountId: form.accountId,
             crmId: account.crmId, landingPageId: nil, diffusionSourceId: nil, productType: form.productType,
             formCode: form.code, lead: valid, ip: "192.0.2.1", userAgent: "test", apiKeyId: nil,
-            submissionHash: UUID().uuidString, idempotencyKey: nil, receivedAt: date ?? clock.now(), duplicateWindowHours: nil)
+            submissionHash: UUID().uuidString, idempotencyKey: nil, receivedAt: date ?? clock.now(), duplicateWindowHours: nil,
+            excludeFromRouting: form.excludeFromRouting,
+            routing: try await app.intakeCache.routingConfig(organizationId: form.organizationId, now: clock.now(), on: db))
         _ = try await LeadWriter.store([draft], on: db as! any SQLDatabase)
         return try #require(try await Lead.find(draft.id, on: db))
     }

@@ -17,6 +17,23 @@ struct IntakeForm: Sendable {
     let allowedOrigins: [String]
     let requiredFields: [LeadField]
     let duplicateWindowHours: Int?
+    let excludeFromRouting: Bool
+}
+
+/// The organization's CRMs as routing needs them: commandes, limits and prices per product.
+struct RoutingConfig: Sendable {
+    struct CrmEntry: Sendable {
+        let id: UUID
+        let slug: String
+        let name: String
+        let orders: [String: Order]
+        let limits: [String: Int]
+        let prices: [String: Double]
+    }
+
+    let crms: [CrmEntry]
+
+    static let empty = RoutingConfig(crms: [])
 }
 
 struct IntakeKey: Sendable {
@@ -72,12 +89,27 @@ final class IntakeCache: Sendable {
     private let keys = ExpiringCache<IntakeKey>(lifetime: lifetime)
     private let forms = ExpiringCache<IntakeForm>(lifetime: lifetime)
     private let pages = ExpiringCache<PageRef>(lifetime: lifetime)
+    private let routing = ExpiringCache<RoutingConfig>(lifetime: lifetime)
     private let keyUses = Mutex<[UUID: Date]>([:])
 
     func clear() {
         keys.clear()
         forms.clear()
         pages.clear()
+        routing.clear()
+    }
+
+    /// The organization's CRMs with their commandes, limits and prices.
+    func routingConfig(organizationId: UUID, now: Date, on db: any Database) async throws -> RoutingConfig {
+        try await routing.value(organizationId.uuidString, now: now) { () async throws -> RoutingConfig? in
+            let crms = try await Crm.query(on: db).filter(\.$organizationId == organizationId).all()
+            return RoutingConfig(
+                crms: try crms.map {
+                    RoutingConfig.CrmEntry(
+                        id: try $0.requireID(), slug: $0.slug, name: $0.name, orders: $0.orders, limits: $0.routingLimits,
+                        prices: $0.leadPrices)
+                })
+        } ?? .empty
     }
 
     /// An organization key that exists and is not revoked.
@@ -138,7 +170,7 @@ final class IntakeCache: Sendable {
             crmId: account.crmId, code: form.code, productType: form.productType, active: form.status == .active,
             metropolitanOnly: form.metropolitanOnly, allowedOrigins: form.allowedOrigins,
             requiredFields: (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:)),
-            duplicateWindowHours: organization.duplicateWindowHours)
+            duplicateWindowHours: organization.duplicateWindowHours, excludeFromRouting: form.excludeFromRouting)
     }
 }
 
@@ -168,6 +200,7 @@ struct IntakeCacheInvalidation<M: Model>: AsyncModelMiddleware {
         app.databases.middleware.use(IntakeCacheInvalidation<ProductType>(cache: cache))
         app.databases.middleware.use(IntakeCacheInvalidation<LandingPage>(cache: cache))
         app.databases.middleware.use(IntakeCacheInvalidation<Organization>(cache: cache))
+        app.databases.middleware.use(IntakeCacheInvalidation<Crm>(cache: cache))
     }
 }
 

@@ -79,6 +79,8 @@ struct IntakeController {
                 code: code, organizationId: form.organizationId, now: req.now, on: req.db)
         }
 
+        let routing = try await req.application.intakeCache.routingConfig(
+            organizationId: form.organizationId, now: req.now, on: req.db)
         let draft = LeadDraft(
             id: TimeOrderedID.make(at: req.now), organizationId: form.organizationId, formId: form.id,
             accountId: form.accountId,
@@ -86,7 +88,8 @@ struct IntakeController {
             productType: form.productType, formCode: form.code, lead: lead, ip: req.clientIP,
             userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,
             submissionHash: Self.hash(body, formId: form.id), idempotencyKey: idempotencyKey,
-            receivedAt: req.now, duplicateWindowHours: form.duplicateWindowHours)
+            receivedAt: req.now, duplicateWindowHours: form.duplicateWindowHours,
+            excludeFromRouting: form.excludeFromRouting, routing: routing)
 
         switch try await req.application.leadWriter.submit(draft) {
         case .stored(let stored), .doubleSubmit(let stored):

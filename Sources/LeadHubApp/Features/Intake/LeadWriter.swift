@@ -26,6 +26,9 @@ struct LeadDraft: Sendable {
     let idempotencyKey: String?
     let receivedAt: Date
     let duplicateWindowHours: Int?
+    let excludeFromRouting: Bool
+    /// The organization's CRMs when the lead arrived.
+    let routing: RoutingConfig
 }
 
 /// What happened to a submission.
@@ -155,10 +158,10 @@ final class LeadWriter: Sendable {
             do {
                 return try await app.db.transaction { tx in
                     let sql = tx as! any SQLDatabase
-                    // Serialize submissions of one phone number across servers, so that duplicate and
-                    // double-submit detection see each other.
+                    // Serialize the submissions of an organization across servers: duplicate and
+                    // double-submit detection see each other, and routing counters cannot be overrun.
                     try await sql.raw(
-                        "SELECT pg_advisory_xact_lock(hashtext(\(bind: draft.organizationId.uuidString + draft.lead.phone.e164)))"
+                        "SELECT pg_advisory_xact_lock(hashtext(\(bind: "routing:" + draft.organizationId.uuidString)))"
                     ).run()
                     return try await Self.store([draft], on: sql)[0]
                 }
@@ -301,12 +304,48 @@ final class LeadWriter: Sendable {
             }
         }
         let decision = decide(drafts, lookups)
+        var counters: [CounterKey: Int] = [:]
+        for query in counterQueries(decision.newLeads) {
+            let rows = try await sql.select().columns("crm_id", "period", "count").from("routing_counters")
+                .where("organization_id", .equal, query.organizationId).where("product_type", .equal, query.productType)
+                .where("period", .in, query.periods).all()
+            for row in rows {
+                let key = CounterKey(
+                    organizationId: query.organizationId, crmId: try row.decode(column: "crm_id", as: UUID.self),
+                    productType: query.productType, period: try row.decode(column: "period", as: String.self))
+                counters[key] = try row.decode(column: "count", as: Int.self)
+            }
+        }
+        let plan = plan(decision.newLeads, counters: counters)
         for chunk in decision.newLeads.chunked(200) {
             var insert = sql.insert(into: "leads").columns(leadColumns)
             for (draft, stored) in chunk {
-                insert = insert.values(leadValues(draft, stored: stored).map { SQLBind($0) })
+                insert = insert.values(leadValues(draft, stored: stored, routed: plan.routed[draft.id]).map { SQLBind($0) })
             }
             try await insert.run()
+        }
+        for chunk in decision.newLeads.chunked(200) {
+            var insert = sql.insert(into: "deliveries").columns(deliveryColumns)
+            for (draft, _) in chunk {
+                guard let routed = plan.routed[draft.id] else { continue }
+                let waiting = routed.deliveryStatus == .pending
+                insert = insert.values(
+                    SQLBind(routed.deliveryId), SQLBind(draft.organizationId), SQLBind(draft.id),
+                    SQLBind(routed.decision.destination), SQLBind(draft.productType), SQLBind(routed.deliveryStatus.rawValue),
+                    SQLBind(0), SQLBind(waiting ? draft.receivedAt : nil), SQLBind(waiting ? nil : routed.decision.explanation),
+                    SQLBind(draft.receivedAt), SQLBind(draft.receivedAt))
+            }
+            try await insert.run()
+        }
+        for (key, delta) in plan.increments {
+            try await sql.raw(
+                """
+                INSERT INTO "routing_counters" ("organization_id", "crm_id", "product_type", "period", "count")
+                VALUES (\(bind: key.organizationId), \(bind: key.crmId), \(bind: key.productType), \(bind: key.period), \(bind: delta))
+                ON CONFLICT ("organization_id", "crm_id", "product_type", "period")
+                DO UPDATE SET "count" = "routing_counters"."count" + excluded."count"
+                """
+            ).run()
         }
         for chunk in decision.remembered.chunked(300) {
             var insert = sql.insert(into: "idempotency_keys").columns(idempotencyColumns)
@@ -404,10 +443,11 @@ final class LeadWriter: Sendable {
         "facture_electricite", "extra", "form_code", "lp_code", "session_id", "visitor_id", "utm_source", "utm_medium",
         "utm_campaign", "utm_content", "utm_term", "gclid", "fbclid", "referrer", "page_url", "consent_phone",
         "consent_email", "consent_text", "consent_url", "consent_at", "ip", "user_agent", "submission_hash",
-        "api_key_id", "created_at", "updated_at",
+        "api_key_id", "created_at", "updated_at", "routed_crm_id", "routing_reason", "routing_explanation", "rerouted",
+        "unit_price_cents",
     ]
 
-    static func leadValues(_ d: LeadDraft, stored: StoredLead) -> [any Encodable & Sendable] {
+    static func leadValues(_ d: LeadDraft, stored: StoredLead, routed: RoutedLead?) -> [any Encodable & Sendable] {
         let lead = d.lead
         let a = lead.attribution
         return [
@@ -419,7 +459,8 @@ final class LeadWriter: Sendable {
             a["utm_medium"], a["utm_campaign"], a["utm_content"], a["utm_term"], a["gclid"], a["fbclid"],
             a["referrer"], a["page_url"], lead.consent.phone, lead.consent.email, lead.consent.text,
             lead.consent.url ?? a["page_url"], d.receivedAt, d.ip, d.userAgent, d.submissionHash, d.apiKeyId,
-            d.receivedAt, d.receivedAt,
+            d.receivedAt, d.receivedAt, routed?.decision.destination, routed?.decision.reason.code,
+            routed?.decision.explanation, routed?.decision.isRerouted ?? false, routed?.priceCents,
         ]
     }
 

@@ -32,8 +32,19 @@ final class SQLiteLeadStore {
         try database.execute("BEGIN IMMEDIATE")
         do {
             let decision = LeadWriter.decide(drafts, try lookups(LeadWriter.lookupQueries(drafts)))
+            let plan = LeadWriter.plan(decision.newLeads, counters: try counters(LeadWriter.counterQueries(decision.newLeads)))
             for (draft, stored) in decision.newLeads {
-                try database.run(Self.insertLead, Self.leadRow(draft, stored: stored))
+                let routed = plan.routed[draft.id]
+                try database.run(Self.insertLead, Self.leadRow(draft, stored: stored, routed: routed))
+                if let routed { try database.run(Self.insertDelivery, Self.deliveryRow(draft, routed)) }
+            }
+            for (key, delta) in plan.increments {
+                try database.run(
+                    LeadWriter.upsertCounter,
+                    [
+                        .text(key.organizationId.uuidString), .text(key.crmId.uuidString), .text(key.productType),
+                        .text(key.period), .integer(delta),
+                    ])
             }
             for (draft, answer) in decision.remembered {
                 try database.run(
@@ -70,6 +81,38 @@ final class SQLiteLeadStore {
         """
     private static let insertLead = insert("leads", LeadWriter.leadColumns)
     private static let insertKey = insert("idempotency_keys", LeadWriter.idempotencyColumns)
+    private static let insertDelivery = insert("deliveries", LeadWriter.deliveryColumns)
+    private static let selectCounter = """
+        SELECT "crm_id", "count" FROM "routing_counters"
+        WHERE "organization_id" = ? AND "product_type" = ? AND "period" = ?
+        """
+
+    private func counters(_ queries: [LeadWriter.CounterQuery]) throws -> [LeadWriter.CounterKey: Int] {
+        var counters: [LeadWriter.CounterKey: Int] = [:]
+        for query in queries {
+            for period in query.periods {
+                let binds: [SQLiteData] = [.text(query.organizationId.uuidString), .text(query.productType), .text(period)]
+                try database.rows(Self.selectCounter, binds) { row in
+                    guard let crm = row.text(0).flatMap(UUID.init(uuidString:)), let count = row.integer(1) else { return }
+                    let key = LeadWriter.CounterKey(
+                        organizationId: query.organizationId, crmId: crm, productType: query.productType, period: period)
+                    counters[key] = count
+                }
+            }
+        }
+        return counters
+    }
+
+    static func deliveryRow(_ draft: LeadDraft, _ routed: LeadWriter.RoutedLead) -> [SQLiteData] {
+        let waiting = routed.deliveryStatus == .pending
+        let date = SQLiteData.float(draft.receivedAt.timeIntervalSince1970)
+        return [
+            .text(routed.deliveryId.uuidString), .text(draft.organizationId.uuidString), .text(draft.id.uuidString),
+            routed.decision.destination.map { .text($0.uuidString) } ?? .null, .text(draft.productType),
+            .text(routed.deliveryStatus.rawValue), .integer(0), waiting ? date : .null,
+            waiting ? .null : .text(routed.decision.explanation), date, date,
+        ]
+    }
 
     private static func insert(_ table: String, _ columns: [String]) -> String {
         "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES ("
@@ -107,7 +150,7 @@ final class SQLiteLeadStore {
         return lookups
     }
 
-    static func leadRow(_ d: LeadDraft, stored: StoredLead) -> [SQLiteData] {
+    static func leadRow(_ d: LeadDraft, stored: StoredLead, routed: LeadWriter.RoutedLead?) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
         func uuid(_ value: UUID?) -> SQLiteData { value.map { .text($0.uuidString) } ?? .null }
         let lead = d.lead
@@ -125,6 +168,8 @@ final class SQLiteLeadStore {
             text(a["referrer"]), text(a["page_url"]), .integer(lead.consent.phone ? 1 : 0),
             .integer(lead.consent.email ? 1 : 0), text(lead.consent.text), text(lead.consent.url ?? a["page_url"]), date,
             text(d.ip), text(d.userAgent), text(d.submissionHash), uuid(d.apiKeyId), date, date,
+            uuid(routed?.decision.destination), text(routed?.decision.reason.code), text(routed?.decision.explanation),
+            .integer(routed?.decision.isRerouted == true ? 1 : 0), routed?.priceCents.map { .integer($0) } ?? .null,
         ]
     }
 }

@@ -58,6 +58,12 @@ final class Lead: Model, @unchecked Sendable {
     @OptionalField(key: "erased_at") var erasedAt: Date?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// Where routing sent it (nil: not sent), why, and the receiving CRM's price at that moment.
+    @OptionalField(key: "routed_crm_id") var routedCrmId: UUID?
+    @OptionalField(key: "routing_reason") var routingReason: String?
+    @OptionalField(key: "routing_explanation") var routingExplanation: String?
+    @Field(key: "rerouted") var rerouted: Bool
+    @OptionalField(key: "unit_price_cents") var unitPriceCents: Int?
 
     init() {}
 

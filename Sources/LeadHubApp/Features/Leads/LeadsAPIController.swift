@@ -32,6 +32,8 @@ struct LeadDTO: Content {
     let extra: [String: JSONValue]
     let attribution: [String: String]
     let consent: Consent
+    let routing: RoutingDTO
+    let delivery: DeliveryDTO?
     let archivedAt: Date?
     let erasedAt: Date?
     let createdAt: Date
@@ -53,11 +55,15 @@ struct LeadDTO: Content {
         case email, codePostal = "code_postal", departement, ville, adresse, typeLogement = "type_logement"
         case statutOccupant = "statut_occupant", surfaceHabitable = "surface_habitable"
         case chauffageActuel = "chauffage_actuel", factureElectricite = "facture_electricite", extra, attribution
-        case consent, archivedAt = "archived_at", erasedAt = "erased_at", createdAt = "created_at"
+        case consent, routing, delivery, archivedAt = "archived_at", erasedAt = "erased_at", createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 
-    init(_ l: Lead) {
+    init(_ l: Lead, delivery: Delivery?) {
+        routing = RoutingDTO(
+            crmId: l.routedCrmId, reason: l.routingReason, explanation: l.routingExplanation, rerouted: l.rerouted,
+            unitPrice: l.unitPriceCents.map { Double($0) / 100 })
+        self.delivery = delivery.map(DeliveryDTO.init)
         id = l.id!
         organizationId = l.organizationId
         status = l.status
@@ -117,17 +123,32 @@ struct LeadsAPIController {
         let filters = try req.query.decode(LeadFilters.self)
         let page = try await LeadService.page(filters, scope: scope, on: req.db)
         let totals = try await LeadService.totals(filters, scope: scope, on: req.db)
-        return LeadListResponse(items: page.items.map(LeadDTO.init), nextCursor: page.nextCursor, totals: totals)
+        let deliveries = try await Self.deliveries(of: page.items, on: req.db)
+        return LeadListResponse(
+            items: page.items.map { LeadDTO($0, delivery: deliveries[$0.id!]) }, nextCursor: page.nextCursor, totals: totals)
     }
 
     @Sendable func show(req: Request) async throws -> LeadDTO {
-        LeadDTO(try await req.tenantScope().find(Lead.self, req.id("lead_id"), on: req.db))
+        let lead = try await req.tenantScope().find(Lead.self, req.id("lead_id"), on: req.db)
+        return LeadDTO(lead, delivery: try await Self.deliveries(of: [lead], on: req.db)[lead.id!])
     }
 
     @Sendable func update(req: Request) async throws -> LeadDTO {
         let body = try req.content.decode([String: JSONValue].self)
-        return LeadDTO(
-            try await LeadService.update(req.id("lead_id"), body: body, scope: try req.tenantScope(), now: req.now, on: req.db))
+        let lead = try await LeadService.update(
+            req.id("lead_id"), body: body, scope: try req.tenantScope(), now: req.now, on: req.db)
+        return LeadDTO(lead, delivery: try await Self.deliveries(of: [lead], on: req.db)[lead.id!])
+    }
+
+    /// The latest delivery of each lead (the leads were already scoped).
+    static func deliveries(of leads: [Lead], on db: any Database) async throws -> [UUID: Delivery] {
+        let ids = leads.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        var latest: [UUID: Delivery] = [:]
+        for delivery in try await Delivery.query(on: db).filter(\.$leadId ~~ ids).sort(\.$createdAt).all() {
+            latest[delivery.leadId] = delivery
+        }
+        return latest
     }
 
     @Sendable func delete(req: Request) async throws -> HTTPStatus {

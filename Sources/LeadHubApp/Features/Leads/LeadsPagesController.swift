@@ -243,7 +243,7 @@ struct LeadsPagesController {
                 error: errors?.first(field.rawValue))
         }
         let extra = lead.extra.sorted { $0.key < $1.key }.map { Field(name: $0.key, label: $0.key, value: $0.value.text ?? "") }
-        let attribution = LeadDTO(lead).attribution.sorted { $0.key < $1.key }.map {
+        let attribution = LeadDTO(lead, delivery: nil).attribution.sorted { $0.key < $1.key }.map {
             Field(name: $0.key, label: $0.key, value: $0.value)
         }
         let consent = [
