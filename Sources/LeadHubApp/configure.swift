@@ -47,6 +47,8 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     IntakeCacheInvalidation<Form>.install(on: app, cache: app.intakeCache)
     app.leadWriter = LeadWriter(app: app)
     app.lifecycle.use(LeadWriterLifecycle())
+    app.deliveryWorker = DeliveryWorker(app: app)
+    app.lifecycle.use(DeliveryWorkerLifecycle())
     app.intakeLimits = .fromEnvironment()
 
     try routes(app)

@@ -22,6 +22,8 @@ struct TestApp {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var config = AppConfig(dataDirectory: folder.path, bcryptCost: 4, postgresPoolSize: 1)
         config.resourcesDirectory = packageRoot
+        // Tests drive the delivery worker themselves (`app.deliveryWorker.runOnce()`).
+        config.deliveryWorkers = false
         var scratch: ScratchPostgres? = nil
         if let base = Environment.get("DATABASE_URL"), !base.isEmpty {
             scratch = try await ScratchPostgres.create(from: base)

@@ -104,14 +104,18 @@ final class LeadWriter: Sendable {
         }
         defer { if let flightKey { _ = inFlightKeys.withLock { $0.remove(flightKey) } } }
 
-        if !usesGroupCommit {
-            return try await storeAlone(draft)
+        let outcome: LeadOutcome
+        if usesGroupCommit {
+            start()
+            outcome = try await withCheckedThrowingContinuation { continuation in
+                writer.enqueue(Pending(draft: draft, continuation: continuation))
+            }
+            uncheckpointed.add(1, ordering: .relaxed)
+        } else {
+            outcome = try await storeAlone(draft)
         }
-        start()
-        let outcome = try await withCheckedThrowingContinuation { continuation in
-            writer.enqueue(Pending(draft: draft, continuation: continuation))
-        }
-        uncheckpointed.add(1, ordering: .relaxed)
+        // A new delivery may be waiting: the worker looks at once instead of at its next poll.
+        if case .stored = outcome { app.deliveryWorker.wake() }
         return outcome
     }
 

@@ -1,0 +1,217 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import SQLKit
+import Vapor
+
+/// The outbox: claiming due deliveries with a lease, turning each into an HTTP request, and
+/// settling it after the attempt. Used by `DeliveryWorker`; the lease makes a crash harmless (an
+/// expired lease is claimed again and the lead is sent again with the same delivery id).
+enum DeliveryService {
+    /// A claimed delivery with what sending it needs.
+    struct Job: Sendable {
+        let deliveryId: UUID
+        let organizationId: UUID
+        let leadId: UUID
+        let crmId: UUID
+        let attempts: Int
+        let request: OutgoingRequest?
+        /// Why it cannot be sent (no URL, no token): settled at once as needing a human.
+        let problem: DeliveryOutcome?
+    }
+
+    /// Claims up to `limit` due deliveries for this owner, skipping the CRMs in `excluding`.
+    static func claim(
+        limit: Int, owner: String, lease: TimeInterval, excluding: Set<UUID>, now: Date, on db: any Database
+    ) async throws -> [UUID] {
+        guard limit > 0 else { return [] }
+        let sql = db as! any SQLDatabase
+        let postgres = sql.dialect.name == "postgresql"
+        var exclusion = SQLRaw("")
+        if !excluding.isEmpty {
+            exclusion = SQLRaw(
+                " AND \"crm_id\" NOT IN (" + excluding.map { postgres ? "'\($0.uuidString)'" : "'\($0.uuidString)'" }
+                    .joined(separator: ",") + ")")
+        }
+        let rows = try await sql.raw(
+            """
+            UPDATE "deliveries" SET "lease_owner" = \(bind: owner), "lease_until" = \(bind: now.addingTimeInterval(lease))
+            WHERE "id" IN (
+                SELECT "id" FROM "deliveries"
+                WHERE "status" IN ('pending', 'retrying') AND "next_attempt_at" <= \(bind: now)
+                  AND ("lease_until" IS NULL OR "lease_until" < \(bind: now))\(exclusion)
+                ORDER BY "next_attempt_at" LIMIT \(bind: limit)\(unsafeRaw: postgres ? " FOR UPDATE SKIP LOCKED" : "")
+            )
+            RETURNING "id"
+            """
+        ).all()
+        return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+    }
+
+    /// Gives claimed deliveries back without an attempt (more than a CRM may take at once).
+    static func release(_ ids: [UUID], owner: String, on db: any Database) async throws {
+        guard !ids.isEmpty else { return }
+        try await (db as! any SQLDatabase).update("deliveries").set("lease_owner", to: SQLLiteral.null)
+            .set("lease_until", to: SQLLiteral.null).where("id", .in, ids).where("lease_owner", .equal, owner).run()
+    }
+
+    /// Loads what the claimed deliveries need and builds their requests.
+    static func jobs(_ ids: [UUID], secrets: SecretBox, timeout: TimeInterval, on db: any Database) async throws -> [Job] {
+        guard !ids.isEmpty else { return [] }
+        let deliveries = try await Delivery.query(on: db).filter(\.$id ~~ ids).all()
+        let leads = Dictionary(
+            uniqueKeysWithValues: try await Lead.query(on: db).filter(\.$id ~~ deliveries.map(\.leadId)).all().map { ($0.id!, $0) })
+        let crmIds = Set(deliveries.compactMap(\.crmId))
+        let crms = Dictionary(
+            uniqueKeysWithValues: try await Crm.query(on: db).filter(\.$id ~~ Array(crmIds)).all().map { ($0.id!, $0) })
+        let accounts = Dictionary(
+            uniqueKeysWithValues: try await Account.query(on: db).filter(\.$id ~~ Array(Set(leads.values.map(\.accountId))))
+                .all().map { ($0.id!, $0) })
+        let forms = Dictionary(
+            uniqueKeysWithValues: try await Form.query(on: db).filter(\.$id ~~ Array(Set(leads.values.map(\.formId))))
+                .all().map { ($0.id!, $0) })
+        return deliveries.compactMap { delivery -> Job? in
+            guard let crmId = delivery.crmId, let lead = leads[delivery.leadId] else { return nil }
+            func job(_ request: OutgoingRequest?, _ problem: DeliveryOutcome?) -> Job {
+                Job(
+                    deliveryId: delivery.id!, organizationId: delivery.organizationId, leadId: delivery.leadId,
+                    crmId: crmId, attempts: delivery.attempts, request: request, problem: problem)
+            }
+            guard let crm = crms[crmId] else { return job(nil, .refused("Le CRM destinataire n'existe plus.")) }
+            guard let url = crm.apiURL, !url.isEmpty else {
+                return job(nil, .refused("Adresse d'API manquante pour \(crm.name) : renseignez-la dans la fiche du CRM."))
+            }
+            let outgoing = OutgoingLead(lead)
+            var headers: [(String, String)] = [
+                ("Content-Type", "application/json"), ("User-Agent", "LeadHub"),
+                ("X-LeadHub-Delivery-Id", delivery.id!.uuidString.lowercased()),
+            ]
+            let body: String
+            switch crm.deliveryKind {
+            case .zr7, .mdl:
+                let token = token(for: lead, crm: crm, account: accounts[lead.accountId], form: forms[lead.formId], secrets: secrets)
+                guard let token else {
+                    return job(
+                        nil,
+                        .authError(
+                            lead.crmId == crmId
+                                ? "Aucun jeton \(lead.productType) pour ce compte chez \(crm.name) : renseignez-le dans la fiche du compte (ou du formulaire)."
+                                : "Aucun jeton de redistribution \(lead.productType) pour \(crm.name) : renseignez-le dans la fiche du CRM."))
+                }
+                headers.append(("Authorization", token))
+                body = PartnerPayload.zr7(outgoing, mapping: crm.fieldMapping).canonical
+            case .webhook:
+                body = PartnerPayload.webhook(outgoing, mapping: crm.fieldMapping).canonical
+                for (name, value) in secrets.openMap(crm.webhookHeadersSealed).sorted(by: { $0.key < $1.key }) {
+                    headers.append((name, value))
+                }
+                if let sealed = crm.webhookSecretSealed, let secret = try? secrets.open(sealed) {
+                    let timestamp = Int(Date().timeIntervalSince1970)
+                    let content = PartnerPayload.signedContent(timestamp: timestamp, body: body)
+                    let mac = HMAC<SHA256>.authenticationCode(for: Data(content.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+                    headers.append(("X-LeadHub-Signature", "t=\(timestamp),v1=" + Secrets.hex(mac)))
+                }
+            }
+            return job(OutgoingRequest(url: url, headers: headers, body: body, timeout: timeout), nil)
+        }
+    }
+
+    /// The token that authenticates a lead at its CRM: the form's own, else its account's for the
+    /// product (leads sent to their origin CRM); the receiving CRM's redistribution token (rerouted).
+    static func token(for lead: Lead, crm: Crm, account: Account?, form: Form?, secrets: SecretBox) -> String? {
+        if lead.crmId == crm.id {
+            if let sealed = form?.crmTokenSealed, let token = try? secrets.open(sealed) { return token }
+            return secrets.openMap(account?.crmTokensSealed)[lead.productType]
+        }
+        return secrets.openMap(crm.redistributionTokensSealed)[lead.productType]
+    }
+
+    /// What an attempt gave, ready to store.
+    struct Settlement: Sendable {
+        let job: Job
+        let outcome: DeliveryOutcome
+        let httpStatus: Int?
+        let excerpt: String
+        let startedAt: Date
+        let durationMs: Int
+    }
+
+    static func outcome(of result: TransportResult) -> (DeliveryOutcome, Int?, String) {
+        switch result {
+        case .answer(let status, let body, let retryAfter):
+            return (DeliveryOutcome.classify(status: status, body: body, retryAfter: retryAfter), status, DeliveryOutcome.excerpt(body))
+        case .timeout:
+            return (.retryable("Pas de réponse dans le délai imparti.", retryAfter: nil), nil, "délai dépassé")
+        case .connectionFailed(let why):
+            return (.retryable("Connexion impossible : \(why)", retryAfter: nil), nil, "connexion impossible")
+        }
+    }
+
+    /// Stores an attempt and its consequence on the delivery and the lead; false when the lease
+    /// was lost meanwhile (the delivery was cancelled or claimed again).
+    @discardableResult
+    static func settle(
+        _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date, on db: any Database
+    ) async throws -> Bool {
+        let job = settlement.job
+        let attempts = job.attempts + 1
+        let status = settlement.outcome.status(attempts: attempts, schedule: schedule)
+        var next: Date? = nil
+        var message: String? = nil
+        switch settlement.outcome {
+        case .retryable(let why, let retryAfter):
+            message = why
+            if status == .retrying {
+                next = retryAfter.map { now.addingTimeInterval($0) }
+                    ?? schedule.nextAttempt(after: attempts, from: now, jitter: jitter)
+            }
+        case .refused(let why), .authError(let why): message = why
+        case .delivered, .duplicate: message = nil
+        }
+        let nextAttempt = next
+        let lastError = message
+        return try await db.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            var update = sql.update("deliveries")
+                .set("status", to: status.rawValue).set("attempts", to: attempts)
+                .set("next_attempt_at", to: nextAttempt).set("lease_owner", to: SQLLiteral.null)
+                .set("lease_until", to: SQLLiteral.null).set("last_error", to: lastError)
+                .set("last_status_code", to: settlement.httpStatus).set("updated_at", to: now)
+            if status == .delivered || status == .duplicate { update = update.set("delivered_at", to: now) }
+            let changed = try await update.where("id", .equal, job.deliveryId).where("lease_owner", .equal, owner)
+                .where("status", .in, ["pending", "retrying"]).returning("id").all()
+            guard !changed.isEmpty else { return false }
+            try await sql.insert(into: "delivery_attempts")
+                .columns("id", "organization_id", "delivery_id", "lead_id", "crm_id", "started_at", "duration_ms",
+                    "http_status", "outcome", "excerpt")
+                .values(
+                    SQLBind(TimeOrderedID.make(at: settlement.startedAt)), SQLBind(job.organizationId),
+                    SQLBind(job.deliveryId), SQLBind(job.leadId), SQLBind(job.crmId), SQLBind(settlement.startedAt),
+                    SQLBind(settlement.durationMs), SQLBind(settlement.httpStatus), SQLBind(status.rawValue),
+                    SQLBind(String(settlement.excerpt.prefix(500)))
+                ).run()
+            if let leadStatus = LeadStatus.after(status) {
+                try await sql.update("leads").set("status", to: leadStatus.rawValue).set("updated_at", to: now)
+                    .where("id", .equal, job.leadId).where("status", .notEqual, LeadStatus.duplicate.rawValue).run()
+            }
+            return true
+        }
+    }
+}
+
+extension OutgoingLead {
+    init(_ lead: Lead) {
+        var fields: [String: String] = [:]
+        let pairs: [(String, String?)] = [
+            ("civilite", lead.civilite), ("nom", lead.nom), ("prenom", lead.prenom), ("email", lead.email),
+            ("code_postal", lead.codePostal), ("departement", lead.departement), ("ville", lead.ville),
+            ("adresse", lead.adresse), ("type_logement", lead.typeLogement), ("statut_occupant", lead.statutOccupant),
+            ("surface_habitable", lead.surfaceHabitable.map(String.init)), ("chauffage_actuel", lead.chauffageActuel),
+            ("facture_electricite", lead.factureElectricite),
+        ]
+        for (name, value) in pairs { if let value, !value.isEmpty { fields[name] = value } }
+        self.init(
+            id: lead.id!, phoneE164: lead.phone, receivedAt: lead.createdAt, productType: lead.productType,
+            formCode: lead.formCode, fields: fields, extra: lead.extra)
+    }
+}
