@@ -80,3 +80,8 @@ import Testing
         #expect(RoutingPeriod.keys(for: sunday.addingTimeInterval(3_600)) == ("2025-W49", "2025-12"))
     }
 }
+
+@Test func excerptIsOneCleanLine() {
+    #expect(DeliveryOutcome.excerpt("a\nb\u{0}c\u{7}") == "a b c")
+    #expect(DeliveryOutcome.excerpt(String(repeating: "x", count: 400)).count == 301)
+}

@@ -106,8 +106,12 @@ public enum DeliveryOutcome: Sendable, Equatable {
 
     /// A short, single-line excerpt of an answer for the timeline.
     public static func excerpt(_ body: String, limit: Int = 300) -> String {
-        let flat = body.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
-            .trimmingCharacters(in: .whitespaces)
+        // One line, no control characters (PostgreSQL refuses NUL in text).
+        let flat = String(
+            String.UnicodeScalarView(
+                body.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }
+            )
+        ).trimmingCharacters(in: .whitespaces)
         if flat.isEmpty { return "(réponse vide)" }
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
