@@ -207,6 +207,17 @@ func routes(_ app: Application) throws {
     api.patch("leads", ":lead_id", use: leadsAPI.update)
     api.delete("leads", ":lead_id", use: leadsAPI.delete)
 
+    let deliveriesAPI = DeliveriesAPIController()
+    api.post("leads", ":lead_id", "retry", use: deliveriesAPI.retryLead)
+    api.post("leads", ":lead_id", "force", use: deliveriesAPI.forceLead)
+    api.get("deliveries", use: deliveriesAPI.index)
+    api.get("deliveries", "stats", use: deliveriesAPI.stats)
+    api.post("deliveries", "retry-all", use: deliveriesAPI.retryAll)
+    api.post("deliveries", "purge", use: deliveriesAPI.purge)
+    api.get("deliveries", ":delivery_id", use: deliveriesAPI.show)
+    api.post("deliveries", ":delivery_id", "retry", use: deliveriesAPI.retry)
+    api.post("deliveries", ":delivery_id", "cancel", use: deliveriesAPI.cancel)
+
     let assetsAPI = AssetsAPIController()
     api.get("assets", use: assetsAPI.index)
     api.on(.POST, "assets", body: .collect(maxSize: "6mb"), use: assetsAPI.create)

@@ -307,6 +307,75 @@ import VaporTesting
             #expect(try await t.app.deliveryWorker.runOnce() == 3)
         }
     }
+
+    @Test func queueActionsRetryCancelRetryAllPurgeAndForce() async throws {
+        let fake = try await FakeCrm.start { count in
+            count == 1 ? FakeCrm.Reply(status: .badRequest, body: "refus") : FakeCrm.Reply()
+        }
+        defer { Task { await fake.shutdown() } }
+        try await TestApp.run { t in
+            let tenant = try await prepare(t, fake: fake)
+            let refused = try await submit(t, tenant, phone: "0611223301")
+            try await t.app.deliveryWorker.runOnce()
+            let stats = try await t.api(.GET, "/api/admin/deliveries/stats", token: tenant.viewerToken).json()
+            #expect((stats["counts"] as? [String: Int])?["refused"] == 1)
+            let crms = try #require(stats["crms"] as? [[String: Any]])
+            let health = try #require(crms.first { $0["crm_id"] as? String == tenant.crm.id!.uuidString })
+            #expect(health["needs_human"] as? Int == 1)
+            #expect(health["success_rate_24h"] as? Double == 0)
+
+            // A viewer may look but not act.
+            let deliveryId = try #require(try await delivery(t, tenant, refused)["id"] as? String)
+            #expect(try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.viewerToken).status == .forbidden)
+            let retried = try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.editorToken)
+            #expect(retried.status == .ok)
+            #expect(try await lead(t, tenant, refused)["status"] as? String == "received")
+            try await t.app.deliveryWorker.runOnce()
+            #expect(try await delivery(t, tenant, refused)["status"] as? String == "delivered")
+            let detail = try await t.api(.GET, "/api/admin/deliveries/\(deliveryId)", token: tenant.viewerToken).json()
+            #expect((detail["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["refused", "delivered"])
+            #expect(try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.editorToken).status == .conflict)
+
+            // Cancel a waiting one.
+            let waiting = try await submit(t, tenant, phone: "0611223302")
+            let waitingId = try #require(try await delivery(t, tenant, waiting)["id"] as? String)
+            let cancelled = try await t.api(.POST, "/api/admin/deliveries/\(waitingId)/cancel", token: tenant.editorToken)
+            #expect(try (cancelled.json()["delivery"] as? [String: Any])?["status"] as? String == "cancelled")
+            #expect(try await lead(t, tenant, waiting)["status"] as? String == "not_sent")
+            #expect(try await t.app.deliveryWorker.runOnce() == 0)
+
+            // Force it to the other CRM (admins only): a new delivery, billable.
+            _ = try await t.api(
+                .PATCH, "/api/admin/crms/\(tenant.otherCrm.id!)", token: tenant.adminToken,
+                json: ["api_url": fake.url, "lead_prices": ["PV": 40], "redistribution_tokens": ["PV": "jeton-deux-0000"]])
+            let refusedForce = try await t.api(
+                .POST, "/api/admin/leads/\(waiting)/force", token: tenant.editorToken,
+                json: ["crm_id": tenant.otherCrm.id!.uuidString])
+            #expect(refusedForce.status == .forbidden)
+            let forced = try await t.api(
+                .POST, "/api/admin/leads/\(waiting)/force", token: tenant.adminToken, json: ["crm_id": tenant.otherCrm.id!.uuidString])
+            #expect(forced.status == .created)
+            try await t.app.deliveryWorker.runOnce()
+            let forcedLead = try await lead(t, tenant, waiting)
+            #expect(forcedLead["status"] as? String == "delivered")
+            #expect((forcedLead["routing"] as? [String: Any])?["rerouted"] as? Bool == true)
+            #expect((forcedLead["routing"] as? [String: Any])?["unit_price"] as? Double == 40)
+            #expect(fake.received.last?.authorization == "jeton-deux-0000")
+
+            // Retry all of a CRM, then purge delivered rows older than a day.
+            let list = try await t.api(.GET, "/api/admin/deliveries?status=delivered", token: tenant.viewerToken).items()
+            #expect(list.count == 2)
+            let none = try await t.api(
+                .POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken, json: ["crm_id": tenant.crm.id!.uuidString])
+            #expect(try none.json()["count"] as? Int == 0)
+            t.clock.advance(by: 2 * 86_400)
+            let purged = try await t.api(.POST, "/api/admin/deliveries/purge", token: tenant.adminToken, json: ["older_than_days": 1])
+            #expect(try purged.json()["count"] as? Int == 2)
+            #expect(try await t.api(.GET, "/api/admin/deliveries?status=delivered", token: tenant.viewerToken).items().isEmpty)
+            let activity = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.id).all().map(\.summary)
+            #expect(activity.contains("Lead envoyé de force vers \(tenant.otherCrm.name)"))
+        }
+    }
 }
 
 final class Flag: Sendable {

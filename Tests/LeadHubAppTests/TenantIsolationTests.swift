@@ -21,7 +21,7 @@ import VaporTesting
             "product_type_id": tenant.productType.id!, "user_id": tenant.admin.id!, "activity_id": tenant.activity.id!,
             "token_id": tenant.token.id!, "form_id": tenant.form.id!, "landing_page_id": tenant.landingPage.id!,
             "comment_id": tenant.comment.id!, "api_key_id": tenant.apiKey.id!, "lead_id": tenant.lead.id!,
-            "asset_id": tenant.asset.id!,
+            "asset_id": tenant.asset.id!, "delivery_id": tenant.delivery.id!,
         ]
         return ids.mapValues(\.uuidString).merging(["backup_name": backup]) { a, _ in a }
     }

@@ -41,6 +41,7 @@ struct Tenant {
     /// The organization API key in clear, for `POST /api/v1/leads`.
     let apiKeyRaw: String
     let lead: Lead
+    let delivery: Delivery
     let asset: Asset
 
     var id: UUID { organization.id! }
@@ -108,6 +109,7 @@ extension TestApp {
         let lead = try await makeLead(
             form: form, account: account,
             fields: ["phone": .string("06 98 76 54 32"), "nom": .string("\(name) Prospect"), "email": .string("prospect@\(slug(name)).test")])
+        let delivery = try #require(try await Delivery.query(on: db).filter(\.$leadId == lead.requireID()).first())
         let scope = try await TenantScope.make(user: admin, on: db, ip: nil)
         let asset = try await AssetService.upload(
             AssetUpload(file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
@@ -117,7 +119,8 @@ extension TestApp {
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
-            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, asset: asset)
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery,
+            asset: asset)
     }
 
     func slug(_ text: String) -> String { Slug.make(text) }
