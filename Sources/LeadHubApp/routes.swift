@@ -103,6 +103,7 @@ func routes(_ app: Application) throws {
     pages.get("leads", ":lead_id", use: leads.show)
     pages.post("leads", ":lead_id", use: leads.update)
     pages.post("leads", ":lead_id", "actions", use: leads.action)
+    pages.post("leads", ":lead_id", "delivery", use: leads.delivery)
 
     let lps = LandingPagesPagesController()
     pages.get("landing-pages", use: lps.index)
@@ -127,7 +128,12 @@ func routes(_ app: Application) throws {
     pages.on(.POST, "assets", body: .collect(maxSize: "6mb"), use: assets.upload)
     pages.post("assets", ":asset_id", use: assets.change)
 
-    for section in ["billing", "queue", "alerts"] {
+    let queue = QueuePagesController()
+    pages.get("queue", use: queue.index)
+    pages.post("queue", "actions", use: queue.bulk)
+    pages.post("queue", ":delivery_id", "actions", use: queue.act)
+
+    for section in ["billing", "alerts"] {
         pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
     }
 

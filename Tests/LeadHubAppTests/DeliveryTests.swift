@@ -376,6 +376,47 @@ import VaporTesting
             #expect(activity.contains("Lead envoyé de force vers \(tenant.otherCrm.name)"))
         }
     }
+
+    @Test func queueAndLeadPagesShowDeliveriesAndLetPeopleAct() async throws {
+        let fake = try await FakeCrm.start { count in
+            count == 1 ? FakeCrm.Reply(status: .forbidden, body: "jeton refusé") : FakeCrm.Reply()
+        }
+        defer { Task { await fake.shutdown() } }
+        try await TestApp.run { t in
+            let tenant = try await prepare(t, fake: fake)
+            let id = try await submit(t, tenant, phone: "0611223303")
+            try await t.app.deliveryWorker.runOnce()
+            let session = try await t.login(email: tenant.admin.email)
+            let queue = try await t.browse(.GET, "/queue", session: session).text
+            #expect(queue.contains("Santé des CRM"))
+            #expect(queue.contains("Erreur d&#39;authentification") || queue.contains("Erreur d'authentification"))
+            #expect(queue.contains("jeton refusé"))
+            let filtered = try await t.browse(.GET, "/queue?status=needs_human&crm_id=\(tenant.crm.id!)", session: session)
+            #expect(filtered.status == .ok)
+
+            let page = try await t.browse(.GET, "/leads/\(id)", session: session).text
+            #expect(page.contains("Routage et livraison"))
+            #expect(page.contains("origin_has_order"))
+            #expect(page.contains("Tentative 1"))
+            let retried = try await t.browse(.POST, "/leads/\(id)/delivery", session: session, form: ["action": "retry"])
+            #expect(retried.status == .seeOther)
+            try await t.app.deliveryWorker.runOnce()
+            #expect(try await lead(t, tenant, id)["status"] as? String == "delivered")
+            let after = try await t.browse(.GET, "/leads/\(id)", session: session).text
+            #expect(after.contains("Tentative 2"))
+            #expect(after.contains("Livré"))
+
+            // The queue page's own actions.
+            let waiting = try await submit(t, tenant, phone: "0611223304")
+            let deliveryId = try #require(try await delivery(t, tenant, waiting)["id"] as? String)
+            let cancelled = try await t.browse(.POST, "/queue/\(deliveryId)/actions", session: session, form: ["action": "cancel"])
+            #expect(cancelled.status == .seeOther)
+            #expect(try await delivery(t, tenant, waiting)["status"] as? String == "cancelled")
+            let purge = try await t.browse(
+                .POST, "/queue/actions", session: session, form: ["action": "purge", "older_than_days": "1"])
+            #expect(purge.status == .seeOther)
+        }
+    }
 }
 
 final class Flag: Sendable {

@@ -142,8 +142,54 @@ struct LeadsPagesController {
         let consent: [Field]
         let placement: [Field]
         let events: [Event]
+        let routing: [Field]
+        let delivery: [Field]
+        let deliveryStatus: String?
+        let deliveryLabel: String?
+        let canRetry: Bool
+        let canForce: Bool
+        let crmOptions: [SelectOption]
         let errors: FormErrors
         let canEdit: Bool
+    }
+
+    struct DeliveryForm: Content {
+        var action: String?
+        var crmId: UUID?
+
+        enum CodingKeys: String, CodingKey {
+            case action, crmId = "crm_id"
+        }
+    }
+
+    /// "Relancer" and "Envoyer vers…" on a lead.
+    @Sendable func delivery(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let lead = try await scope.find(Lead.self, req.id("lead_id"), on: req.db)
+        let form = try req.content.decode(DeliveryForm.self)
+        let back = "/leads/\(lead.id!.uuidString)"
+        do {
+            switch form.action {
+            case "retry":
+                guard let latest = try await Delivery.query(on: req.db).filter(\.$leadId == lead.requireID())
+                    .sort(\.$createdAt, .descending).first()
+                else { return req.redirect(to: back, flash: "Ce lead n'a aucune livraison à relancer.", error: true) }
+                _ = try await QueueService.retry(latest.id, scope: scope, now: req.now, on: req.db)
+                req.application.deliveryWorker.wake()
+                return req.redirect(to: back, flash: "Livraison relancée : elle part dans quelques instants.")
+            case "force":
+                _ = try await QueueService.forceSend(leadId: lead.id, crmId: form.crmId, scope: scope, now: req.now, on: req.db)
+                req.application.deliveryWorker.wake()
+                return req.redirect(to: back, flash: "Envoi forcé programmé.")
+            default:
+                throw AppError.badRequest("Action inconnue.")
+            }
+        } catch let error as AppError {
+            if case .conflict(_, let message) = error { return req.redirect(to: back, flash: message, error: true) }
+            throw error
+        } catch let errors as FieldErrors {
+            return req.redirect(to: back, flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+        }
     }
 
     @Sendable func show(req: Request) async throws -> Response {
@@ -231,6 +277,11 @@ struct LeadsPagesController {
         }
     }
 
+    /// The lead's events and its delivery attempts, in time order.
+    private func timeline(_ events: [(Date, Event)], attempts: [(Date, Event)]) -> [Event] {
+        (events + attempts).enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+    }
+
     private func render(_ req: Request, lead: Lead, values: [String: String]?, errors: FieldErrors?) async throws
         -> Response
     {
@@ -274,16 +325,61 @@ struct LeadsPagesController {
             summary: LeadWriter.eventSummary(
                 formCode: lead.formCode, productType: lead.productType, duplicate: lead.status == LeadStatus.duplicate.rawValue),
             who: nil)
-        let events = try await [received] + scope.query(LeadEvent.self, on: req.db).filter(\.$leadId == lead.requireID())
+        let events = try await [(lead.createdAt, received)]
+            + scope.query(LeadEvent.self, on: req.db).filter(\.$leadId == lead.requireID()).sort(\.$createdAt).all()
+            .map { ($0.createdAt, Event(when: FrenchFormat.dateTime($0.createdAt), summary: $0.summary, who: $0.userEmail)) }
+        let deliveries = try await scope.query(Delivery.self, on: req.db).filter(\.$leadId == lead.requireID())
             .sort(\.$createdAt).all()
-            .map { Event(when: FrenchFormat.dateTime($0.createdAt), summary: $0.summary, who: $0.userEmail) }
+        let latest = deliveries.last
+        let crms = try await scope.query(Crm.self, on: req.db).sort(\.$name).all()
+        func crmName(_ id: UUID?) -> String { id.flatMap { id in crms.first { $0.id == id }?.name } ?? "—" }
+        let attempts = try await scope.query(DeliveryAttempt.self, on: req.db).filter(\.$leadId == lead.requireID())
+            .sort(\.$startedAt).all()
+        let attemptEvents = attempts.enumerated().map { index, attempt in
+            let outcome = DeliveryStatus(rawValue: attempt.outcome)?.label ?? attempt.outcome
+            let http = attempt.httpStatus.map { "HTTP \($0), " } ?? ""
+            return (
+                attempt.startedAt,
+                Event(
+                    when: FrenchFormat.dateTime(attempt.startedAt),
+                    summary: "Tentative \(index + 1) vers \(crmName(attempt.crmId)) : \(outcome) (\(http)\(attempt.durationMs) ms)"
+                        + (attempt.excerpt.map { " — \($0)" } ?? ""), who: nil)
+            )
+        }
+        let routing = [
+            Field(name: "routed_crm", label: "CRM destinataire", value: crmName(lead.routedCrmId)),
+            Field(name: "routing_reason", label: "Raison", value: lead.routingReason ?? "—"),
+            Field(name: "routing_explanation", label: "Explication", value: lead.routingExplanation ?? "—"),
+            Field(name: "rerouted", label: "Redirigé (facturable)", value: lead.rerouted ? "Oui" : "Non"),
+            Field(
+                name: "unit_price", label: "Prix unitaire",
+                value: lead.unitPriceCents.map { FrenchFormat.euros(Double($0) / 100) } ?? "—"),
+        ]
+        var deliveryFields: [Field] = []
+        if let latest {
+            deliveryFields = [
+                Field(name: "delivery_status", label: "État", value: latest.status.label),
+                Field(name: "delivery_crm", label: "CRM", value: crmName(latest.crmId)),
+                Field(name: "delivery_attempts", label: "Tentatives", value: String(latest.attempts)),
+                Field(
+                    name: "delivery_next", label: "Prochain essai",
+                    value: latest.status.isWaiting ? latest.nextAttemptAt.map(FrenchFormat.dateTime) ?? "—" : "—"),
+                Field(name: "delivery_error", label: "Dernière erreur", value: latest.lastError ?? "—"),
+                Field(name: "delivery_id", label: "Identifiant de livraison", value: latest.id!.uuidString.lowercased()),
+            ]
+        }
         let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
         let context = ShowContext(
             id: lead.id!.uuidString,
             title: lead.erasedAt != nil ? "Lead anonymisé" : (name.isEmpty ? displayPhone(lead.phone) : name),
             status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,
             duplicateOf: lead.duplicateOf?.uuidString, erased: lead.erasedAt != nil, archived: lead.archivedAt != nil,
-            fields: fields, extra: extra, attribution: attribution, consent: consent, placement: placement, events: events,
+            fields: fields, extra: extra, attribution: attribution, consent: consent, placement: placement,
+            events: timeline(events, attempts: attemptEvents), routing: routing, delivery: deliveryFields,
+            deliveryStatus: latest?.statusRaw, deliveryLabel: latest?.status.label,
+            canRetry: scope.role.allows(.edit) && latest?.crmId != nil && latest?.status != .delivered && lead.erasedAt == nil,
+            canForce: scope.role.allows(.manageCrms) && lead.erasedAt == nil,
+            crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == lead.routedCrmId) },
             errors: FormErrors(errors), canEdit: scope.role.allows(.edit) && lead.erasedAt == nil)
         return try await req.renderPage(
             "leads/show", title: "Lead", context, status: errors == nil ? .ok : .unprocessableEntity)

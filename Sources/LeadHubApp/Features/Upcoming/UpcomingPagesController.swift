@@ -14,10 +14,6 @@ struct UpcomingPagesController {
             heading: "Facturation inter-CRM",
             description: "Ce que chaque CRM doit aux autres pour les leads redirigés, mois par mois.",
             features: ["Matrice CRM → CRM", "Période facturée", "Historique", "Export CSV"]),
-        "queue": Context(
-            heading: "File d'attente",
-            description: "Les livraisons de leads aux CRMs en attente, en échec ou réessayées.",
-            features: ["États et compteurs", "Relance", "Santé par CRM"]),
         "alerts": Context(
             heading: "Alertes",
             description: "Les alertes système : CRM en panne, file qui s'allonge, trafic arrêté.",
