@@ -43,6 +43,24 @@
       });
     });
 
+    // Département pickers: <button data-departements="75 92" data-target="#id"> adds codes to a
+    // textarea; data-departements="" empties it. Codes stay sorted and unique.
+    document.querySelectorAll("button[data-departements]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var area = document.querySelector(button.getAttribute("data-target"));
+        if (!area) { return; }
+        var add = button.getAttribute("data-departements").split(/\s+/).filter(Boolean);
+        var codes = add.length === 0 ? [] : area.value.split(/[\s,;]+/).filter(Boolean).concat(add);
+        var unique = codes.map(function (c) { return c.toUpperCase(); })
+          .filter(function (c, i, all) { return all.indexOf(c) === i; });
+        unique.sort(function (a, b) {
+          var key = function (c) { return c === "2A" ? 20.1 : c === "2B" ? 20.2 : parseInt(c, 10); };
+          return key(a) - key(b);
+        });
+        area.value = unique.join(" ");
+      });
+    });
+
     // Copy buttons: <button data-copy="#selector">.
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {

@@ -44,6 +44,9 @@ func routes(_ app: Application) throws {
     pages.get("crms", ":crm_id", use: crms.edit)
     pages.post("crms", ":crm_id", use: crms.update)
     pages.post("crms", ":crm_id", "delete", use: crms.delete)
+    let crmRouting = CrmRoutingPagesController()
+    pages.get("crms", ":crm_id", "routing", use: crmRouting.show)
+    pages.post("crms", ":crm_id", "routing", use: crmRouting.update)
 
     let accounts = AccountsPagesController()
     pages.get("accounts", use: accounts.index)

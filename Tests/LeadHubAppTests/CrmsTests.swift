@@ -147,4 +147,67 @@ import VaporTesting
             #expect(empty.contains("Aucun CRM ne correspond"))
         }
     }
+
+    @Test func routingPageSetsCommandesPricesLimitsAndTokens() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let session = try await t.login(email: tenant.admin.email)
+            let page = try await t.browse(.GET, "/crms/\(tenant.crm.id!)/routing", session: session).text
+            #expect(page.contains("Commandes par produit"))
+            #expect(page.contains("Île-de-France"))
+            let saved = try await t.browse(
+                .POST, "/crms/\(tenant.crm.id!)/routing", session: session,
+                form: [
+                    "delivery_kind": "mdl", "active_PV": "on", "departements_PV": "75, 92;2a 971", "weekly_quota_PV": "50",
+                    "price_PV": "25,50", "limit_PV": "100", "token_PV": "jeton-secret-de-redistribution",
+                    "map_code_postal": "cp", "map_ville": "-",
+                ])
+            #expect(saved.status == .seeOther)
+            let crm = try await t.api(.GET, "/api/admin/crms/\(tenant.crm.id!)", token: tenant.adminToken).json()
+            #expect(crm["delivery_kind"] as? String == "mdl")
+            let orders = try #require(crm["orders"] as? [String: [String: Any]])
+            #expect(orders["PV"]?["departements"] as? [String] == ["2A", "75", "92", "971"])
+            #expect(orders["PV"]?["active"] as? Bool == true)
+            #expect(orders["PV"]?["weekly_quota"] as? Int == 50)
+            #expect((crm["lead_prices"] as? [String: Double])?["PV"] == 25.5)
+            #expect((crm["routing_limits"] as? [String: Int])?["PV"] == 100)
+            #expect((crm["redistribution_tokens"] as? [String: String])?["PV"] == "jeto••••tion")
+            #expect(crm["field_mapping"] as? [String: String] == ["code_postal": "cp", "ville": ""])
+            // The token is stored encrypted, never in clear.
+            let stored = try #require(try await Crm.find(tenant.crm.id, on: t.db))
+            #expect(stored.redistributionTokensSealed?.hasPrefix("v1:") == true)
+            #expect(stored.redistributionTokensSealed?.contains("jeton-secret") == false)
+            // An unknown département is refused with a clear message, nothing saved.
+            let bad = try await t.browse(
+                .POST, "/crms/\(tenant.crm.id!)/routing", session: session,
+                form: ["delivery_kind": "mdl", "active_PV": "on", "departements_PV": "75 99", "price_PV": "abc"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.text.contains("département inconnu « 99 »"))
+            let unchanged = try await t.api(.GET, "/api/admin/crms/\(tenant.crm.id!)", token: tenant.adminToken).json()
+            #expect((unchanged["lead_prices"] as? [String: Double])?["PV"] == 25.5)
+            // Editors can read it but not change it.
+            let editor = try await t.login(email: "editor@alpha.test")
+            let refused = try await t.browse(
+                .POST, "/crms/\(tenant.crm.id!)/routing", session: editor, form: ["delivery_kind": "zr7"])
+            #expect(refused.status == .forbidden)
+        }
+    }
+
+    @Test func apiRefusesBadCommandesFieldByField() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let response = try await t.api(
+                .PATCH, "/api/admin/crms/\(tenant.crm.id!)", token: tenant.adminToken,
+                json: [
+                    "orders": ["XX": ["active": true], "PV": ["active": "oui", "departements": ["75"]]],
+                    "lead_prices": ["PV": -3], "routing_limits": ["PV": 1.5], "delivery_kind": "fax",
+                ])
+            #expect(response.status == .unprocessableEntity)
+            let errors = try #require(try response.json()["errors"] as? [String: [String]])
+            #expect(errors["orders"]?.contains("Type de produit inconnu : XX.") == true)
+            #expect(errors["lead_prices"] != nil)
+            #expect(errors["routing_limits"] != nil)
+            #expect(errors["delivery_kind"] != nil)
+        }
+    }
 }

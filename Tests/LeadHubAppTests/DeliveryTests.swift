@@ -417,6 +417,48 @@ import VaporTesting
             #expect(purge.status == .seeOther)
         }
     }
+
+    @Test func tokensSetOnAccountAndFormPagesAreUsedTheFormsFirst() async throws {
+        let fake = try await FakeCrm.start()
+        defer { Task { await fake.shutdown() } }
+        try await TestApp.run { t in
+            let tenant = try await prepare(t, fake: fake)
+            let session = try await t.login(email: tenant.admin.email)
+            let accountPage = try await t.browse(.GET, "/accounts/\(tenant.account.id!)", session: session).text
+            #expect(accountPage.contains("enregistré : toke••••0001"))
+            let account = try #require(try await Account.find(tenant.account.id, on: t.db))
+            let saved = try await t.browse(
+                .POST, "/accounts/\(tenant.account.id!)", session: session,
+                form: [
+                    "name": account.name, "crm_id": tenant.crm.id!.uuidString, "product_types[]": "PV",
+                    "crm_token_PV": "nouveau-jeton-du-compte",
+                ])
+            #expect(saved.status == .seeOther)
+            _ = try await submit(t, tenant, phone: "0611223305")
+            try await t.app.deliveryWorker.runOnce()
+            #expect(fake.received.last?.authorization == "nouveau-jeton-du-compte")
+
+            let form = try #require(try await Form.find(tenant.form.id, on: t.db))
+            let formSaved = try await t.browse(
+                .POST, "/forms/\(tenant.form.id!)", session: session,
+                form: [
+                    "account_id": tenant.account.id!.uuidString, "name": form.name, "product_type": "PV",
+                    "code": form.code, "tracking_type": "gtm", "crm_token": "jeton-du-formulaire",
+                ])
+            #expect(formSaved.status == .seeOther)
+            _ = try await submit(t, tenant, phone: "0611223306")
+            try await t.app.deliveryWorker.runOnce()
+            #expect(fake.received.last?.authorization == "jeton-du-formulaire")
+            let formJSON = try await t.api(.GET, "/api/admin/forms/\(tenant.form.id!)", token: tenant.adminToken).json()
+            #expect(formJSON["crm_token_set"] as? Bool == true)
+            // Saving the form again without typing a token keeps it.
+            _ = try await t.browse(
+                .POST, "/forms/\(tenant.form.id!)", session: session,
+                form: ["account_id": tenant.account.id!.uuidString, "name": form.name, "product_type": "PV", "code": form.code,
+                    "tracking_type": "gtm", "crm_token": ""])
+            #expect(try await Form.find(tenant.form.id, on: t.db)?.crmTokenSealed != nil)
+        }
+    }
 }
 
 final class Flag: Sendable {

@@ -85,3 +85,10 @@ import Testing
     #expect(DeliveryOutcome.excerpt("a\nb\u{0}c\u{7}") == "a b c")
     #expect(DeliveryOutcome.excerpt(String(repeating: "x", count: 400)).count == 301)
 }
+
+@Test func regionsCoverMetropolitanFranceOnce() {
+    let metropolitan = Departement.regions.filter { $0.name != "Outre-mer" }.flatMap(\.codes)
+    #expect(metropolitan.count == 96)
+    #expect(Set(metropolitan) == Set(Departement.metropolitan))
+    #expect(Departement.regions.flatMap(\.codes).allSatisfy(Departement.isValid))
+}

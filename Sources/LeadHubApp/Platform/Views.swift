@@ -144,10 +144,13 @@ extension Request {
 struct FormErrors: Encodable {
     let fields: [String: String]
     let any: Bool
+    /// Every message, for forms whose fields gather several (a commande per product).
+    let all: [String]
 
     init(_ errors: FieldErrors? = nil) {
         fields = (errors?.messages ?? [:]).compactMapValues(\.first)
         any = !(errors?.isEmpty ?? true)
+        all = (errors?.messages ?? [:]).sorted { $0.key < $1.key }.flatMap(\.value)
     }
 }
 

@@ -61,7 +61,30 @@ struct AccountsPagesController {
         let parentOptions: [SelectOption]
         let products: [ProductChoice]
         let assets: [SelectOption]
+        let tokens: [TokenRow]
         let canEdit: Bool
+    }
+
+    struct TokenRow: Encodable {
+        let code: String
+        let label: String
+        let mask: String?
+    }
+
+    /// `crm_token_PV` fields: a value sets the token, `clear_crm_token_PV` removes it, empty keeps it.
+    static func tokenInput(_ req: Request) async throws -> JSONValue? {
+        let codes = try await req.tenantScope().query(ProductType.self, on: req.db).all().map(\.code)
+        var tokens: [String: JSONValue] = [:]
+        for code in codes {
+            let clear: String? = try? req.content.get(String.self, at: "clear_crm_token_\(code)")
+            let value: String? = try? req.content.get(String.self, at: "crm_token_\(code)")
+            if clear == "on" {
+                tokens[code] = .null
+            } else if let value, !value.trimmingCharacters(in: .whitespaces).isEmpty {
+                tokens[code] = .string(value)
+            }
+        }
+        return tokens.isEmpty ? nil : .object(tokens)
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -107,6 +130,8 @@ struct AccountsPagesController {
         let scope = try req.tenantScope()
         var input = try req.content.decode(AccountInput.self)
         input.productTypes = input.productTypes ?? []
+        input.crmTokens = try await Self.tokenInput(req)
+        input.secrets = req.application.secretBox
         switch try await attempt({ try await AccountService.create(input, scope: scope, now: req.now, on: req.db) }) {
         case .success(let account): return req.redirect(to: "/accounts", flash: "Compte « \(account.name) » créé.")
         case .failure(let errors): return try await renderForm(req, account: nil, values: values(input), errors: errors)
@@ -124,6 +149,8 @@ struct AccountsPagesController {
         let account = try await scope.find(Account.self, req.id("account_id"), on: req.db)
         var input = try req.content.decode(AccountInput.self)
         input.productTypes = input.productTypes ?? []
+        input.crmTokens = try await Self.tokenInput(req)
+        input.secrets = req.application.secretBox
         switch try await attempt({
             try await AccountService.update(account.id, input, scope: scope, now: req.now, on: req.db)
         }) {
@@ -192,7 +219,13 @@ struct AccountsPagesController {
             products: products.map {
                 ProductChoice(code: $0.code, label: $0.label, checked: values.productTypes.contains($0.code))
             },
-            assets: try await req.assetChoices(), canEdit: scope.role.allows(.edit))
+            assets: try await req.assetChoices(),
+            tokens: products.map {
+                TokenRow(
+                    code: $0.code, label: $0.label,
+                    mask: req.application.secretBox.openMap(account?.crmTokensSealed)[$0.code].map(SecretBox.masked))
+            },
+            canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "accounts/form", title: account.map { "Compte « \($0.name) »" } ?? "Nouveau compte", context,
             status: errors == nil ? .ok : .unprocessableEntity)

@@ -28,6 +28,7 @@ struct CrmsPagesController {
         let isNew: Bool
         let action: String
         let deleteAction: String?
+        let routingAction: String?
         let values: FormValues
         let errors: FormErrors
         let canManage: Bool
@@ -103,6 +104,7 @@ struct CrmsPagesController {
             isNew: crm == nil,
             action: crm.map { "/crms/\($0.id!.uuidString)" } ?? "/crms",
             deleteAction: crm.map { "/crms/\($0.id!.uuidString)/delete" },
+            routingAction: crm.map { "/crms/\($0.id!.uuidString)/routing" },
             values: values, errors: FormErrors(errors), canManage: scope.role.allows(.manageCrms))
         return try await req.renderPage(
             "crms/form", title: crm.map { "CRM « \($0.name) »" } ?? "Nouveau CRM", context,

@@ -50,6 +50,7 @@ struct FormsPagesController {
         let publicURL: String
         let comments: [CommentView]
         let assets: [SelectOption]
+        let crmTokenMask: String?
         let canEdit: Bool
     }
 
@@ -177,6 +178,14 @@ struct FormsPagesController {
         input.metropolitanOnly = input.metropolitanOnly ?? false
         input.landingPageIds = input.landingPageIds ?? []
         input.allowedOrigins = input.allowedOrigins ?? []
+        // The token field is empty unless someone types a new one: empty keeps the saved token.
+        let clear: String? = try? req.content.get(String.self, at: "clear_crm_token")
+        if clear == "on" {
+            input.crmToken = ""
+        } else if input.crmToken?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            input.crmToken = nil
+        }
+        input.secrets = req.application.secretBox
         return input
     }
 
@@ -215,6 +224,7 @@ struct FormsPagesController {
             },
             archived: form?.status == .archived, formKey: form?.formKey,
             publicURL: APIDocsController.serverURL(req), comments: comments, assets: try await req.assetChoices(),
+            crmTokenMask: form?.crmTokenSealed.flatMap { try? req.application.secretBox.open($0) }.map(SecretBox.masked),
             canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "forms/edit", title: form.map { "\($0.code) — \($0.name)" } ?? "Nouveau formulaire", context,
