@@ -35,6 +35,12 @@ public enum LeadHubMain {
                 if wantsDemo, try await Organization.query(on: app.db).count() == 0 {
                     for line in try await DemoData.create(app: app) { app.logger.notice("\(line)") }
                 }
+                let partnersWanted = ["1", "true", "yes", "on"].contains(
+                    Environment.get("LEADHUB_DEMO_PARTNERS")?.lowercased() ?? "")
+                if wantsDemo || partnersWanted {
+                    DemoPartners.mount(on: app)
+                    app.logger.notice("Mode démo : ZR7 et Maison du Lead simulés sur \(DemoPartners.pathPrefix)…")
+                }
                 try await UserBootstrap.ensureFirstAdmin(app: app) { message in
                     print(message)
                 }

@@ -32,7 +32,8 @@ def free_port():
 def server():
     data = tempfile.mkdtemp(prefix="leadhub-browser-")
     port = free_port()
-    env = dict(os.environ, LEADHUB_DATA_DIR=data, LEADHUB_DEMO_PASSWORD=DEMO_PASSWORD, LEADHUB_BCRYPT_COST="8")
+    env = dict(os.environ, LEADHUB_DATA_DIR=data, LEADHUB_DEMO_PASSWORD=DEMO_PASSWORD, LEADHUB_BCRYPT_COST="8",
+               LEADHUB_DEMO_PARTNERS="1", LEADHUB_DELIVERY_RETRY_SCHEDULE="1,1,1")
     env.pop("DATABASE_URL", None)
     subprocess.run([BINARY, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     log = open(os.path.join(data, "server.log"), "w")

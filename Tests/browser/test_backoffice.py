@@ -108,3 +108,26 @@ def test_logout_returns_to_login(browser, server):
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "password")))
     browser.get(server + "/crms")
     assert "/login" in browser.current_url
+
+
+def test_crm_commandes_region_buttons_fill_departements_and_save(browser, server):
+    login(browser, server)
+    browser.get(server + "/crms")
+    browser.find_element(By.CSS_SELECTOR, "tbody td:first-child a").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.LINK_TEXT, "Destination et commandes →"))).click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "departements_PAC")))
+    assert_healthy_page(browser, "crm routing")
+    area = browser.find_element(By.ID, "departements_PAC")
+    browser.find_element(By.CSS_SELECTOR, 'button[data-target="#departements_PAC"][data-departements=""]').click()
+    assert area.get_attribute("value") == ""
+    buttons = browser.find_elements(By.CSS_SELECTOR, 'button[data-target="#departements_PAC"]')
+    next(b for b in buttons if b.text == "Bretagne").click()
+    next(b for b in buttons if b.text == "Corse").click()
+    assert area.get_attribute("value") == "2A 2B 22 29 35 56"
+    box = browser.find_element(By.NAME, "active_PAC")
+    if not box.is_selected():
+        box.click()
+    browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "enregistrées"))
+    assert browser.find_element(By.ID, "departements_PAC").get_attribute("value") == "2A 2B 22 29 35 56"
+    screenshot(browser, "crm-routing")

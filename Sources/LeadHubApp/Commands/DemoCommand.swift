@@ -37,10 +37,10 @@ enum DemoData {
             return crm
         }
         let zr7 = try await crm(
-            "ZR7 Digital", "zr7", "https://crm.zr7-digital.example/lead/api/create_lead/",
+            "ZR7 Digital", "zr7", DemoPartners.url(for: "zr7"),
             "Plateforme de leads du pôle ZR7 : achète surtout PV et PAC en Île-de-France et dans le Sud.")
         let mdl = try await crm(
-            "Maison du Lead", "mdl", "https://crm.maisondulead.example/lead/api/create_lead/",
+            "Maison du Lead", "mdl", DemoPartners.url(for: "mdl"),
             "Plateforme MDL : achète ITE et PAC dans l'Ouest et le Nord.")
 
         func account(
@@ -68,9 +68,35 @@ enum DemoData {
             account.gtmHead = "<!-- GTM \(name) --><script src=\"https://www.googletagmanager.com/gtm.js?id=GTM-DEMO\"></script>"
             account.gtmCta = "dataLayer.push({event: 'cta_click'});"
             account.gtmConversion = "dataLayer.push({event: 'conversion'});"
+            account.crmTokensSealed = try box.sealMap(
+                Dictionary(uniqueKeysWithValues: products.map { ($0, "demo-\(Slug.make(name))-\($0.lowercased())") }))
             try await account.create(on: db)
             return account
         }
+        // What each CRM buys, its prices and limits, and the tokens the simulated partners expect.
+        let box = app.secretBox
+        func regions(_ names: [String]) -> [String] {
+            Departement.regions.filter { names.contains($0.name) }.flatMap(\.codes)
+        }
+        zr7.mdlOrZr7Setup(
+            orders: [
+                "PV": Order(active: true, departements: regions(["Île-de-France", "Provence-Alpes-Côte d'Azur", "Occitanie"]), monthlyQuota: 5_000),
+                "PAC": Order(active: true, departements: regions(["Île-de-France", "Auvergne-Rhône-Alpes"])),
+            ],
+            prices: ["PV": 32, "PAC": 28, "ITE": 22], limits: ["PV": 300, "PAC": 200, "ITE": 100])
+        zr7.redistributionTokensSealed = try box.sealMap(["PV": "demo-zr7-redis-pv", "PAC": "demo-zr7-redis-pac", "ITE": "demo-zr7-redis-ite"])
+        try await zr7.save(on: db)
+        mdl.mdlOrZr7Setup(
+            orders: [
+                "ITE": Order(active: true, departements: regions(["Bretagne", "Pays de la Loire", "Normandie", "Hauts-de-France"])),
+                "PAC": Order(active: true, departements: regions(["Bretagne", "Pays de la Loire", "Nouvelle-Aquitaine"]), weeklyQuota: 400),
+                "PV": Order(active: true, departements: regions(["Nouvelle-Aquitaine", "Bretagne"])),
+            ],
+            prices: ["PV": 30, "PAC": 26, "ITE": 24], limits: ["PV": 250, "PAC": 250, "ITE": 150])
+        mdl.deliveryKind = .mdl
+        mdl.redistributionTokensSealed = try box.sealMap(["PV": "demo-mdl-redis-pv", "PAC": "demo-mdl-redis-pac", "ITE": "demo-mdl-redis-ite"])
+        try await mdl.save(on: db)
+
         let solaire = try await account(
             "Solaire Éco France", crm: zr7, domain: "solaire-eco-france.fr", products: ["PV", "PAC"], color: "#f59e0b",
             secondary: "#1e3a8a")
@@ -124,5 +150,14 @@ enum DemoData {
             "    admin@demo.leadhub.fr (administrateur), editeur@demo.leadhub.fr (éditeur),",
             "    lecteur@demo.leadhub.fr (lecteur), mdl@demo.leadhub.fr (éditeur limité au CRM Maison du Lead).",
         ]
+    }
+}
+
+extension Crm {
+    /// The demo's commandes, prices and limits.
+    fileprivate func mdlOrZr7Setup(orders: [String: Order], prices: [String: Double], limits: [String: Int]) {
+        self.orders = orders
+        leadPrices = prices
+        routingLimits = limits
     }
 }
