@@ -24,6 +24,10 @@ public enum LeadHubMain {
         env.arguments = arguments
         let command = arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "serve"
 
+        if command == "fake-crm" {
+            try await FakeCrmServer.run(arguments: arguments, env: env)
+            return
+        }
         if command == "restore" {
             try await restore(arguments: Array(arguments.dropFirst(2)), env: env)
             return

@@ -136,7 +136,14 @@ func routes(_ app: Application) throws {
     pages.post("queue", "actions", use: queue.bulk)
     pages.post("queue", ":delivery_id", "actions", use: queue.act)
 
-    for section in ["billing", "alerts"] {
+    let billing = BillingPagesController()
+    pages.get("billing", use: billing.index)
+    pages.get("billing", "leads", use: billing.leads)
+    pages.get("billing", "export.csv", use: BillingAPIController().export)
+    pages.post("billing", "invoices", use: billing.mark)
+    pages.post("billing", "invoices", ":invoice_id", "delete", use: billing.delete)
+
+    for section in ["alerts"] {
         pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
     }
 
@@ -215,6 +222,14 @@ func routes(_ app: Application) throws {
     api.get("leads", ":lead_id", use: leadsAPI.show)
     api.patch("leads", ":lead_id", use: leadsAPI.update)
     api.delete("leads", ":lead_id", use: leadsAPI.delete)
+
+    let billingAPI = BillingAPIController()
+    api.get("billing", use: billingAPI.matrix)
+    api.get("billing", "leads", use: billingAPI.leads)
+    api.get("billing", "export.csv", use: billingAPI.export)
+    api.get("billing", "invoices", use: billingAPI.invoices)
+    api.post("billing", "invoices", use: billingAPI.createInvoice)
+    api.delete("billing", "invoices", ":invoice_id", use: billingAPI.deleteInvoice)
 
     let deliveriesAPI = DeliveriesAPIController()
     api.post("leads", ":lead_id", "retry", use: deliveriesAPI.retryLead)

@@ -92,3 +92,31 @@ import Testing
     #expect(Set(metropolitan) == Set(Departement.metropolitan))
     #expect(Departement.regions.flatMap(\.codes).allSatisfy(Departement.isValid))
 }
+
+@Suite struct BillingRulesTests {
+    let zr7 = UUID(uuidString: "00000000-0000-0000-0000-0000000000A1")!
+    let mdl = UUID(uuidString: "00000000-0000-0000-0000-0000000000B2")!
+
+    @Test func matrixSumsExactlyInCentsAndDropsEmptyLines() {
+        let matrix = BillingMatrix(lines: [
+            BillingLine(fromCrmId: zr7, toCrmId: mdl, productType: "PV", leads: 3, unitPriceCents: 2_550),
+            BillingLine(fromCrmId: zr7, toCrmId: mdl, productType: "PV", leads: 1, unitPriceCents: 3_000),
+            BillingLine(fromCrmId: mdl, toCrmId: zr7, productType: "PAC", leads: 2, unitPriceCents: 1_999),
+            BillingLine(fromCrmId: mdl, toCrmId: zr7, productType: "ITE", leads: 0, unitPriceCents: 1_000),
+        ])
+        #expect(matrix.lines.count == 3)
+        #expect(matrix.totalCents == 3 * 2_550 + 3_000 + 2 * 1_999)
+        #expect(matrix.totalLeads == 6)
+        #expect(matrix.between(zr7, mdl).count == 2)
+        #expect(matrix.pairs.count == 2)
+    }
+
+    @Test func monthsAreParisCalendarMonths() {
+        // 30 November 2025, 23:30 in Paris is still November; an hour later it is December.
+        let late = Date(timeIntervalSince1970: 1_764_541_800)
+        #expect(BillingPeriod.month(containing: late) == ("2025-11-01", "2025-11-30"))
+        #expect(BillingPeriod.month(containing: late.addingTimeInterval(3_600)) == ("2025-12-01", "2025-12-31"))
+        #expect(BillingPeriod.previousMonth(of: late) == ("2025-10-01", "2025-10-31"))
+        #expect(BillingPeriod.month(containing: Date(timeIntervalSince1970: 1_709_000_000)) == ("2024-02-01", "2024-02-29"))
+    }
+}

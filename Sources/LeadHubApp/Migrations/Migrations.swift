@@ -21,5 +21,6 @@ enum LeadHubMigrations {
         CreateAsset(),
         UpdatePagesAddImage(),
         CreateDelivery(),
+        CreateBillingInvoice(),
     ]
 }

@@ -42,6 +42,7 @@ struct Tenant {
     let apiKeyRaw: String
     let lead: Lead
     let delivery: Delivery
+    let invoice: BillingInvoice
     let asset: Asset
 
     var id: UUID { organization.id! }
@@ -110,6 +111,17 @@ extension TestApp {
             form: form, account: account,
             fields: ["phone": .string("06 98 76 54 32"), "nom": .string("\(name) Prospect"), "email": .string("prospect@\(slug(name)).test")])
         let delivery = try #require(try await Delivery.query(on: db).filter(\.$leadId == lead.requireID()).first())
+        let invoice = BillingInvoice()
+        invoice.organizationId = orgId
+        invoice.fromCrmId = try crm.requireID()
+        invoice.toCrmId = try otherCrm.requireID()
+        invoice.periodFrom = "2026-08-01"
+        invoice.periodTo = "2026-08-31"
+        invoice.leadCount = 0
+        invoice.amountCents = 0
+        invoice.userEmail = admin.email
+        invoice.createdAt = clock.now()
+        try await invoice.create(on: db)
         let scope = try await TenantScope.make(user: admin, on: db, ip: nil)
         let asset = try await AssetService.upload(
             AssetUpload(file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
@@ -119,7 +131,7 @@ extension TestApp {
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
-            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery,
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice,
             asset: asset)
     }
 

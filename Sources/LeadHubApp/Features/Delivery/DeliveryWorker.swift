@@ -50,7 +50,7 @@ final class DeliveryWorker: Sendable {
     }
 
     private var config: AppConfig { app.config }
-    private var lease: TimeInterval { config.deliveryTimeout + 30 }
+    private var lease: TimeInterval { config.deliveryTimeout + config.deliveryLeaseMargin }
 
     /// There may be work: look now rather than at the next poll.
     func wake() {

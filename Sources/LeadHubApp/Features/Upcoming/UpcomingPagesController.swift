@@ -10,10 +10,6 @@ struct UpcomingPagesController {
     }
 
     static let sections: [String: Context] = [
-        "billing": Context(
-            heading: "Facturation inter-CRM",
-            description: "Ce que chaque CRM doit aux autres pour les leads redirigés, mois par mois.",
-            features: ["Matrice CRM → CRM", "Période facturée", "Historique", "Export CSV"]),
         "alerts": Context(
             heading: "Alertes",
             description: "Les alertes système : CRM en panne, file qui s'allonge, trafic arrêté.",

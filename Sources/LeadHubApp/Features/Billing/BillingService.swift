@@ -1,0 +1,180 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import SQLKit
+import Vapor
+
+/// A period marked invoiced between two CRMs, with its figures at that moment.
+final class BillingInvoice: Model, @unchecked Sendable {
+    static let schema = "billing_invoices"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "organization_id") var organizationId: UUID
+    @Field(key: "from_crm_id") var fromCrmId: UUID
+    @Field(key: "to_crm_id") var toCrmId: UUID
+    @Field(key: "period_from") var periodFrom: String
+    @Field(key: "period_to") var periodTo: String
+    @Field(key: "lead_count") var leadCount: Int
+    @Field(key: "amount_cents") var amountCents: Int
+    @OptionalField(key: "notes") var notes: String?
+    @OptionalField(key: "user_email") var userEmail: String?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// "Facturation inter-CRM": the leads of one CRM's accounts rerouted to another and delivered
+/// there, per product and unit price (the receiving CRM's price when the lead was routed), for a
+/// period of Paris days; invoiced periods and their history.
+enum BillingService {
+    struct Period: Sendable {
+        let from: String
+        let to: String
+        let start: Date
+        let end: Date
+    }
+
+    /// `from`/`to` as `YYYY-MM-DD` (both included); the current Paris month when absent.
+    static func period(from: String?, to: String?, now: Date) throws -> Period {
+        let month = BillingPeriod.month(containing: now)
+        let fromText = from?.isEmpty == false ? from! : month.from
+        let toText = to?.isEmpty == false ? to! : month.to
+        var errors = FieldErrors()
+        let start = ParisDay(fromText)
+        let end = ParisDay(toText)
+        if start == nil { errors.add("from", "Date invalide (AAAA-MM-JJ).") }
+        if end == nil { errors.add("to", "Date invalide (AAAA-MM-JJ).") }
+        if let start, let end {
+            if end.end <= start.start { errors.add("to", "La fin de la période précède son début.") }
+            if end.end.timeIntervalSince(start.start) > 367 * 86_400 {
+                errors.add("to", "Une période compte au plus un an.")
+            }
+        }
+        try errors.throwIfAny()
+        return Period(from: fromText, to: toText, start: start!.start, end: end!.end)
+    }
+
+    /// What counts: rerouted leads delivered to their receiving CRM, received in the period.
+    static func matrix(_ period: Period, scope: TenantScope, on db: any Database) async throws -> BillingMatrix {
+        let sql = db as! any SQLDatabase
+        var query = sql.select()
+            .column("crm_id").column("routed_crm_id").column("product_type").column("unit_price_cents")
+            .column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+            .from("leads")
+            .where("organization_id", .equal, scope.organizationId).where("rerouted", .equal, true)
+            .where("status", .equal, LeadStatus.delivered.rawValue)
+            .where("created_at", .greaterThanOrEqual, period.start).where("created_at", .lessThan, period.end)
+        if let visible = scope.visibleCrmIds {
+            guard !visible.isEmpty else { return BillingMatrix(lines: []) }
+            query = query.where(SQLGroupExpression(
+                SQLBinaryExpression(SQLColumn("crm_id"), .in, SQLBind.group(Array(visible)))))
+        }
+        let rows = try await query.groupBy("crm_id").groupBy("routed_crm_id").groupBy("product_type")
+            .groupBy("unit_price_cents").all()
+        return BillingMatrix(
+            lines: try rows.compactMap { row in
+                guard let to = try row.decode(column: "routed_crm_id", as: UUID?.self) else { return nil }
+                return BillingLine(
+                    fromCrmId: try row.decode(column: "crm_id", as: UUID.self), toCrmId: to,
+                    productType: try row.decode(column: "product_type", as: String.self),
+                    leads: try row.decode(column: "n", as: Int.self),
+                    unitPriceCents: try row.decode(column: "unit_price_cents", as: Int?.self) ?? 0)
+            })
+    }
+
+    /// The leads behind a cell (or a pair when `product` is nil), newest first.
+    static func leads(
+        _ period: Period, from: UUID?, to: UUID?, product: String?, scope: TenantScope, on db: any Database
+    ) async throws -> [Lead] {
+        var query = scope.query(Lead.self, on: db).filter(\.$rerouted == true)
+            .filter(\.$status == LeadStatus.delivered.rawValue)
+            .filter(\.$createdAt >= period.start).filter(\.$createdAt < period.end)
+        if let from { query = query.filter(\.$crmId == from) }
+        if let to { query = query.filter(\.$routedCrmId == to) }
+        if let product, !product.isEmpty { query = query.filter(\.$productType == product.uppercased()) }
+        return try await query.sort(\.$createdAt, .descending).limit(5_000).all()
+    }
+
+    /// Marks the period invoiced between two CRMs with today's figures.
+    static func markInvoiced(
+        _ period: Period, from: UUID?, to: UUID?, notes: String?, scope: TenantScope, now: Date, on db: any Database
+    ) async throws -> BillingInvoice {
+        try scope.require(.manageBilling)
+        var errors = FieldErrors()
+        let crms = try await scope.query(Crm.self, on: db).all()
+        let fromCrm = crms.first { $0.id == from }
+        let toCrm = crms.first { $0.id == to }
+        if fromCrm == nil { errors.add("from_crm_id", "CRM d'origine introuvable.") }
+        if toCrm == nil { errors.add("to_crm_id", "CRM destinataire introuvable.") }
+        if let from, from == to { errors.add("to_crm_id", "Choisissez deux CRM différents.") }
+        let text = Check.optionalText(notes, field: "notes", max: 2_000, errors: &errors)
+        try errors.throwIfAny()
+        let lines = try await matrix(period, scope: scope, on: db).between(fromCrm!.id!, toCrm!.id!)
+        let invoice = BillingInvoice()
+        invoice.organizationId = scope.organizationId
+        invoice.fromCrmId = fromCrm!.id!
+        invoice.toCrmId = toCrm!.id!
+        invoice.periodFrom = period.from
+        invoice.periodTo = period.to
+        invoice.leadCount = lines.reduce(0) { $0 + $1.leads }
+        invoice.amountCents = lines.reduce(0) { $0 + $1.amountCents }
+        invoice.notes = text
+        invoice.userEmail = scope.userEmail
+        invoice.createdAt = now
+        try await db.transaction { tx in
+            try await invoice.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "billing_invoice", objectId: invoice.id,
+                summary: "Période \(period.from) → \(period.to) facturée : \(toCrm!.name) doit \(BillingPeriod.euros(cents: invoice.amountCents)) à \(fromCrm!.name) (\(invoice.leadCount) leads)",
+                scope: scope, at: now, on: tx)
+        }
+        return invoice
+    }
+
+    static func deleteInvoice(_ id: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws {
+        try scope.require(.manageBilling)
+        let invoice = try await scope.find(BillingInvoice.self, id, on: db)
+        try await db.transaction { tx in
+            try await invoice.delete(on: tx)
+            try await ActivityService.record(
+                .delete, objectType: "billing_invoice", objectId: invoice.id,
+                summary: "Facturation de la période \(invoice.periodFrom) → \(invoice.periodTo) supprimée de l'historique",
+                scope: scope, at: now, on: tx)
+        }
+    }
+
+    /// An invoice with what the period says today: leads changed since it was marked show a gap.
+    struct InvoiceState: Sendable {
+        let invoice: BillingInvoice
+        let currentLeads: Int
+        let currentAmountCents: Int
+        /// Leads of the period and pair changed after the invoice was marked.
+        let changedLeads: Int
+
+        var hasChanged: Bool {
+            changedLeads > 0 || currentLeads != invoice.leadCount || currentAmountCents != invoice.amountCents
+        }
+    }
+
+    static func invoices(scope: TenantScope, now: Date, on db: any Database) async throws -> [InvoiceState] {
+        var query = scope.query(BillingInvoice.self, on: db)
+        if let visible = scope.visibleCrmIds { query = query.filter(\.$fromCrmId ~~ Array(visible)) }
+        let invoices = try await query.sort(\.$periodFrom, .descending).sort(\.$createdAt, .descending).limit(500).all()
+        var states: [InvoiceState] = []
+        for invoice in invoices {
+            let period = try period(from: invoice.periodFrom, to: invoice.periodTo, now: now)
+            let lines = try await matrix(period, scope: scope, on: db).between(invoice.fromCrmId, invoice.toCrmId)
+            let changed = try await scope.query(Lead.self, on: db).filter(\.$crmId == invoice.fromCrmId)
+                .filter(\.$createdAt >= period.start).filter(\.$createdAt < period.end)
+                .filter(\.$updatedAt > invoice.createdAt).filter(\.$routedCrmId == invoice.toCrmId)
+                .count()
+            states.append(
+                InvoiceState(
+                    invoice: invoice, currentLeads: lines.reduce(0) { $0 + $1.leads },
+                    currentAmountCents: lines.reduce(0) { $0 + $1.amountCents }, changedLeads: changed))
+        }
+        return states
+    }
+}
+
+extension BillingInvoice: TenantOwned {}
