@@ -58,7 +58,7 @@ def main():
 
     crm_port = free_port()
     crm_log = os.path.join(data, "fake-crm.log")
-    fake = subprocess.Popen([args.binary, "fake-crm", "--port", str(crm_port), "--log", crm_log, "--delay-ms", "30"],
+    fake = subprocess.Popen([args.binary, "fake-crm", "--port", str(crm_port), "--record", crm_log, "--delay-ms", "30"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def server(port, workers):

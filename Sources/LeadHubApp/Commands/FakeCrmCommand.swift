@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Vapor
 
-/// `leadhub fake-crm --port P [--log FILE] [--delay-ms N] [--fail-every N]`: a stand-in for a
+/// `leadhub fake-crm --port P [--record FILE] [--delay-ms N] [--fail-every N]`: a stand-in for a
 /// partner platform, for benchmarks and reliability scripts (never for production). It answers
 /// `POST /lead/api/create_lead/` with 201 (or 503 every N-th request) after an optional delay,
 /// and appends one line per request to the log: `<X-LeadHub-Delivery-Id> <lead_id or phone>`.
@@ -16,7 +16,7 @@ enum FakeCrmServer {
         let port = option("--port").flatMap(Int.init) ?? 9090
         let delay = option("--delay-ms").flatMap(Int.init) ?? 0
         let failEvery = option("--fail-every").flatMap(Int.init) ?? 0
-        let log = try option("--log").map { path -> FileHandle in
+        let log = try option("--record").map { path -> FileHandle in
             FileManager.default.createFile(atPath: path, contents: nil)
             return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         }
