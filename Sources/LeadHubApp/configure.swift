@@ -47,6 +47,9 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     IntakeCacheInvalidation<Form>.install(on: app, cache: app.intakeCache)
     app.leadWriter = LeadWriter(app: app)
     app.lifecycle.use(LeadWriterLifecycle())
+    // As many connections to one CRM as deliveries may be in flight to it (the client's default is 8).
+    app.http.client.configuration.connectionPool = .init(
+        idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, config.deliveryConcurrencyPerCrm))
     app.deliveryWorker = DeliveryWorker(app: app)
     app.lifecycle.use(DeliveryWorkerLifecycle())
     app.intakeLimits = .fromEnvironment()

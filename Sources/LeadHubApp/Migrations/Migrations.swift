@@ -22,5 +22,6 @@ enum LeadHubMigrations {
         UpdatePagesAddImage(),
         CreateDelivery(),
         CreateBillingInvoice(),
+        UpdateDeliveriesAddWaitingIndex(),
     ]
 }

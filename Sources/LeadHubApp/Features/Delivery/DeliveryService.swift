@@ -22,22 +22,25 @@ enum DeliveryService {
 
     /// Claims up to `limit` due deliveries for this owner, skipping the CRMs in `excluding`.
     static func claim(
-        limit: Int, owner: String, lease: TimeInterval, excluding: Set<UUID>, now: Date, on db: any Database
+        limit: Int, owner: String, lease: TimeInterval, excluding: Set<UUID>, crmId: UUID? = nil, now: Date,
+        on db: any Database
     ) async throws -> [UUID] {
         guard limit > 0 else { return [] }
         let sql = db as! any SQLDatabase
         let postgres = sql.dialect.name == "postgresql"
-        var exclusion = SQLRaw("")
+        var exclusion = SQLRaw(crmId.map { " AND \"crm_id\" = '\($0.uuidString)'" } ?? "")
         if !excluding.isEmpty {
             exclusion = SQLRaw(
-                " AND \"crm_id\" NOT IN (" + excluding.map { postgres ? "'\($0.uuidString)'" : "'\($0.uuidString)'" }
+                exclusion.sql + " AND \"crm_id\" NOT IN (" + excluding.map { postgres ? "'\($0.uuidString)'" : "'\($0.uuidString)'" }
                     .joined(separator: ",") + ")")
         }
+        // SQLite: INDEXED BY, or the planner sorts every waiting row on each claim (PostgreSQL picks
+        // the partial index itself).
         let rows = try await sql.raw(
             """
             UPDATE "deliveries" SET "lease_owner" = \(bind: owner), "lease_until" = \(bind: now.addingTimeInterval(lease))
             WHERE "id" IN (
-                SELECT "id" FROM "deliveries"
+                SELECT "id" FROM "deliveries"\(unsafeRaw: postgres ? "" : crmId == nil ? " INDEXED BY \"deliveries_waiting_idx\"" : " INDEXED BY \"deliveries_crm_waiting_idx\"")
                 WHERE "status" IN ('pending', 'retrying') AND "next_attempt_at" <= \(bind: now)
                   AND ("lease_until" IS NULL OR "lease_until" < \(bind: now))\(exclusion)
                 ORDER BY "next_attempt_at" LIMIT \(bind: limit)\(unsafeRaw: postgres ? " FOR UPDATE SKIP LOCKED" : "")
@@ -147,14 +150,74 @@ enum DeliveryService {
         }
     }
 
-    /// Stores an attempt and its consequence on the delivery and the lead; false when the lease
-    /// was lost meanwhile (the delivery was cancelled or claimed again).
-    @discardableResult
-    static func settle(
-        _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date, on db: any Database
-    ) async throws -> Bool {
-        let job = settlement.job
-        let attempts = job.attempts + 1
+    /// Stores many attempts in one transaction: the common endings (delivered, CRM duplicate) as
+    /// one statement per status, the others one by one, the attempts as multi-row inserts, and the
+    /// leads' statuses per status. Deliveries whose lease was lost meanwhile are skipped.
+    static func settleBatch(
+        _ settlements: [Settlement], owner: String, schedule: RetrySchedule, now: Date, on db: any Database
+    ) async throws {
+        guard !settlements.isEmpty else { return }
+        try await db.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            var kept: [(Settlement, DeliveryStatus)] = []
+            let finished = settlements.filter { s in
+                if case .delivered = s.outcome { return true }
+                if case .duplicate = s.outcome { return true }
+                return false
+            }
+            let groups = Dictionary(grouping: finished) { s -> String in
+                "\(s.outcome.status(attempts: 1, schedule: schedule).rawValue)|\(s.httpStatus ?? 0)"
+            }
+            for (_, group) in groups {
+                let status = group[0].outcome.status(attempts: 1, schedule: schedule)
+                for chunk in group.chunked(300) {
+                    let rows = try await sql.update("deliveries")
+                        .set("status", to: status.rawValue)
+                        .set(SQLIdentifier("attempts"), to: SQLRaw("\"attempts\" + 1"))
+                        .set("next_attempt_at", to: SQLLiteral.null).set("lease_owner", to: SQLLiteral.null)
+                        .set("lease_until", to: SQLLiteral.null).set("last_error", to: SQLLiteral.null)
+                        .set("last_status_code", to: chunk[0].httpStatus).set("delivered_at", to: now)
+                        .set("updated_at", to: now)
+                        .where("id", .in, chunk.map(\.job.deliveryId)).where("lease_owner", .equal, owner)
+                        .where("status", .in, ["pending", "retrying"]).returning("id").all()
+                    let changed = Set(try rows.map { try $0.decode(column: "id", as: UUID.self) })
+                    kept += chunk.filter { changed.contains($0.job.deliveryId) }.map { ($0, status) }
+                }
+            }
+            for settlement in settlements where !finished.contains(where: { $0.job.deliveryId == settlement.job.deliveryId }) {
+                if let status = try await updateOne(settlement, owner: owner, schedule: schedule, jitter: Double.random(in: 0..<1), now: now, on: sql) {
+                    kept.append((settlement, status))
+                }
+            }
+            for chunk in kept.chunked(200) {
+                var insert = sql.insert(into: "delivery_attempts")
+                    .columns("id", "organization_id", "delivery_id", "lead_id", "crm_id", "started_at", "duration_ms",
+                        "http_status", "outcome", "excerpt")
+                for (s, status) in chunk {
+                    insert = insert.values(
+                        SQLBind(TimeOrderedID.make(at: s.startedAt)), SQLBind(s.job.organizationId),
+                        SQLBind(s.job.deliveryId), SQLBind(s.job.leadId), SQLBind(s.job.crmId), SQLBind(s.startedAt),
+                        SQLBind(s.durationMs), SQLBind(s.httpStatus), SQLBind(status.rawValue), SQLBind(String(s.excerpt.prefix(500))))
+                }
+                try await insert.run()
+            }
+            let byLeadStatus = Dictionary(grouping: kept.compactMap { s, status in LeadStatus.after(status).map { ($0, s.job.leadId) } }) {
+                $0.0
+            }
+            for (leadStatus, pairs) in byLeadStatus {
+                for chunk in pairs.map(\.1).chunked(300) {
+                    try await sql.update("leads").set("status", to: leadStatus.rawValue).set("updated_at", to: now)
+                        .where("id", .in, chunk).where("status", .notEqual, LeadStatus.duplicate.rawValue).run()
+                }
+            }
+        }
+    }
+
+    /// The delivery row after one attempt; nil when the lease was lost.
+    private static func updateOne(
+        _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date, on sql: any SQLDatabase
+    ) async throws -> DeliveryStatus? {
+        let attempts = settlement.job.attempts + 1
         let status = settlement.outcome.status(attempts: attempts, schedule: schedule)
         var next: Date? = nil
         var message: String? = nil
@@ -162,40 +225,20 @@ enum DeliveryService {
         case .retryable(let why, let retryAfter):
             message = why
             if status == .retrying {
-                next = retryAfter.map { now.addingTimeInterval($0) }
-                    ?? schedule.nextAttempt(after: attempts, from: now, jitter: jitter)
+                next = retryAfter.map { now.addingTimeInterval($0) } ?? schedule.nextAttempt(after: attempts, from: now, jitter: jitter)
             }
         case .refused(let why), .authError(let why): message = why
         case .delivered, .duplicate: message = nil
         }
-        let nextAttempt = next
-        let lastError = message
-        return try await db.transaction { tx in
-            let sql = tx as! any SQLDatabase
-            var update = sql.update("deliveries")
-                .set("status", to: status.rawValue).set("attempts", to: attempts)
-                .set("next_attempt_at", to: nextAttempt).set("lease_owner", to: SQLLiteral.null)
-                .set("lease_until", to: SQLLiteral.null).set("last_error", to: lastError)
-                .set("last_status_code", to: settlement.httpStatus).set("updated_at", to: now)
-            if status == .delivered || status == .duplicate { update = update.set("delivered_at", to: now) }
-            let changed = try await update.where("id", .equal, job.deliveryId).where("lease_owner", .equal, owner)
-                .where("status", .in, ["pending", "retrying"]).returning("id").all()
-            guard !changed.isEmpty else { return false }
-            try await sql.insert(into: "delivery_attempts")
-                .columns("id", "organization_id", "delivery_id", "lead_id", "crm_id", "started_at", "duration_ms",
-                    "http_status", "outcome", "excerpt")
-                .values(
-                    SQLBind(TimeOrderedID.make(at: settlement.startedAt)), SQLBind(job.organizationId),
-                    SQLBind(job.deliveryId), SQLBind(job.leadId), SQLBind(job.crmId), SQLBind(settlement.startedAt),
-                    SQLBind(settlement.durationMs), SQLBind(settlement.httpStatus), SQLBind(status.rawValue),
-                    SQLBind(String(settlement.excerpt.prefix(500)))
-                ).run()
-            if let leadStatus = LeadStatus.after(status) {
-                try await sql.update("leads").set("status", to: leadStatus.rawValue).set("updated_at", to: now)
-                    .where("id", .equal, job.leadId).where("status", .notEqual, LeadStatus.duplicate.rawValue).run()
-            }
-            return true
-        }
+        var update = sql.update("deliveries")
+            .set("status", to: status.rawValue).set("attempts", to: attempts)
+            .set("next_attempt_at", to: next).set("lease_owner", to: SQLLiteral.null)
+            .set("lease_until", to: SQLLiteral.null).set("last_error", to: message)
+            .set("last_status_code", to: settlement.httpStatus).set("updated_at", to: now)
+        if status == .delivered || status == .duplicate { update = update.set("delivered_at", to: now) }
+        let changed = try await update.where("id", .equal, settlement.job.deliveryId).where("lease_owner", .equal, owner)
+            .where("status", .in, ["pending", "retrying"]).returning("id").all()
+        return changed.isEmpty ? nil : status
     }
 }
 

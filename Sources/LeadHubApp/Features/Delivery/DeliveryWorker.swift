@@ -37,10 +37,15 @@ final class DeliveryWorker: Sendable {
     private let app: Application
     private let breakers = Mutex<[UUID: CircuitBreaker]>([:])
     private let inFlight = Mutex<[UUID: Int]>([:])
+    /// CRMs whose last claim found due deliveries.
+    private let dueCrms = Mutex<Set<UUID>>([])
+    private let lastDiscovery = Mutex<ContinuousClock.Instant>(.now)
     private let wakeSignal: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let loop = Mutex<Task<Void, Never>?>(nil)
     private let stopping = Atomic<Bool>(false)
+    /// Attempts made and not yet stored: written in batches, one transaction each.
+    private let settlements = Mutex<[DeliveryService.Settlement]>([])
     static let maxInFlight = 256
     static let batch = 64
 
@@ -74,18 +79,49 @@ final class DeliveryWorker: Sendable {
         wakeSignal.yield(())
         let task = loop.withLock { $0 }
         await task?.value
+        await flushSettlements()
+    }
+
+    /// Stores the attempts made so far, in batches of up to 500 per transaction.
+    func flushSettlements() async {
+        while true {
+            let batch = settlements.withLock { pending -> [DeliveryService.Settlement] in
+                let taken = Array(pending.prefix(500))
+                pending.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            for attempt in 1...5 {
+                do {
+                    try await DeliveryService.settleBatch(
+                        batch, owner: owner, schedule: config.retrySchedule, now: app.clock.now(), on: app.db)
+                    break
+                } catch {
+                    // The database was busy or gone for a moment: the leases keep these deliveries
+                    // ours; after five failures they expire and the deliveries are sent again.
+                    app.logger.warning("\(batch.count) delivery attempt(s) not stored (try \(attempt)): \(String(reflecting: error))")
+                    try? await Task.sleep(for: .milliseconds(200 * attempt))
+                }
+            }
+        }
     }
 
     private func run() async {
         await withDiscardingTaskGroup { group in
             while !stopping.load(ordering: .relaxed) {
                 var started = 0
+                // Settling and claiming take turns in this one loop: two writers of one process
+                // would otherwise wait on each other in SQLite's busy handler (sleeps of milliseconds).
+                await flushSettlements()
                 do {
                     let jobs = try await claimJobs()
                     for job in jobs {
                         group.addTask { [self] in
                             await process(job)
-                            wake()
+                            // Wake the loop for a batch worth storing, not for every attempt: each
+                            // flush is a transaction (and an fsync on SQLite).
+                            let (done, flying) = (settlements.withLock { $0.count }, inFlight.withLock { $0.values.reduce(0, +) })
+                            if done >= 32 || flying <= done { wake() }
                         }
                     }
                     started = jobs.count
@@ -93,7 +129,9 @@ final class DeliveryWorker: Sendable {
                     app.logger.error("delivery claim failed: \(String(reflecting: error))")
                 }
                 if started == 0 {
-                    await waitForWork(timeout: .milliseconds(500))
+                    // Attempts in flight: look again soon to store their outcomes in batches.
+                    let busy = inFlight.withLock { $0.values.reduce(0, +) } > 0
+                    await waitForWork(timeout: .milliseconds(busy ? 20 : 500))
                 }
             }
         }
@@ -114,19 +152,24 @@ final class DeliveryWorker: Sendable {
     /// attempts were made. For tests and tools: the background loop does the same continuously.
     @discardableResult
     func runOnce() async throws -> Int {
-        let jobs = try await claimJobs()
+        let jobs = try await claimJobs(discover: true)
         await withTaskGroup(of: Void.self) { group in
             for job in jobs { group.addTask { [self] in await process(job) } }
         }
+        await flushSettlements()
         return jobs.count
     }
 
-    /// Claims what the CRMs can take now and registers it as in flight.
-    private func claimJobs() async throws -> [DeliveryService.Job] {
+    /// Claims what the CRMs can take now and registers it as in flight. CRMs known to have due
+    /// deliveries are claimed one by one, each for as many as it can take (so a busy CRM is not
+    /// over-claimed and given back); a general claim, every quarter second or when nothing is
+    /// known, finds the CRMs with new work.
+    private func claimJobs(discover force: Bool = false) async throws -> [DeliveryService.Job] {
         let now = app.clock.now()
         let perCrm = config.deliveryConcurrencyPerCrm
-        let (excluded, free) = inFlight.withLock { flying -> (Set<UUID>, Int) in
-            let states = breakers.withLock { $0 }
+        let states = breakers.withLock { $0 }
+        func limit(_ crm: UUID) -> Int { states[crm]?.state(at: now) == .halfOpen ? 1 : perCrm }
+        let (excluded, free, targets) = inFlight.withLock { flying -> (Set<UUID>, Int, [(UUID, Int)]) in
             var excluded = Set<UUID>()
             for (crm, count) in flying where count >= perCrm { excluded.insert(crm) }
             for (crm, breaker) in states {
@@ -136,20 +179,43 @@ final class DeliveryWorker: Sendable {
                 default: break
                 }
             }
-            return (excluded, Self.maxInFlight - flying.values.reduce(0, +))
+            let targets = dueCrms.withLock { $0 }.compactMap { crm -> (UUID, Int)? in
+                guard !excluded.contains(crm) else { return nil }
+                let room = limit(crm) - (flying[crm] ?? 0)
+                // Wait for a quarter of the CRM's slots to free up: fewer, fuller claims.
+                return room >= max(1, limit(crm) / 4) ? (crm, room) : nil
+            }
+            return (excluded, Self.maxInFlight - flying.values.reduce(0, +), targets)
         }
-        let ids = try await DeliveryService.claim(
-            limit: min(Self.batch, free), owner: owner, lease: lease, excluding: excluded, now: now, on: app.db)
+        guard free > 0 else { return [] }
+        var ids: [UUID] = []
+        for (crm, room) in targets {
+            let wanted = min(room, Self.batch, free - ids.count)
+            guard wanted > 0 else { break }
+            let claimed = try await DeliveryService.claim(
+                limit: wanted, owner: owner, lease: lease, excluding: [], crmId: crm, now: now, on: app.db)
+            if claimed.count < wanted { _ = dueCrms.withLock { $0.remove(crm) } }
+            ids += claimed
+        }
+        let tick = ContinuousClock.now
+        let discover = force || dueCrms.withLock { $0.isEmpty }
+            || lastDiscovery.withLock { tick - $0 > .milliseconds(250) }
+        if discover, free - ids.count > 0 {
+            lastDiscovery.withLock { $0 = tick }
+            let known = dueCrms.withLock { $0 }
+            ids += try await DeliveryService.claim(
+                limit: min(Self.batch, free - ids.count), owner: owner, lease: lease, excluding: excluded.union(known),
+                crmId: nil, now: now, on: app.db)
+        }
         guard !ids.isEmpty else { return [] }
         let jobs = try await DeliveryService.jobs(ids, secrets: app.secretBox, timeout: config.deliveryTimeout, on: app.db)
+        dueCrms.withLock { $0.formUnion(jobs.map(\.crmId)) }
         // Keep what each CRM may take at once (one probe when its breaker is half open); give the rest back.
         var kept: [DeliveryService.Job] = []
         var returned: [UUID] = Set(ids).subtracting(jobs.map(\.deliveryId)).map { $0 }
         inFlight.withLock { flying in
-            let states = breakers.withLock { $0 }
             for job in jobs {
-                let limit = states[job.crmId]?.state(at: now) == .halfOpen ? 1 : perCrm
-                if (flying[job.crmId] ?? 0) < limit {
+                if (flying[job.crmId] ?? 0) < limit(job.crmId) {
                     flying[job.crmId, default: 0] += 1
                     kept.append(job)
                 } else {
@@ -190,18 +256,7 @@ final class DeliveryWorker: Sendable {
         }
         let settlement = DeliveryService.Settlement(
             job: job, outcome: outcome, httpStatus: status, excerpt: excerpt, startedAt: started, durationMs: durationMs)
-        for attempt in 1...5 {
-            do {
-                try await DeliveryService.settle(
-                    settlement, owner: owner, schedule: config.retrySchedule, jitter: Double.random(in: 0..<1),
-                    now: app.clock.now(), on: app.db)
-                return
-            } catch {
-                // The database was busy or gone for a moment: the lease keeps the delivery ours.
-                app.logger.warning("delivery \(job.deliveryId) not settled (try \(attempt)): \(String(reflecting: error))")
-                try? await Task.sleep(for: .milliseconds(200 * attempt))
-            }
-        }
+        settlements.withLock { $0.append(settlement) }
     }
 }
 
