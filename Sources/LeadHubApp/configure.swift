@@ -52,6 +52,8 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
         idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, config.deliveryConcurrencyPerCrm))
     app.deliveryWorker = DeliveryWorker(app: app)
     app.lifecycle.use(DeliveryWorkerLifecycle())
+    app.alertMonitor = AlertMonitor(app: app)
+    app.lifecycle.use(AlertMonitorLifecycle())
     app.intakeLimits = .fromEnvironment()
 
     try routes(app)

@@ -143,9 +143,9 @@ func routes(_ app: Application) throws {
     pages.post("billing", "invoices", use: billing.mark)
     pages.post("billing", "invoices", ":invoice_id", "delete", use: billing.delete)
 
-    for section in ["alerts"] {
-        pages.get(PathComponent(stringLiteral: section), use: UpcomingPagesController(key: section).show)
-    }
+    let alerts = AlertsController()
+    pages.get("alerts", use: alerts.page)
+    pages.post("alerts", ":alert_id", "resolve", use: alerts.resolveFromPage)
 
     // Admin JSON API: bearer token.
     let api = app.grouped("api", "admin").grouped(APIAuthMiddleware())
@@ -222,6 +222,9 @@ func routes(_ app: Application) throws {
     api.get("leads", ":lead_id", use: leadsAPI.show)
     api.patch("leads", ":lead_id", use: leadsAPI.update)
     api.delete("leads", ":lead_id", use: leadsAPI.delete)
+
+    api.get("alerts", use: alerts.index)
+    api.post("alerts", ":alert_id", "resolve", use: alerts.resolve)
 
     let billingAPI = BillingAPIController()
     api.get("billing", use: billingAPI.matrix)

@@ -22,7 +22,7 @@ import VaporTesting
             "token_id": tenant.token.id!, "form_id": tenant.form.id!, "landing_page_id": tenant.landingPage.id!,
             "comment_id": tenant.comment.id!, "api_key_id": tenant.apiKey.id!, "lead_id": tenant.lead.id!,
             "asset_id": tenant.asset.id!, "delivery_id": tenant.delivery.id!,
-            "invoice_id": tenant.invoice.id!,
+            "invoice_id": tenant.invoice.id!, "alert_id": tenant.alert.id!,
         ]
         return ids.mapValues(\.uuidString).merging(["backup_name": backup]) { a, _ in a }
     }

@@ -120,3 +120,47 @@ import Testing
         #expect(BillingPeriod.month(containing: Date(timeIntervalSince1970: 1_709_000_000)) == ("2024-02-01", "2024-02-29"))
     }
 }
+
+@Suite struct AlertRulesTests {
+    let crm = UUID(uuidString: "00000000-0000-0000-0000-0000000000A1")!
+    let form = UUID(uuidString: "00000000-0000-0000-0000-0000000000F1")!
+    /// Thursday 26 November 2026, 14:00 in Paris.
+    let afternoon = Date(timeIntervalSince1970: 1_795_698_000)
+
+    func snapshot(
+        auth: Int = 0, failures: Int = 0, attempts: Int = 0, successes: Int = 0, waiting: Int = 0, oldest: TimeInterval? = nil,
+        exhausted: Int = 0, lastLead: TimeInterval? = 600, at now: Date? = nil
+    ) -> AlertSnapshot {
+        let now = now ?? afternoon
+        return AlertSnapshot(
+            now: now,
+            crms: [.init(id: crm, name: "ZR7", authErrorsLastHour: auth, consecutiveFailures: failures, attempts24h: attempts, successes24h: successes)],
+            waiting: waiting, oldestWaitingAt: oldest.map { now.addingTimeInterval(-$0) }, exhaustedLastDay: exhausted,
+            forms: [.init(id: form, code: "PV-001", lastLeadAt: lastLead.map { now.addingTimeInterval(-$0) }, leadsLastWeek: 40)])
+    }
+
+    @Test func quietOrganizationHasNoAlert() {
+        #expect(AlertRules.evaluate(snapshot(attempts: 100, successes: 95)).isEmpty)
+    }
+
+    @Test func eachConditionRaisesItsOwnKey() {
+        let keys = AlertRules.evaluate(
+            snapshot(auth: 1, failures: 6, waiting: 800, oldest: 3_600, exhausted: 2, lastLead: 5 * 3_600)
+        ).map(\.key)
+        #expect(keys == [
+            "crm_auth:\(crm.uuidString)", "crm_failing:\(crm.uuidString)", "queue_backlog", "queue_oldest",
+            "deliveries_exhausted", "form_silent:\(form.uuidString)",
+        ])
+    }
+
+    @Test func lowSuccessRateNeedsEnoughAttempts() {
+        #expect(AlertRules.evaluate(snapshot(attempts: 10, successes: 2)).isEmpty)
+        #expect(AlertRules.evaluate(snapshot(attempts: 40, successes: 20)).map(\.category) == ["crm_failing"])
+    }
+
+    @Test func silentFormsAreOnlyReportedInDaytime() {
+        let night = afternoon.addingTimeInterval(10 * 3_600)  // midnight in Paris
+        #expect(AlertRules.evaluate(snapshot(lastLead: 8 * 3_600, at: night)).isEmpty)
+        #expect(AlertRules.evaluate(snapshot(lastLead: 8 * 3_600)).map(\.category) == ["traffic"])
+    }
+}

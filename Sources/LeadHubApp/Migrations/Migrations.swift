@@ -23,5 +23,6 @@ enum LeadHubMigrations {
         CreateDelivery(),
         CreateBillingInvoice(),
         UpdateDeliveriesAddWaitingIndex(),
+        CreateAlert(),
     ]
 }

@@ -23,6 +23,8 @@ public struct AppConfig: Sendable {
     public var deliveryWorkers: Bool = true
     /// How much longer than the timeout a claimed delivery stays leased (`LEADHUB_DELIVERY_LEASE_MARGIN`).
     public var deliveryLeaseMargin: TimeInterval = 30
+    /// Seconds between two evaluations of the alert rules (`LEADHUB_ALERT_INTERVAL`).
+    public var alertInterval: TimeInterval = 60
     /// Deliveries sent at once to one CRM (`LEADHUB_DELIVERY_CONCURRENCY`).
     public var deliveryConcurrencyPerCrm: Int = 8
     /// Consecutive failures after which a CRM is paused, and how long before probing it again.
@@ -110,6 +112,7 @@ public struct AppConfig: Sendable {
         config.port = value("LEADHUB_PORT").flatMap(Int.init)
         config.secretKey = value("LEADHUB_SECRET_KEY")
         config.deliveryWorkers = flag("LEADHUB_DELIVERY_WORKERS", default: true)
+        config.alertInterval = value("LEADHUB_ALERT_INTERVAL").flatMap(Double.init).map { max($0, 1) } ?? 60
         config.deliveryLeaseMargin = value("LEADHUB_DELIVERY_LEASE_MARGIN").flatMap(Double.init).map { max($0, 1) } ?? 30
         if let schedule = value("LEADHUB_DELIVERY_RETRY_SCHEDULE").flatMap(RetrySchedule.init(parsing:)) {
             config.retrySchedule = schedule

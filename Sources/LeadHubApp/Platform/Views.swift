@@ -10,6 +10,8 @@ struct LayoutContext: Encodable {
         let href: String
         let icon: String
         let active: Bool
+        /// A count shown next to the label (open alerts).
+        var badge: Int? = nil
     }
 
     struct NavGroup: Encodable {
@@ -45,10 +47,11 @@ struct Page<Body: Encodable>: Encodable {
 }
 
 enum Sidebar {
-    static func groups(for role: Role, currentPath: String) -> [LayoutContext.NavGroup] {
+    static func groups(for role: Role, currentPath: String, openAlerts: Int = 0) -> [LayoutContext.NavGroup] {
         func item(_ label: String, _ href: String, _ icon: String) -> LayoutContext.NavItem {
             let active = href == "/" ? currentPath == "/" : (currentPath == href || currentPath.hasPrefix(href + "/"))
-            return .init(label: label, href: href, icon: icon, active: active)
+            return .init(
+                label: label, href: href, icon: icon, active: active, badge: href == "/alerts" && openAlerts > 0 ? openAlerts : nil)
         }
         var groups: [LayoutContext.NavGroup] = [
             .init(
@@ -113,7 +116,8 @@ extension Request {
         let layout = LayoutContext(
             title: title, userName: identity.user.name, userEmail: identity.user.email,
             roleLabel: identity.user.role.label, csrf: identity.session?.csrfToken ?? "",
-            nav: Sidebar.groups(for: scope.role, currentPath: url.path),
+            nav: Sidebar.groups(
+                for: scope.role, currentPath: url.path, openAlerts: try await AlertService.openCount(scope: scope, on: db)),
             crmOptions: crms.map { .init(id: $0.id!.uuidString, name: $0.name, selected: $0.id == filter) },
             allCrmsSelected: filter == nil || !crms.contains { $0.id == filter },
             flash: flash, flashError: flashError, currentPath: url.string,

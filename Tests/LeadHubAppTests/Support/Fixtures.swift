@@ -43,6 +43,7 @@ struct Tenant {
     let lead: Lead
     let delivery: Delivery
     let invoice: BillingInvoice
+    let alert: Alert
     let asset: Asset
 
     var id: UUID { organization.id! }
@@ -122,6 +123,17 @@ extension TestApp {
         invoice.userEmail = admin.email
         invoice.createdAt = clock.now()
         try await invoice.create(on: db)
+        let alert = Alert()
+        alert.organizationId = orgId
+        alert.key = "queue_backlog"
+        alert.level = "warning"
+        alert.category = "queue"
+        alert.message = "\(name) : file d'attente chargée"
+        alert.details = "test"
+        alert.firstSeenAt = clock.now()
+        alert.lastSeenAt = clock.now()
+        alert.count = 1
+        try await alert.create(on: db)
         let scope = try await TenantScope.make(user: admin, on: db, ip: nil)
         let asset = try await AssetService.upload(
             AssetUpload(file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
@@ -131,7 +143,7 @@ extension TestApp {
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
-            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice,
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice, alert: alert,
             asset: asset)
     }
 

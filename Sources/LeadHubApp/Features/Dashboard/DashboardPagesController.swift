@@ -21,6 +21,7 @@ struct DashboardPagesController {
         let tiles: [Tile]
         let recent: [Recent]
         let crmName: String?
+        let alerts: [AlertsController.Row]
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -46,7 +47,11 @@ struct DashboardPagesController {
             .map { Recent(when: FrenchFormat.dateTime($0.createdAt), who: $0.userEmail ?? "Système", summary: $0.summary) }
         let crmName = try await crmFilter.asyncMap { try await scope.find(Crm.self, $0, on: req.db).name }
         return try await req.renderPage(
-            "dashboard/index", title: "Tableau de bord", Context(tiles: tiles, recent: recent, crmName: crmName))
+            "dashboard/index", title: "Tableau de bord",
+            Context(
+                tiles: tiles, recent: recent, crmName: crmName,
+                alerts: try await scope.query(Alert.self, on: req.db).filter(\.$resolvedAt == nil)
+                    .sort(\.$lastSeenAt, .descending).limit(5).all().map(AlertsController.row)))
     }
 
     struct ScopeForm: Content {

@@ -95,6 +95,10 @@ final class DeliveryWorker: Sendable {
                 do {
                     try await DeliveryService.settleBatch(
                         batch, owner: owner, schedule: config.retrySchedule, now: app.clock.now(), on: app.db)
+                    // A CRM refusing our credentials is alerted at once, not at the next minute.
+                    if batch.contains(where: { if case .authError = $0.outcome { return true } else { return false } }) {
+                        app.alertMonitor.poke()
+                    }
                     break
                 } catch {
                     // The database was busy or gone for a moment: the leases keep these deliveries

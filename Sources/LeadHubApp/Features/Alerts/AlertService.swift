@@ -1,0 +1,219 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import SQLKit
+import Synchronization
+import Vapor
+
+/// A system alert of an organization.
+final class Alert: Model, @unchecked Sendable {
+    static let schema = "alerts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "organization_id") var organizationId: UUID
+    @Field(key: "key") var key: String
+    @Field(key: "level") var level: String
+    @Field(key: "category") var category: String
+    @Field(key: "message") var message: String
+    @Field(key: "details") var details: String
+    @Field(key: "first_seen_at") var firstSeenAt: Date
+    @Field(key: "last_seen_at") var lastSeenAt: Date
+    @Field(key: "count") var count: Int
+    @OptionalField(key: "resolved_at") var resolvedAt: Date?
+    @OptionalField(key: "resolved_by") var resolvedBy: String?
+
+    init() {}
+}
+
+extension Alert: TenantOwned {}
+
+/// Evaluates the alert rules for an organization and keeps the `alerts` table in step: a new row
+/// for a condition that starts, `last_seen_at`/`count` for one that lasts, automatic resolution
+/// for one that clears.
+enum AlertService {
+    static let automatic = "automatique"
+
+    static func snapshot(organizationId: UUID, breakers: [UUID: (CircuitBreaker.State, Int)], now: Date, on db: any Database)
+        async throws -> AlertSnapshot
+    {
+        let sql = db as! any SQLDatabase
+        let crms = try await Crm.query(on: db).filter(\.$organizationId == organizationId).all()
+        var states: [AlertSnapshot.CrmState] = []
+        for crm in crms {
+            let id = crm.id!
+            let auth = try await DeliveryAttempt.query(on: db).filter(\.$crmId == id).filter(\.$outcome == "auth_error")
+                .filter(\.$startedAt >= now.addingTimeInterval(-3_600)).count()
+            let rows = try await sql.select().column("outcome").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+                .from("delivery_attempts").where("crm_id", .equal, id)
+                .where("started_at", .greaterThanOrEqual, now.addingTimeInterval(-86_400)).groupBy("outcome").all()
+            var attempts = 0
+            var successes = 0
+            for row in rows {
+                let n = try row.decode(column: "n", as: Int.self)
+                attempts += n
+                if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { successes += n }
+            }
+            states.append(
+                .init(
+                    id: id, name: crm.name, authErrorsLastHour: auth, consecutiveFailures: breakers[id]?.1 ?? 0,
+                    attempts24h: attempts, successes24h: successes))
+        }
+        let waitingQuery = Delivery.query(on: db).filter(\.$organizationId == organizationId)
+            .filter(\.$statusRaw ~~ ["pending", "retrying"])
+        let waiting = try await waitingQuery.copy().count()
+        let oldest = try await waitingQuery.copy().sort(\.$createdAt).first()?.createdAt
+        let exhausted = try await Delivery.query(on: db).filter(\.$organizationId == organizationId)
+            .filter(\.$statusRaw == "exhausted").filter(\.$updatedAt >= now.addingTimeInterval(-86_400)).count()
+        let forms = try await Form.query(on: db).filter(\.$organizationId == organizationId)
+            .filter(\.$statusRaw == PublicationStatus.active.rawValue).all()
+        var formStates: [AlertSnapshot.FormState] = []
+        for form in forms {
+            let id = form.id!
+            let week = try await Lead.query(on: db).filter(\.$formId == id)
+                .filter(\.$createdAt >= now.addingTimeInterval(-7 * 86_400)).count()
+            guard week > 0 else { continue }
+            let last = try await Lead.query(on: db).filter(\.$formId == id).sort(\.$createdAt, .descending).first()?.createdAt
+            formStates.append(.init(id: id, code: form.code, lastLeadAt: last, leadsLastWeek: week))
+        }
+        return AlertSnapshot(
+            now: now, crms: states, waiting: waiting, oldestWaitingAt: oldest, exhaustedLastDay: exhausted, forms: formStates)
+    }
+
+    /// Brings the organization's alerts in line with the conditions that hold now.
+    static func refresh(
+        organizationId: UUID, conditions: [AlertCondition], now: Date, on db: any Database
+    ) async throws {
+        let open = try await Alert.query(on: db).filter(\.$organizationId == organizationId).filter(\.$resolvedAt == nil).all()
+        let active = Dictionary(conditions.map { ($0.key, $0) }) { first, _ in first }
+        for alert in open {
+            if let condition = active[alert.key] {
+                alert.lastSeenAt = now
+                alert.count += 1
+                alert.message = condition.message
+                alert.details = condition.details
+                alert.level = condition.level.rawValue
+                try await alert.save(on: db)
+            } else {
+                alert.resolvedAt = now
+                alert.resolvedBy = automatic
+                try await alert.save(on: db)
+            }
+        }
+        let openKeys = Set(open.map(\.key))
+        for condition in conditions where !openKeys.contains(condition.key) {
+            let alert = Alert()
+            alert.organizationId = organizationId
+            alert.key = condition.key
+            alert.level = condition.level.rawValue
+            alert.category = condition.category
+            alert.message = condition.message
+            alert.details = condition.details
+            alert.firstSeenAt = now
+            alert.lastSeenAt = now
+            alert.count = 1
+            try await alert.create(on: db)
+        }
+    }
+
+    static func evaluate(organizationId: UUID, app: Application) async throws {
+        let now = app.clock.now()
+        let snapshot = try await snapshot(
+            organizationId: organizationId, breakers: app.deliveryWorker.breakerStates(now: now), now: now, on: app.db)
+        try await refresh(organizationId: organizationId, conditions: AlertRules.evaluate(snapshot), now: now, on: app.db)
+    }
+
+    static func evaluateAll(app: Application) async throws {
+        for organization in try await Organization.query(on: app.db).all() {
+            try await evaluate(organizationId: organization.requireID(), app: app)
+        }
+    }
+
+    /// A person closes an alert; if its condition still holds, the next evaluation opens a new one.
+    static func resolve(_ id: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws -> Alert {
+        try scope.require(.edit)
+        let alert = try await scope.find(Alert.self, id, on: db)
+        guard alert.resolvedAt == nil else { return alert }
+        alert.resolvedAt = now
+        alert.resolvedBy = scope.userEmail
+        try await db.transaction { tx in
+            try await alert.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "alert", objectId: alert.id, summary: "Alerte résolue : \(alert.message)", scope: scope,
+                at: now, on: tx)
+        }
+        return alert
+    }
+
+    static func openCount(scope: TenantScope, on db: any Database) async throws -> Int {
+        try await scope.query(Alert.self, on: db).filter(\.$resolvedAt == nil).count()
+    }
+}
+
+/// Evaluates every organization's alerts once a minute (`LEADHUB_ALERT_INTERVAL` seconds), and
+/// at once when the delivery worker meets an authentication error.
+final class AlertMonitor: Sendable {
+    private let app: Application
+    private let signal: AsyncStream<Void>.Continuation
+    private let signals: AsyncStream<Void>
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(app: Application) {
+        self.app = app
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func poke() { signal.yield(()) }
+
+    func start(interval: TimeInterval) {
+        task.withLock { task in
+            guard task == nil else { return }
+            task = Task.detached { [self] in
+                while !Task.isCancelled {
+                    do {
+                        try await AlertService.evaluateAll(app: app)
+                    } catch {
+                        app.logger.warning("alert evaluation failed: \(String(reflecting: error))")
+                    }
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { [signals] in
+                            for await _ in signals { return }
+                        }
+                        group.addTask { try? await Task.sleep(for: .seconds(interval)) }
+                        await group.next()
+                        group.cancelAll()
+                    }
+                }
+            }
+        }
+    }
+
+    func stop() async {
+        let running = task.withLock { $0 }
+        running?.cancel()
+        signal.finish()
+        await running?.value
+    }
+}
+
+extension Application {
+    private struct AlertMonitorKey: StorageKey { typealias Value = AlertMonitor }
+
+    var alertMonitor: AlertMonitor {
+        get {
+            guard let monitor = storage[AlertMonitorKey.self] else { fatalError("AlertMonitor is set up in configure()") }
+            return monitor
+        }
+        set { storage[AlertMonitorKey.self] = newValue }
+    }
+}
+
+struct AlertMonitorLifecycle: LifecycleHandler {
+    func didBoot(_ application: Application) throws {
+        guard application.config.deliveryWorkers else { return }
+        application.alertMonitor.start(interval: application.config.alertInterval)
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        await application.alertMonitor.stop()
+    }
+}
