@@ -89,6 +89,9 @@ func routes(_ app: Application) throws {
     pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
     pages.post("settings", "password", use: settings.changePassword)
     pages.post("settings", "organization", use: OrganizationSettings.post)
+    let notifications = NotificationsController()
+    pages.post("settings", "notifications", use: notifications.post)
+    pages.post("settings", "notifications", "test", use: notifications.postTest)
     let backups = BackupsPagesController()
     pages.get("settings", "backups", use: backups.index)
     pages.post("settings", "backups", use: backups.create)
@@ -223,6 +226,9 @@ func routes(_ app: Application) throws {
     api.patch("leads", ":lead_id", use: leadsAPI.update)
     api.delete("leads", ":lead_id", use: leadsAPI.delete)
 
+    api.get("notifications", use: notifications.show)
+    api.patch("notifications", use: notifications.patch)
+    api.post("notifications", "test", use: notifications.test)
     api.get("alerts", use: alerts.index)
     api.post("alerts", ":alert_id", "resolve", use: alerts.resolve)
 

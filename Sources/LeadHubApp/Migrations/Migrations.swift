@@ -24,5 +24,6 @@ enum LeadHubMigrations {
         CreateBillingInvoice(),
         UpdateDeliveriesAddWaitingIndex(),
         CreateAlert(),
+        UpdateOrganizationAddNotifications(),
     ]
 }

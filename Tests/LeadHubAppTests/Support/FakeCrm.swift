@@ -32,14 +32,17 @@ final class FakeCrm: Sendable {
     }
 
     var url: String { "http://127.0.0.1:\(port)/lead/api/create_lead/" }
+    var base: String { "http://127.0.0.1:\(port)" }
     var received: [Received] { log.items.withLock { $0 } }
 
     /// `reply` gets the number of the request (1, 2…) and decides the answer.
-    static func start(_ reply: @escaping @Sendable (Int) -> Reply = { _ in Reply() }) async throws -> FakeCrm {
+    static func start(
+        path: [PathComponent] = ["lead", "api", "create_lead"], _ reply: @escaping @Sendable (Int) -> Reply = { _ in Reply() }
+    ) async throws -> FakeCrm {
         let app = try await Application.make(.testing)
         app.logger.logLevel = .error
         let log = Log()
-        app.on(.POST, "lead", "api", "create_lead", body: .collect(maxSize: "1mb")) { req async throws -> Response in
+        app.on(.POST, path, body: .collect(maxSize: "1mb")) { req async throws -> Response in
             let body = req.body.string ?? ""
             let count = log.items.withLock { log in
                 log.append(

@@ -80,9 +80,10 @@ enum AlertService {
     }
 
     /// Brings the organization's alerts in line with the conditions that hold now.
+    @discardableResult
     static func refresh(
         organizationId: UUID, conditions: [AlertCondition], now: Date, on db: any Database
-    ) async throws {
+    ) async throws -> [Alert] {
         let open = try await Alert.query(on: db).filter(\.$organizationId == organizationId).filter(\.$resolvedAt == nil).all()
         let active = Dictionary(conditions.map { ($0.key, $0) }) { first, _ in first }
         for alert in open {
@@ -100,6 +101,7 @@ enum AlertService {
             }
         }
         let openKeys = Set(open.map(\.key))
+        var opened: [Alert] = []
         for condition in conditions where !openKeys.contains(condition.key) {
             let alert = Alert()
             alert.organizationId = organizationId
@@ -112,14 +114,18 @@ enum AlertService {
             alert.lastSeenAt = now
             alert.count = 1
             try await alert.create(on: db)
+            opened.append(alert)
         }
+        return opened
     }
 
     static func evaluate(organizationId: UUID, app: Application) async throws {
         let now = app.clock.now()
         let snapshot = try await snapshot(
             organizationId: organizationId, breakers: app.deliveryWorker.breakerStates(now: now), now: now, on: app.db)
-        try await refresh(organizationId: organizationId, conditions: AlertRules.evaluate(snapshot), now: now, on: app.db)
+        let opened = try await refresh(
+            organizationId: organizationId, conditions: AlertRules.evaluate(snapshot), now: now, on: app.db)
+        await NotificationService.alertsOpened(opened, organizationId: organizationId, app: app)
     }
 
     static func evaluateAll(app: Application) async throws {

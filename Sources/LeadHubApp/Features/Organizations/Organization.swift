@@ -10,6 +10,12 @@ final class Organization: Model, @unchecked Sendable {
     @Field(key: "slug") var slug: String
     /// nil: duplicates are counted on the same calendar day (Paris); else a sliding window in hours.
     @OptionalField(key: "duplicate_window_hours") var duplicateWindowHours: Int?
+    /// Sealed SendGrid API key, the sender address, and who receives alerts (comma-separated).
+    @OptionalField(key: "sendgrid_api_key") var sendgridKeySealed: String?
+    @OptionalField(key: "mail_from") var mailFrom: String?
+    @OptionalField(key: "alert_emails") var alertEmails: String?
+    /// Alerts are also posted here as JSON.
+    @OptionalField(key: "notify_webhook_url") var notifyWebhookURL: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

@@ -28,6 +28,7 @@ struct SettingsPagesController {
         let tokenName: String
         let canManageKeys: Bool
         let duplicateWindowHours: String
+        let notifications: NotificationService.DTO?
         let apiKeys: [KeyRow]
         let newApiKey: String?
         let apiKeyErrors: FormErrors
@@ -160,6 +161,8 @@ struct SettingsPagesController {
             tokens: rows, newToken: newToken, tokenErrors: FormErrors(tokenErrors),
             passwordErrors: FormErrors(passwordErrors), tokenName: tokenName, canManageKeys: canManageKeys,
             duplicateWindowHours: organization.duplicateWindowHours.map(String.init) ?? "",
+            notifications: scope.role.allows(.manageOrganization)
+                ? NotificationService.dto(organization, secrets: req.application.secretBox) : nil,
             apiKeys: keys.map { key in
                 KeyRow(
                     id: key.id!.uuidString, name: key.name, prefix: key.prefix, createdBy: key.createdBy ?? "—",
