@@ -81,3 +81,30 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct SummaryTests {
+    @Test func dailySummaryGoesOutOnceWithLeadsDeliveriesAndAlerts() async throws {
+        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in FakeCrm.Reply(status: .accepted, body: "") }
+        defer { Task { await sendgrid.shutdown() } }
+        try await TestApp.run { t in
+            t.app.mailer = SendGridMailer(client: t.app.http.client.shared, baseURL: sendgrid.base)
+            let tenant = try await t.makeTenant("Alpha")
+            _ = try await t.api(
+                .PATCH, "/api/admin/notifications", token: tenant.adminToken,
+                json: ["sendgrid_api_key": "SG.key", "mail_from": "alertes@alpha.test", "alert_emails": "ops@alpha.test"])
+            // The next morning at 7:30 in Paris, the day of the fixture's lead is summed up.
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = FrenchFormat.parisTimeZone
+            let nextDay = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: t.clock.now()))!
+            t.clock.advance(by: nextDay.addingTimeInterval(7.5 * 3_600).timeIntervalSince(t.clock.now()))
+            try await SummaryService.sendDue(app: t.app)
+            try await SummaryService.sendDue(app: t.app)
+            let mails = sendgrid.received.filter { $0.body.contains("résumé du") }
+            #expect(mails.count == 1)
+            let body = try #require(mails.first?.body)
+            #expect(body.contains("Leads reçus : 1"))
+            #expect(body.contains("Alpha Compte Un : 1"))
+            #expect(body.contains("Alertes en cours (1)"))
+        }
+    }
+}

@@ -164,3 +164,21 @@ import Testing
         #expect(AlertRules.evaluate(snapshot(lastLead: 8 * 3_600)).map(\.category) == ["traffic"])
     }
 }
+
+@Suite struct SummaryScheduleTests {
+    /// Monday 23 November 2026 at 7:30 in Paris.
+    let mondayMorning = Date(timeIntervalSince1970: 1_795_415_400)
+
+    @Test func mondayMorningSendsYesterdayAndLastWeekOnce() {
+        let due = SummarySchedule.due(now: mondayMorning, lastDaily: nil, lastWeekly: nil)
+        #expect(due.map(\.key) == ["2026-11-22", "2026-W47"])
+        #expect(due[1].label == "semaine du 16 au 22 novembre 2026")
+        #expect(SummarySchedule.due(now: mondayMorning, lastDaily: "2026-11-22", lastWeekly: "2026-W47").isEmpty)
+    }
+
+    @Test func nothingBeforeSevenAndOnlyTheDailyOtherDays() {
+        #expect(SummarySchedule.due(now: mondayMorning.addingTimeInterval(-3_600), lastDaily: nil, lastWeekly: nil).isEmpty)
+        let tuesday = mondayMorning.addingTimeInterval(86_400)
+        #expect(SummarySchedule.due(now: tuesday, lastDaily: "2026-11-22", lastWeekly: "2026-W47").map(\.key) == ["2026-11-23"])
+    }
+}

@@ -25,5 +25,6 @@ enum LeadHubMigrations {
         UpdateDeliveriesAddWaitingIndex(),
         CreateAlert(),
         UpdateOrganizationAddNotifications(),
+        UpdateOrganizationAddSummaries(),
     ]
 }

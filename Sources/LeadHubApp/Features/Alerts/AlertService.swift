@@ -180,6 +180,11 @@ final class AlertMonitor: Sendable {
                     } catch {
                         app.logger.warning("alert evaluation failed: \(String(reflecting: error))")
                     }
+                    do {
+                        try await SummaryService.sendDue(app: app)
+                    } catch {
+                        app.logger.warning("summary e-mails failed: \(String(reflecting: error))")
+                    }
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask { [signals] in
                             for await _ in signals { return }

@@ -16,6 +16,9 @@ final class Organization: Model, @unchecked Sendable {
     @OptionalField(key: "alert_emails") var alertEmails: String?
     /// Alerts are also posted here as JSON.
     @OptionalField(key: "notify_webhook_url") var notifyWebhookURL: String?
+    /// The last summary periods sent ("2026-11-26", "2026-W48").
+    @OptionalField(key: "last_daily_summary") var lastDailySummary: String?
+    @OptionalField(key: "last_weekly_summary") var lastWeeklySummary: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

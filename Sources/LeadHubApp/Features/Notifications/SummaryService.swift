@@ -1,0 +1,98 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import SQLKit
+import Vapor
+
+/// Daily and weekly summary e-mails: leads per CRM, account and product, delivery success and the
+/// open alerts, sent on the Europe/Paris schedule of `SummarySchedule` to the alert recipients.
+enum SummaryService {
+    static func compose(_ period: SummaryPeriod, organization: Organization, on db: any Database) async throws -> String {
+        let sql = db as! any SQLDatabase
+        let orgId = try organization.requireID()
+        func grouped(_ column: String) async throws -> [(String?, Int)] {
+            try await sql.select().column(SQLIdentifier(column)).column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+                .from("leads").where("organization_id", .equal, orgId)
+                .where("created_at", .greaterThanOrEqual, period.start).where("created_at", .lessThan, period.end)
+                .groupBy(SQLIdentifier(column)).all()
+                .map { row in
+                    // PostgreSQL returns uuid columns as UUIDs, SQLite as text.
+                    let key = (try? row.decode(column: column, as: String?.self))
+                        ?? (try? row.decode(column: column, as: UUID?.self))?.map(\.uuidString)
+                    return (key ?? nil, try row.decode(column: "n", as: Int.self))
+                }
+        }
+        let crms = Dictionary(
+            uniqueKeysWithValues: try await Crm.query(on: db).filter(\.$organizationId == orgId).all().map { ($0.id!.uuidString, $0.name) })
+        let accounts = Dictionary(
+            uniqueKeysWithValues: try await Account.query(on: db).filter(\.$organizationId == orgId).all().map { ($0.id!.uuidString, $0.name) })
+        func name(_ id: String?, in names: [String: String]) -> String {
+            id.flatMap { names[$0.uppercased()] ?? names[$0] } ?? "—"
+        }
+        let byStatus = try await grouped("status")
+        let total = byStatus.reduce(0) { $0 + $1.1 }
+        let duplicates = byStatus.first { $0.0 == LeadStatus.duplicate.rawValue }?.1 ?? 0
+        var lines = ["Résumé \(period.kind == .daily ? "du" : "de la") \(period.label) — \(organization.name)", ""]
+        lines.append("Leads reçus : \(FrenchFormat.integer(total)) (dont \(FrenchFormat.integer(duplicates)) doublons)")
+        for (title, column, names) in [
+            ("Par CRM destinataire", "routed_crm_id", crms), ("Par compte", "account_id", accounts),
+            ("Par produit", "product_type", [:]),
+        ] {
+            let rows = try await grouped(column).sorted { $0.1 > $1.1 }
+            guard !rows.isEmpty else { continue }
+            lines.append("")
+            lines.append(title + " :")
+            for (key, count) in rows {
+                lines.append("  - \(names.isEmpty ? (key ?? "—") : name(key, in: names)) : \(FrenchFormat.integer(count))")
+            }
+        }
+        let attempts = try await sql.select().column("outcome").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+            .from("delivery_attempts").where("organization_id", .equal, orgId)
+            .where("started_at", .greaterThanOrEqual, period.start).where("started_at", .lessThan, period.end)
+            .groupBy("outcome").all()
+        var tried = 0
+        var good = 0
+        for row in attempts {
+            let n = try row.decode(column: "n", as: Int.self)
+            tried += n
+            if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { good += n }
+        }
+        lines.append("")
+        lines.append(
+            tried == 0
+                ? "Livraisons : aucune tentative."
+                : "Livraisons : \(FrenchFormat.integer(good)) réussies sur \(FrenchFormat.integer(tried)) tentatives (\(Int((Double(good) / Double(tried) * 100).rounded())) %).")
+        let open = try await Alert.query(on: db).filter(\.$organizationId == orgId).filter(\.$resolvedAt == nil).all()
+        lines.append("")
+        lines.append(open.isEmpty ? "Aucune alerte en cours." : "Alertes en cours (\(open.count)) :")
+        for alert in open { lines.append("  - \(alert.message)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Sends what is due for every organization with SendGrid and recipients set.
+    static func sendDue(app: Application) async throws {
+        let now = app.clock.now()
+        for organization in try await Organization.query(on: app.db).all() {
+            guard let sealed = organization.sendgridKeySealed, let key = try? app.secretBox.open(sealed),
+                let from = organization.mailFrom
+            else { continue }
+            let recipients = NotificationService.recipients(organization)
+            guard !recipients.isEmpty else { continue }
+            for period in SummarySchedule.due(
+                now: now, lastDaily: organization.lastDailySummary, lastWeekly: organization.lastWeeklySummary)
+            {
+                let text = try await compose(period, organization: organization, on: app.db)
+                let subject = "LeadHub — résumé \(period.kind == .daily ? "du" : "de la") \(period.label)"
+                let result = await app.mailer.send(apiKey: key, from: from, to: recipients, subject: subject, text: text)
+                if !result.accepted {
+                    app.logger.warning("summary e-mail refused by SendGrid: \(result.status ?? 0) \(result.body.prefix(200))")
+                }
+                // Remembered either way: a refused key should not send the same summary every minute.
+                if period.kind == .daily { organization.lastDailySummary = period.key } else {
+                    organization.lastWeeklySummary = period.key
+                }
+                try await organization.save(on: app.db)
+            }
+        }
+    }
+}
