@@ -31,6 +31,9 @@ public struct FieldErrors: Error, Equatable, Sendable {
 
     /// The first message of a field, for forms that show one message under each input.
     public func first(_ field: String) -> String? { messages[field]?.first }
+
+    /// Every message in one line, for a flash message.
+    public var summary: String { messages.values.flatMap { $0 }.joined(separator: " ") }
 }
 
 /// Small reusable checks on user input. Each returns the normalized value or records an error.

@@ -36,23 +36,14 @@ enum AlertService {
     static func snapshot(organizationId: UUID, breakers: [UUID: (CircuitBreaker.State, Int)], now: Date, on db: any Database)
         async throws -> AlertSnapshot
     {
-        let sql = db as! any SQLDatabase
         let crms = try await Crm.query(on: db).filter(\.$organizationId == organizationId).all()
         var states: [AlertSnapshot.CrmState] = []
         for crm in crms {
             let id = crm.id!
             let auth = try await DeliveryAttempt.query(on: db).filter(\.$crmId == id).filter(\.$outcome == "auth_error")
                 .filter(\.$startedAt >= now.addingTimeInterval(-3_600)).count()
-            let rows = try await sql.select().column("outcome").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
-                .from("delivery_attempts").where("crm_id", .equal, id)
-                .where("started_at", .greaterThanOrEqual, now.addingTimeInterval(-86_400)).groupBy("outcome").all()
-            var attempts = 0
-            var successes = 0
-            for row in rows {
-                let n = try row.decode(column: "n", as: Int.self)
-                attempts += n
-                if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { successes += n }
-            }
+            let (attempts, successes) = try await DeliveryService.attemptCounts(
+                crmId: id, from: now.addingTimeInterval(-86_400), on: db)
             states.append(
                 .init(
                     id: id, name: crm.name, authErrorsLastHour: auth, consecutiveFailures: breakers[id]?.1 ?? 0,

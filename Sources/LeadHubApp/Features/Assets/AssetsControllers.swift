@@ -132,7 +132,7 @@ struct AssetsPagesController {
         switch try await attempt({ try await AssetService.update(req.id("asset_id"), input, scope: scope, now: req.now, on: req.db) }) {
         case .success(let asset): return req.redirect(to: "/assets", flash: "Image « \(asset.label) » enregistrée.")
         case .failure(let errors):
-            return req.redirect(to: "/assets", flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: "/assets", flash: errors.summary, error: true)
         }
     }
 

@@ -326,7 +326,7 @@ struct BillingPagesController {
             return req.redirect(
                 to: back, flash: "Période marquée facturée : \(BillingPeriod.euros(cents: invoice.amountCents)), \(invoice.leadCount) leads.")
         } catch let errors as FieldErrors {
-            return req.redirect(to: back, flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: back, flash: errors.summary, error: true)
         }
     }
 

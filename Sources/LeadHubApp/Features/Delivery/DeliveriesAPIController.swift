@@ -114,11 +114,7 @@ struct DeliveriesAPIController {
 
     @Sendable func retryLead(req: Request) async throws -> Detail {
         let scope = try req.tenantScope()
-        let lead = try await scope.find(Lead.self, req.id("lead_id"), on: req.db)
-        guard let latest = try await Delivery.query(on: req.db).filter(\.$leadId == lead.requireID())
-            .sort(\.$createdAt, .descending).first()
-        else { throw AppError.conflict(field: nil, message: "Ce lead n'a aucune livraison à relancer.") }
-        let delivery = try await QueueService.retry(latest.id, scope: scope, now: req.now, on: req.db)
+        let delivery = try await QueueService.retryLatest(ofLead: req.id("lead_id"), scope: scope, now: req.now, on: req.db)
         req.application.deliveryWorker.wake()
         return try await detail(delivery, scope: scope, on: req.db)
     }

@@ -31,7 +31,7 @@ enum DeliveryService {
         var exclusion = SQLRaw(crmId.map { " AND \"crm_id\" = '\($0.uuidString)'" } ?? "")
         if !excluding.isEmpty {
             exclusion = SQLRaw(
-                exclusion.sql + " AND \"crm_id\" NOT IN (" + excluding.map { postgres ? "'\($0.uuidString)'" : "'\($0.uuidString)'" }
+                exclusion.sql + " AND \"crm_id\" NOT IN (" + excluding.map { "'\($0.uuidString)'" }
                     .joined(separator: ",") + ")")
         }
         // SQLite: INDEXED BY, or the planner sorts every waiting row on each claim (PostgreSQL picks
@@ -49,6 +49,27 @@ enum DeliveryService {
             """
         ).all()
         return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+    }
+
+    /// Attempts and successful ones (delivered, or a duplicate at the CRM) since a moment, for one
+    /// CRM or a whole organization, optionally until another moment.
+    static func attemptCounts(crmId: UUID? = nil, organizationId: UUID? = nil, from: Date, to: Date? = nil, on db: any Database)
+        async throws -> (attempts: Int, successes: Int)
+    {
+        var query = (db as! any SQLDatabase).select().column("outcome")
+            .column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("delivery_attempts")
+            .where("started_at", .greaterThanOrEqual, from)
+        if let crmId { query = query.where("crm_id", .equal, crmId) }
+        if let organizationId { query = query.where("organization_id", .equal, organizationId) }
+        if let to { query = query.where("started_at", .lessThan, to) }
+        var attempts = 0
+        var successes = 0
+        for row in try await query.groupBy("outcome").all() {
+            let n = try row.decode(column: "n", as: Int.self)
+            attempts += n
+            if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { successes += n }
+        }
+        return (attempts, successes)
     }
 
     /// Gives claimed deliveries back without an attempt (more than a CRM may take at once).

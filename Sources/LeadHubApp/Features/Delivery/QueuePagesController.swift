@@ -181,7 +181,7 @@ struct QueuePagesController {
                 throw AppError.badRequest("Action inconnue.")
             }
         } catch let errors as FieldErrors {
-            return req.redirect(to: "/queue", flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: "/queue", flash: errors.summary, error: true)
         }
     }
 }

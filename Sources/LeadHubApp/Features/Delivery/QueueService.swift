@@ -98,16 +98,7 @@ enum QueueService {
         for crm in crms {
             let id = crm.id!
             func rate(since: Date) async throws -> (Double?, Int) {
-                let rows = try await sql.select().column("outcome").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
-                    .from("delivery_attempts").where("crm_id", .equal, id).where("started_at", .greaterThanOrEqual, since)
-                    .groupBy("outcome").all()
-                var total = 0
-                var good = 0
-                for row in rows {
-                    let n = try row.decode(column: "n", as: Int.self)
-                    total += n
-                    if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { good += n }
-                }
+                let (total, good) = try await DeliveryService.attemptCounts(crmId: id, from: since, on: db)
                 return (total == 0 ? nil : Double(good) / Double(total), total)
             }
             let (day, attempts24h) = try await rate(since: now.addingTimeInterval(-86_400))
@@ -142,6 +133,15 @@ enum QueueService {
                 on: tx)
         }
         return try await scope.find(Delivery.self, delivery.id, on: db)
+    }
+
+    /// Sends a lead's latest delivery again now.
+    static func retryLatest(ofLead leadId: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws -> Delivery {
+        let lead = try await scope.find(Lead.self, leadId, on: db)
+        guard let latest = try await Delivery.query(on: db).filter(\.$leadId == lead.requireID())
+            .sort(\.$createdAt, .descending).first()
+        else { throw AppError.conflict(field: nil, message: "Ce lead n'a aucune livraison à relancer.") }
+        return try await retry(latest.id, scope: scope, now: now, on: db)
     }
 
     /// Stops a waiting delivery.

@@ -171,10 +171,7 @@ struct LeadsPagesController {
         do {
             switch form.action {
             case "retry":
-                guard let latest = try await Delivery.query(on: req.db).filter(\.$leadId == lead.requireID())
-                    .sort(\.$createdAt, .descending).first()
-                else { return req.redirect(to: back, flash: "Ce lead n'a aucune livraison à relancer.", error: true) }
-                _ = try await QueueService.retry(latest.id, scope: scope, now: req.now, on: req.db)
+                _ = try await QueueService.retryLatest(ofLead: lead.id, scope: scope, now: req.now, on: req.db)
                 req.application.deliveryWorker.wake()
                 return req.redirect(to: back, flash: "Livraison relancée : elle part dans quelques instants.")
             case "force":
@@ -188,7 +185,7 @@ struct LeadsPagesController {
             if case .conflict(_, let message) = error { return req.redirect(to: back, flash: message, error: true) }
             throw error
         } catch let errors as FieldErrors {
-            return req.redirect(to: back, flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: back, flash: errors.summary, error: true)
         }
     }
 

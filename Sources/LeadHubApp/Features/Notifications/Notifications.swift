@@ -237,7 +237,7 @@ struct NotificationsController {
         }) {
         case .success: return req.redirect(to: "/settings", flash: "Réglages des notifications enregistrés.")
         case .failure(let errors):
-            return req.redirect(to: "/settings", flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: "/settings", flash: errors.summary, error: true)
         }
     }
 
@@ -250,7 +250,7 @@ struct NotificationsController {
                 to: "/settings", flash: (result.accepted ? "E-mail de test envoyé. " : "E-mail de test refusé. ") + answer,
                 error: !result.accepted)
         } catch let errors as FieldErrors {
-            return req.redirect(to: "/settings", flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: "/settings", flash: errors.summary, error: true)
         }
     }
 }

@@ -46,17 +46,8 @@ enum SummaryService {
                 lines.append("  - \(names.isEmpty ? (key ?? "—") : name(key, in: names)) : \(FrenchFormat.integer(count))")
             }
         }
-        let attempts = try await sql.select().column("outcome").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
-            .from("delivery_attempts").where("organization_id", .equal, orgId)
-            .where("started_at", .greaterThanOrEqual, period.start).where("started_at", .lessThan, period.end)
-            .groupBy("outcome").all()
-        var tried = 0
-        var good = 0
-        for row in attempts {
-            let n = try row.decode(column: "n", as: Int.self)
-            tried += n
-            if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { good += n }
-        }
+        let (tried, good) = try await DeliveryService.attemptCounts(
+            organizationId: orgId, from: period.start, to: period.end, on: db)
         lines.append("")
         lines.append(
             tried == 0

@@ -67,7 +67,7 @@ enum OrganizationSettings {
         switch try await attempt({ try await update(try req.content.decode(Input.self), scope: scope, now: req.now, on: req.db) }) {
         case .success: return req.redirect(to: "/settings", flash: "Réglages de l'organisation enregistrés.")
         case .failure(let errors):
-            return req.redirect(to: "/settings", flash: errors.messages.values.flatMap { $0 }.joined(separator: " "), error: true)
+            return req.redirect(to: "/settings", flash: errors.summary, error: true)
         }
     }
 }
