@@ -24,7 +24,8 @@ function init(args)
   requests = {}
   for n = 1, prebuilt do
     -- 06 + 2 digits of thread + 6 digits of counter: every lead has its own phone number.
-    local phone = string.format("06%02d%06d", id, n)
+    -- SEED (optional, 0-9) gives each run of a filling loop its own numbers (no duplicates).
+    local phone = string.format("06%02d%06d", id + 10 * tonumber(os.getenv("SEED") or "0"), n)
     local body = string.format(
       '{"form_code":"%s","phone":"%s","nom":"Bench","prenom":"Test","code_postal":"75008",'
       .. '"statut_occupant":"proprietaire","type_logement":"maison","utm_source":"bench",'
@@ -43,8 +44,12 @@ function request()
       .. '"statut_occupant":"proprietaire","type_logement":"maison"}', os.getenv("FORM_CODE"), id, counter % 1000000))
 end
 
+-- LIMIT (optional): requests per thread after which the thread stops (fills an exact backlog).
+local limit = tonumber(os.getenv("LIMIT") or "0")
+
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if limit > 0 and counter >= limit then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

@@ -150,16 +150,15 @@ enum AlertService {
 /// at once when the delivery worker meets an authentication error.
 final class AlertMonitor: Sendable {
     private let app: Application
-    private let signal: AsyncStream<Void>.Continuation
-    private let signals: AsyncStream<Void>
+    private let signal: WakeSignal
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(app: Application) {
         self.app = app
-        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        signal = WakeSignal(eventLoop: app.eventLoopGroup.any())
     }
 
-    func poke() { signal.yield(()) }
+    func poke() { signal.signal() }
 
     func start(interval: TimeInterval) {
         task.withLock { task in
@@ -176,14 +175,7 @@ final class AlertMonitor: Sendable {
                     } catch {
                         app.logger.warning("summary e-mails failed: \(String(reflecting: error))")
                     }
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask { [signals] in
-                            for await _ in signals { return }
-                        }
-                        group.addTask { try? await Task.sleep(for: .seconds(interval)) }
-                        await group.next()
-                        group.cancelAll()
-                    }
+                    await signal.wait(timeout: .milliseconds(Int64(interval * 1000)))
                 }
             }
         }
@@ -192,7 +184,7 @@ final class AlertMonitor: Sendable {
     func stop() async {
         let running = task.withLock { $0 }
         running?.cancel()
-        signal.finish()
+        signal.signal()
         await running?.value
     }
 }

@@ -79,53 +79,113 @@ enum DeliveryService {
             .set("lease_until", to: SQLLiteral.null).where("id", .in, ids).where("lease_owner", .equal, owner).run()
     }
 
+    /// What a delivery needs of its lead: read by column through SQLKit (not as a Fluent model,
+    /// whose reflection-based decoding of ~60 fields cost more than the send itself).
+    struct LeadRow: Sendable {
+        let deliveryId: UUID
+        let organizationId: UUID
+        let crmId: UUID?
+        let attempts: Int
+        let leadId: UUID
+        let originCrmId: UUID
+        let accountId: UUID
+        let formId: UUID
+        let outgoing: OutgoingLead
+
+        static let fieldColumns = [
+            "civilite", "nom", "prenom", "email", "code_postal", "departement", "ville", "adresse", "type_logement",
+            "statut_occupant", "chauffage_actuel", "facture_electricite",
+        ]
+
+        init(_ row: any SQLRow) throws {
+            deliveryId = try row.decode(column: "delivery_id", as: UUID.self)
+            organizationId = try row.decode(column: "organization_id", as: UUID.self)
+            crmId = try row.decode(column: "delivery_crm_id", as: UUID?.self)
+            attempts = try row.decode(column: "attempts", as: Int.self)
+            leadId = try row.decode(column: "lead_id", as: UUID.self)
+            originCrmId = try row.decode(column: "crm_id", as: UUID.self)
+            accountId = try row.decode(column: "account_id", as: UUID.self)
+            formId = try row.decode(column: "form_id", as: UUID.self)
+            var fields: [String: String] = [:]
+            for name in Self.fieldColumns {
+                if let value = try row.decode(column: name, as: String?.self), !value.isEmpty { fields[name] = value }
+            }
+            if let surface = try row.decode(column: "surface_habitable", as: Int?.self) {
+                fields["surface_habitable"] = String(surface)
+            }
+            outgoing = OutgoingLead(
+                id: leadId, phoneE164: try row.decode(column: "phone", as: String.self),
+                receivedAt: try row.decode(column: "created_at", as: Date.self),
+                productType: try row.decode(column: "product_type", as: String.self),
+                formCode: try row.decode(column: "form_code", as: String.self), fields: fields,
+                extra: JSONText.decode([String: JSONValue].self, from: try row.decode(column: "extra", as: String.self), default: [:]))
+        }
+    }
+
     /// Loads what the claimed deliveries need and builds their requests.
     static func jobs(_ ids: [UUID], secrets: SecretBox, timeout: TimeInterval, on db: any Database) async throws -> [Job] {
         guard !ids.isEmpty else { return [] }
-        let deliveries = try await Delivery.query(on: db).filter(\.$id ~~ ids).all()
-        let leads = Dictionary(
-            uniqueKeysWithValues: try await Lead.query(on: db).filter(\.$id ~~ deliveries.map(\.leadId)).all().map { ($0.id!, $0) })
-        let crmIds = Set(deliveries.compactMap(\.crmId))
+        let sql = db as! any SQLDatabase
+        let leadColumns = (["id AS lead_id", "crm_id", "account_id", "form_id", "phone", "created_at", "product_type", "form_code",
+            "surface_habitable", "extra"] + LeadRow.fieldColumns).map { column -> String in
+            let parts = column.components(separatedBy: " AS ")
+            return "l.\"\(parts[0])\"" + (parts.count > 1 ? " AS \"\(parts[1])\"" : "")
+        }.joined(separator: ", ")
+        var rows: [LeadRow] = []
+        for chunk in ids.chunked(300) {
+            let list = chunk.map { "'\($0.uuidString)'" }.joined(separator: ",")
+            // UUIDs are stored as text on SQLite and as uuid on PostgreSQL: both take the quoted form.
+            rows += try await sql.raw(
+                """
+                SELECT d."id" AS "delivery_id", d."organization_id", d."crm_id" AS "delivery_crm_id", d."attempts", \(unsafeRaw: leadColumns)
+                FROM "deliveries" d JOIN "leads" l ON l."id" = d."lead_id"
+                WHERE d."id" IN (\(unsafeRaw: list))
+                """
+            ).all().map(LeadRow.init)
+        }
+        let crmIds = Set(rows.compactMap(\.crmId))
         let crms = Dictionary(
             uniqueKeysWithValues: try await Crm.query(on: db).filter(\.$id ~~ Array(crmIds)).all().map { ($0.id!, $0) })
         let accounts = Dictionary(
-            uniqueKeysWithValues: try await Account.query(on: db).filter(\.$id ~~ Array(Set(leads.values.map(\.accountId))))
+            uniqueKeysWithValues: try await Account.query(on: db).filter(\.$id ~~ Array(Set(rows.map(\.accountId))))
                 .all().map { ($0.id!, $0) })
         let forms = Dictionary(
-            uniqueKeysWithValues: try await Form.query(on: db).filter(\.$id ~~ Array(Set(leads.values.map(\.formId))))
+            uniqueKeysWithValues: try await Form.query(on: db).filter(\.$id ~~ Array(Set(rows.map(\.formId))))
                 .all().map { ($0.id!, $0) })
-        return deliveries.compactMap { delivery -> Job? in
-            guard let crmId = delivery.crmId, let lead = leads[delivery.leadId] else { return nil }
+        return rows.compactMap { row -> Job? in
+            guard let crmId = row.crmId else { return nil }
             func job(_ request: OutgoingRequest?, _ problem: DeliveryOutcome?) -> Job {
                 Job(
-                    deliveryId: delivery.id!, organizationId: delivery.organizationId, leadId: delivery.leadId,
-                    crmId: crmId, attempts: delivery.attempts, request: request, problem: problem)
+                    deliveryId: row.deliveryId, organizationId: row.organizationId, leadId: row.leadId,
+                    crmId: crmId, attempts: row.attempts, request: request, problem: problem)
             }
             guard let crm = crms[crmId] else { return job(nil, .refused("Le CRM destinataire n'existe plus.")) }
             guard let url = crm.apiURL, !url.isEmpty else {
                 return job(nil, .refused("Adresse d'API manquante pour \(crm.name) : renseignez-la dans la fiche du CRM."))
             }
-            let outgoing = OutgoingLead(lead)
+            let productType = row.outgoing.productType
             var headers: [(String, String)] = [
                 ("Content-Type", "application/json"), ("User-Agent", "LeadHub"),
-                ("X-LeadHub-Delivery-Id", delivery.id!.uuidString.lowercased()),
+                ("X-LeadHub-Delivery-Id", row.deliveryId.uuidString.lowercased()),
             ]
             let body: String
             switch crm.deliveryKind {
             case .zr7, .mdl:
-                let token = token(for: lead, crm: crm, account: accounts[lead.accountId], form: forms[lead.formId], secrets: secrets)
+                let token = token(
+                    originCrmId: row.originCrmId, productType: productType, crm: crm, account: accounts[row.accountId],
+                    form: forms[row.formId], secrets: secrets)
                 guard let token else {
                     return job(
                         nil,
                         .authError(
-                            lead.crmId == crmId
-                                ? "Aucun jeton \(lead.productType) pour ce compte chez \(crm.name) : renseignez-le dans la fiche du compte (ou du formulaire)."
-                                : "Aucun jeton de redistribution \(lead.productType) pour \(crm.name) : renseignez-le dans la fiche du CRM."))
+                            row.originCrmId == crmId
+                                ? "Aucun jeton \(productType) pour ce compte chez \(crm.name) : renseignez-le dans la fiche du compte (ou du formulaire)."
+                                : "Aucun jeton de redistribution \(productType) pour \(crm.name) : renseignez-le dans la fiche du CRM."))
                 }
                 headers.append(("Authorization", token))
-                body = PartnerPayload.zr7(outgoing, mapping: crm.fieldMapping).canonical
+                body = PartnerPayload.zr7(row.outgoing, mapping: crm.fieldMapping).canonical
             case .webhook:
-                body = PartnerPayload.webhook(outgoing, mapping: crm.fieldMapping).canonical
+                body = PartnerPayload.webhook(row.outgoing, mapping: crm.fieldMapping).canonical
                 for (name, value) in secrets.openMap(crm.webhookHeadersSealed).sorted(by: { $0.key < $1.key }) {
                     headers.append((name, value))
                 }
@@ -142,12 +202,14 @@ enum DeliveryService {
 
     /// The token that authenticates a lead at its CRM: the form's own, else its account's for the
     /// product (leads sent to their origin CRM); the receiving CRM's redistribution token (rerouted).
-    static func token(for lead: Lead, crm: Crm, account: Account?, form: Form?, secrets: SecretBox) -> String? {
-        if lead.crmId == crm.id {
+    static func token(
+        originCrmId: UUID, productType: String, crm: Crm, account: Account?, form: Form?, secrets: SecretBox
+    ) -> String? {
+        if originCrmId == crm.id {
             if let sealed = form?.crmTokenSealed, let token = try? secrets.open(sealed) { return token }
-            return secrets.openMap(account?.crmTokensSealed)[lead.productType]
+            return secrets.openMap(account?.crmTokensSealed)[productType]
         }
-        return secrets.openMap(crm.redistributionTokensSealed)[lead.productType]
+        return secrets.openMap(crm.redistributionTokensSealed)[productType]
     }
 
     /// What an attempt gave, ready to store.
@@ -200,7 +262,7 @@ enum DeliveryService {
                         .set("last_status_code", to: chunk[0].httpStatus).set("delivered_at", to: now)
                         .set("updated_at", to: now)
                         .where("id", .in, chunk.map(\.job.deliveryId)).where("lease_owner", .equal, owner)
-                        .where("status", .in, ["pending", "retrying"]).returning("id").all()
+                        .where(waiting(sql)).returning("id").all()
                     let changed = Set(try rows.map { try $0.decode(column: "id", as: UUID.self) })
                     kept += chunk.filter { changed.contains($0.job.deliveryId) }.map { ($0, status) }
                 }
@@ -234,6 +296,13 @@ enum DeliveryService {
         }
     }
 
+    /// "Still waiting", for statements that pick deliveries by id. On SQLite the status term is
+    /// written `+"status"` so that the planner cannot use the status index instead of the primary
+    /// key: with a large backlog it chose the index and read every waiting row for each settle.
+    private static func waiting(_ sql: any SQLDatabase) -> SQLRaw {
+        SQLRaw((sql.dialect.name == "postgresql" ? "\"status\"" : "+\"status\"") + " IN ('pending', 'retrying')")
+    }
+
     /// The delivery row after one attempt; nil when the lease was lost.
     private static func updateOne(
         _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date, on sql: any SQLDatabase
@@ -258,24 +327,7 @@ enum DeliveryService {
             .set("last_status_code", to: settlement.httpStatus).set("updated_at", to: now)
         if status == .delivered || status == .duplicate { update = update.set("delivered_at", to: now) }
         let changed = try await update.where("id", .equal, settlement.job.deliveryId).where("lease_owner", .equal, owner)
-            .where("status", .in, ["pending", "retrying"]).returning("id").all()
+            .where(waiting(sql)).returning("id").all()
         return changed.isEmpty ? nil : status
-    }
-}
-
-extension OutgoingLead {
-    init(_ lead: Lead) {
-        var fields: [String: String] = [:]
-        let pairs: [(String, String?)] = [
-            ("civilite", lead.civilite), ("nom", lead.nom), ("prenom", lead.prenom), ("email", lead.email),
-            ("code_postal", lead.codePostal), ("departement", lead.departement), ("ville", lead.ville),
-            ("adresse", lead.adresse), ("type_logement", lead.typeLogement), ("statut_occupant", lead.statutOccupant),
-            ("surface_habitable", lead.surfaceHabitable.map(String.init)), ("chauffage_actuel", lead.chauffageActuel),
-            ("facture_electricite", lead.factureElectricite),
-        ]
-        for (name, value) in pairs { if let value, !value.isEmpty { fields[name] = value } }
-        self.init(
-            id: lead.id!, phoneE164: lead.phone, receivedAt: lead.createdAt, productType: lead.productType,
-            formCode: lead.formCode, fields: fields, extra: lead.extra)
     }
 }

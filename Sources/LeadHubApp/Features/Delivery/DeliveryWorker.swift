@@ -1,4 +1,5 @@
 import Fluent
+import NIOCore
 import Foundation
 import LeadHubCore
 import Synchronization
@@ -40,8 +41,7 @@ final class DeliveryWorker: Sendable {
     /// CRMs whose last claim found due deliveries.
     private let dueCrms = Mutex<Set<UUID>>([])
     private let lastDiscovery = Mutex<ContinuousClock.Instant>(.now)
-    private let wakeSignal: AsyncStream<Void>.Continuation
-    private let wakes: AsyncStream<Void>
+    private let wakeSignal: WakeSignal
     private let loop = Mutex<Task<Void, Never>?>(nil)
     private let stopping = Atomic<Bool>(false)
     /// Attempts made and not yet stored: written in batches, one transaction each.
@@ -51,7 +51,7 @@ final class DeliveryWorker: Sendable {
 
     init(app: Application) {
         self.app = app
-        (wakes, wakeSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        wakeSignal = WakeSignal(eventLoop: app.eventLoopGroup.any())
     }
 
     private var config: AppConfig { app.config }
@@ -59,7 +59,7 @@ final class DeliveryWorker: Sendable {
 
     /// There may be work: look now rather than at the next poll.
     func wake() {
-        wakeSignal.yield(())
+        wakeSignal.signal()
     }
 
     func breakerStates(now: Date) -> [UUID: (CircuitBreaker.State, Int)] {
@@ -76,7 +76,7 @@ final class DeliveryWorker: Sendable {
 
     func stop() async {
         stopping.store(true, ordering: .relaxed)
-        wakeSignal.yield(())
+        wakeSignal.signal()
         let task = loop.withLock { $0 }
         await task?.value
         await flushSettlements()
@@ -141,15 +141,8 @@ final class DeliveryWorker: Sendable {
         }
     }
 
-    private func waitForWork(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakes] in
-                for await _ in wakes { return }
-            }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
+    private func waitForWork(timeout: TimeAmount) async {
+        await wakeSignal.wait(timeout: timeout)
     }
 
     /// Claims, sends and settles what is due now, and waits for those attempts; returns how many
