@@ -55,6 +55,11 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.alertMonitor = AlertMonitor(app: app)
     app.lifecycle.use(AlertMonitorLifecycle())
     app.intakeLimits = .fromEnvironment()
+    app.trackerScript = try TrackingController.Script.load(from: app.directory.resourcesDirectory)
+    let eventRate = Environment.get("LEADHUB_EVENTS_ADDRESS_RATE").flatMap(Double.init) ?? 20
+    app.eventLimits = RateLimiter(capacity: max(50, eventRate * 10), perSecond: eventRate)
+    app.eventIngest = EventIngest(app: app)
+    app.lifecycle.use(EventIngestLifecycle())
 
     try routes(app)
 

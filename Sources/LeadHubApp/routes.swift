@@ -16,6 +16,14 @@ func routes(_ app: Application) throws {
     app.on(.OPTIONS, "api", "v1", "leads", use: intake.preflight)
     app.on(.POST, "api", "v1", "leads", body: .collect(maxSize: "1mb"), use: intake.submit)
 
+    // Public: tracking (the script, events, redirect links; the organization is named in them).
+    let tracking = TrackingController()
+    app.get("t.js", use: tracking.script)
+    app.on(.OPTIONS, "api", "v1", "events", use: tracking.preflight)
+    app.on(.POST, "api", "v1", "events", body: .collect(maxSize: "256kb"), use: tracking.events)
+    app.get("r", ":lp_code", use: tracking.ctaRedirect)
+    app.get("go", ":form_code", use: tracking.formRedirect)
+
     // Public: the API description and its French documentation page.
     let docs = APIDocsController()
     app.get("api", "openapi.json", use: docs.openAPI)
@@ -231,6 +239,10 @@ func routes(_ app: Application) throws {
     api.post("notifications", "test", use: notifications.test)
     api.get("alerts", use: alerts.index)
     api.post("alerts", ":alert_id", "resolve", use: alerts.resolve)
+
+    let statsAPI = StatsAPIController()
+    api.get("stats", "funnel", use: statsAPI.funnel)
+    api.get("stats", "timeseries", use: statsAPI.timeseries)
 
     let billingAPI = BillingAPIController()
     api.get("billing", use: billingAPI.matrix)

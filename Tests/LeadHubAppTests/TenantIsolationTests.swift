@@ -12,7 +12,8 @@ import VaporTesting
     /// Routes anyone may call without an identity.
     static let publicRoutes: Set<String> = [
         "GET /health", "GET /ready", "GET /metrics", "GET /login", "POST /login", "POST /api/auth/token",
-        "OPTIONS /api/v1/leads", "POST /api/v1/leads", "GET /media/:asset_file",
+        "OPTIONS /api/v1/leads", "POST /api/v1/leads", "GET /media/:asset_file", "GET /t.js", "OPTIONS /api/v1/events",
+        "POST /api/v1/events", "GET /r/:lp_code", "GET /go/:form_code",
     ]
 
     static func objectIds(of tenant: Tenant, backup: String = "leadhub-20260101-000000.sqlite") -> [String: String] {

@@ -19,7 +19,7 @@ import Testing
         for _ in 0..<3 {
             let elapsed = await timed { await signal.wait(timeout: .milliseconds(60)) }
             #expect(elapsed >= .milliseconds(55))
-            #expect(elapsed < .seconds(2))
+            #expect(elapsed < .seconds(30))  // generous: the whole suite shares the event loops
         }
     }
 

@@ -26,5 +26,6 @@ enum LeadHubMigrations {
         CreateAlert(),
         UpdateOrganizationAddNotifications(),
         UpdateOrganizationAddSummaries(),
+        CreateTracking(),
     ]
 }

@@ -21,12 +21,12 @@ struct ActivityFilters: Content {
         if let userId { query = query.filter(\.$userId == userId) }
         var errors = FieldErrors()
         if let from, !from.isEmpty {
-            if let day = ParisDay(from) { query = query.filter(\.$createdAt >= day.start) } else {
+            if let day = ParisDayRange(from) { query = query.filter(\.$createdAt >= day.start) } else {
                 errors.add("from", "Date invalide (AAAA-MM-JJ).")
             }
         }
         if let to, !to.isEmpty {
-            if let day = ParisDay(to) { query = query.filter(\.$createdAt < day.end) } else {
+            if let day = ParisDayRange(to) { query = query.filter(\.$createdAt < day.end) } else {
                 errors.add("to", "Date invalide (AAAA-MM-JJ).")
             }
         }
@@ -35,19 +35,13 @@ struct ActivityFilters: Content {
     }
 }
 
-/// A calendar day in Europe/Paris, from `YYYY-MM-DD`.
-struct ParisDay {
+/// A calendar day in Europe/Paris, from `YYYY-MM-DD`: [start, end).
+struct ParisDayRange {
     let start: Date
     let end: Date
 
     init?(_ text: String) {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, text.count == 10 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = FrenchFormat.parisTimeZone
-        guard let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-            calendar.component(.day, from: start) == parts[2],
-            let end = calendar.date(byAdding: .day, value: 1, to: start)
+        guard let start = ParisDay.start(of: text), let end = ParisDay.calendar.date(byAdding: .day, value: 1, to: start)
         else { return nil }
         self.start = start
         self.end = end

@@ -40,8 +40,8 @@ enum BillingService {
         let fromText = from?.isEmpty == false ? from! : month.from
         let toText = to?.isEmpty == false ? to! : month.to
         var errors = FieldErrors()
-        let start = ParisDay(fromText)
-        let end = ParisDay(toText)
+        let start = ParisDayRange(fromText)
+        let end = ParisDayRange(toText)
         if start == nil { errors.add("from", "Date invalide (AAAA-MM-JJ).") }
         if end == nil { errors.add("to", "Date invalide (AAAA-MM-JJ).") }
         if let start, let end {

@@ -18,6 +18,8 @@ enum DeliveryService {
         let request: OutgoingRequest?
         /// Why it cannot be sent (no URL, no token): settled at once as needing a human.
         let problem: DeliveryOutcome?
+        /// Where the lead is counted in the dashboard aggregates (its delivery adds to them).
+        var stats: LeadStatsRef? = nil
     }
 
     /// Claims up to `limit` due deliveries for this owner, skipping the CRMs in `excluding`.
@@ -91,6 +93,7 @@ enum DeliveryService {
         let accountId: UUID
         let formId: UUID
         let outgoing: OutgoingLead
+        let stats: LeadStatsRef
 
         static let fieldColumns = [
             "civilite", "nom", "prenom", "email", "code_postal", "departement", "ville", "adresse", "type_logement",
@@ -113,10 +116,21 @@ enum DeliveryService {
             if let surface = try row.decode(column: "surface_habitable", as: Int?.self) {
                 fields["surface_habitable"] = String(surface)
             }
+            let createdAt = try row.decode(column: "created_at", as: Date.self)
+            let product = try row.decode(column: "product_type", as: String.self)
+            let text = StatsIncrements.text
+            stats = LeadStatsRef(
+                hourKey: .init(
+                    organizationId: organizationId, hour: StatsHour.bucket(createdAt),
+                    lp: text(try row.decode(column: "landing_page_id", as: UUID?.self)), form: text(formId),
+                    account: text(accountId), crm: text(originCrmId),
+                    source: text(try row.decode(column: "diffusion_source_id", as: UUID?.self)), product: product),
+                dayKey: .init(
+                    organizationId: organizationId, day: ParisDay.number(createdAt), departement: fields["departement"] ?? "",
+                    account: text(accountId), crm: text(originCrmId), product: product))
             outgoing = OutgoingLead(
                 id: leadId, phoneE164: try row.decode(column: "phone", as: String.self),
-                receivedAt: try row.decode(column: "created_at", as: Date.self),
-                productType: try row.decode(column: "product_type", as: String.self),
+                receivedAt: createdAt, productType: product,
                 formCode: try row.decode(column: "form_code", as: String.self), fields: fields,
                 extra: JSONText.decode([String: JSONValue].self, from: try row.decode(column: "extra", as: String.self), default: [:]))
         }
@@ -127,7 +141,7 @@ enum DeliveryService {
         guard !ids.isEmpty else { return [] }
         let sql = db as! any SQLDatabase
         let leadColumns = (["id AS lead_id", "crm_id", "account_id", "form_id", "phone", "created_at", "product_type", "form_code",
-            "surface_habitable", "extra"] + LeadRow.fieldColumns).map { column -> String in
+            "surface_habitable", "extra", "landing_page_id", "diffusion_source_id"] + LeadRow.fieldColumns).map { column -> String in
             let parts = column.components(separatedBy: " AS ")
             return "l.\"\(parts[0])\"" + (parts.count > 1 ? " AS \"\(parts[1])\"" : "")
         }.joined(separator: ", ")
@@ -157,7 +171,7 @@ enum DeliveryService {
             func job(_ request: OutgoingRequest?, _ problem: DeliveryOutcome?) -> Job {
                 Job(
                     deliveryId: row.deliveryId, organizationId: row.organizationId, leadId: row.leadId,
-                    crmId: crmId, attempts: row.attempts, request: request, problem: problem)
+                    crmId: crmId, attempts: row.attempts, request: request, problem: problem, stats: row.stats)
             }
             guard let crm = crms[crmId] else { return job(nil, .refused("Le CRM destinataire n'existe plus.")) }
             guard let url = crm.apiURL, !url.isEmpty else {
@@ -287,12 +301,26 @@ enum DeliveryService {
             let byLeadStatus = Dictionary(grouping: kept.compactMap { s, status in LeadStatus.after(status).map { ($0, s.job.leadId) } }) {
                 $0.0
             }
+            var stats = StatsIncrements()
+            let statsByLead = Dictionary(kept.compactMap { s, _ in s.job.stats.map { (s.job.leadId, $0) } }) { a, _ in a }
             for (leadStatus, pairs) in byLeadStatus {
                 for chunk in pairs.map(\.1).chunked(300) {
-                    try await sql.update("leads").set("status", to: leadStatus.rawValue).set("updated_at", to: now)
-                        .where("id", .in, chunk).where("status", .notEqual, LeadStatus.duplicate.rawValue).run()
+                    // A lead becoming delivered counts once in the dashboards (not again when a
+                    // forced re-send is delivered too).
+                    let rows = try await sql.update("leads").set("status", to: leadStatus.rawValue).set("updated_at", to: now)
+                        .where("id", .in, chunk)
+                        .where(
+                            "status", .notIn,
+                            leadStatus == .delivered
+                                ? [LeadStatus.duplicate.rawValue, LeadStatus.delivered.rawValue] : [LeadStatus.duplicate.rawValue])
+                        .returning("id").all()
+                    guard leadStatus == .delivered else { continue }
+                    for row in rows {
+                        if let ref = statsByLead[try row.decode(column: "id", as: UUID.self)] { stats.addDelivered(ref) }
+                    }
                 }
             }
+            try await stats.write(on: sql)
         }
     }
 

@@ -90,6 +90,10 @@ final class IntakeCache: Sendable {
     private let forms = ExpiringCache<IntakeForm>(lifetime: lifetime)
     private let pages = ExpiringCache<PageRef>(lifetime: lifetime)
     private let routing = ExpiringCache<RoutingConfig>(lifetime: lifetime)
+    /// Tracking's lookups (see `TrackingLookups.swift`).
+    let trackingOrganizations = ExpiringCache<UUID>(lifetime: lifetime)
+    let trackedPages = ExpiringCache<TrackedPage>(lifetime: lifetime)
+    let trackedForms = ExpiringCache<TrackedForm>(lifetime: lifetime)
     private let keyUses = Mutex<[UUID: Date]>([:])
 
     func clear() {
@@ -97,6 +101,9 @@ final class IntakeCache: Sendable {
         forms.clear()
         pages.clear()
         routing.clear()
+        trackingOrganizations.clear()
+        trackedPages.clear()
+        trackedForms.clear()
     }
 
     /// The organization's CRMs with their commandes, limits and prices.

@@ -90,6 +90,18 @@ extension LeadWriter {
         return plan
     }
 
+    /// The batch's leads as counted in the dashboard aggregates.
+    static func stats(_ leads: [(LeadDraft, StoredLead)]) -> StatsIncrements {
+        var stats = StatsIncrements()
+        for (draft, stored) in leads {
+            stats.addLead(
+                organizationId: draft.organizationId, at: draft.receivedAt, lp: draft.landingPageId, form: draft.formId,
+                account: draft.accountId, crm: draft.crmId, source: draft.diffusionSourceId, product: draft.productType,
+                departement: draft.lead.departement, duplicate: stored.status == .duplicate)
+        }
+        return stats
+    }
+
     static let deliveryColumns = [
         "id", "organization_id", "lead_id", "crm_id", "product_type", "status", "attempts", "next_attempt_at",
         "last_error", "created_at", "updated_at",

@@ -351,6 +351,7 @@ final class LeadWriter: Sendable {
                 """
             ).run()
         }
+        try await stats(decision.newLeads).write(on: sql)
         for chunk in decision.remembered.chunked(300) {
             var insert = sql.insert(into: "idempotency_keys").columns(idempotencyColumns)
             for (draft, answer) in chunk {

@@ -46,6 +46,7 @@ final class SQLiteLeadStore {
                         .text(key.period), .integer(delta),
                     ])
             }
+            try LeadWriter.stats(decision.newLeads).write(on: database)
             for (draft, answer) in decision.remembered {
                 try database.run(
                     Self.insertKey,

@@ -58,12 +58,12 @@ enum LeadService {
         var query = scope.query(Lead.self, on: db)
         query = filters.showsArchived ? query.filter(\.$archivedAt != nil) : query.filter(\.$archivedAt == nil)
         if let from = filters.from, !from.isEmpty {
-            if let day = ParisDay(from) { query = query.filter(\.$createdAt >= day.start) } else {
+            if let day = ParisDayRange(from) { query = query.filter(\.$createdAt >= day.start) } else {
                 errors.add("from", "Date invalide (AAAA-MM-JJ).")
             }
         }
         if let to = filters.to, !to.isEmpty {
-            if let day = ParisDay(to) { query = query.filter(\.$createdAt < day.end) } else {
+            if let day = ParisDayRange(to) { query = query.filter(\.$createdAt < day.end) } else {
                 errors.add("to", "Date invalide (AAAA-MM-JJ).")
             }
         }
