@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import LeadHubCore
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -117,8 +118,21 @@ import VaporTesting
 
     @Test func demoFillsARealisticOrganizationOnce() async throws {
         try await TestApp.run { t in
-            let lines = try await DemoData.create(app: t.app)
+            let lines = try await DemoData.create(app: t.app, trafficDays: 2)
             #expect(lines.first?.contains("créée") == true)
+            // Its pages and two days of traffic: events, leads routed and (but the last hour's) delivered.
+            #expect(try await LandingPage.query(on: t.db).count() == 10)
+            #expect(try await Form.query(on: t.db).count() == 10)
+            let sql = t.db as! any SQLDatabase
+            func count(_ query: String) async throws -> Int {
+                try await sql.raw(SQLQueryString(query)).first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(try await count("SELECT COUNT(*) AS n FROM tracking_events") > 1_000)
+            let leads = try await Lead.query(on: t.db).count()
+            #expect(leads > 50)
+            #expect(try await count("SELECT CAST(SUM(leads) AS BIGINT) AS n FROM stats_hourly") == leads)
+            #expect(try await count("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'delivered'") > leads / 2)
+            #expect(try await count("SELECT COUNT(*) AS n FROM delivery_attempts") > leads / 2)
             let org = try #require(try await Organization.query(on: t.db).first())
             #expect(try await Crm.query(on: t.db).all().map(\.name).sorted() == ["Maison du Lead", "ZR7 Digital"])
             #expect(try await Account.query(on: t.db).count() == 6)

@@ -267,4 +267,36 @@ import VaporTesting
             #expect(versioned.headers.first(name: .cacheControl)?.contains("immutable") == true)
         }
     }
+
+    @Test func theDashboardShowsKPIsChartsTablesAndRankings() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let org = tenant.organization.slug
+            var events: [[String: Any]] = []
+            for n in 0..<40 { events.append(["type": "lp_visit", "lp_code": "LP-001", "session_id": "s\(n)"]) }
+            for n in 0..<10 { events.append(["type": "cta_click", "lp_code": "LP-001", "session_id": "s\(n)"]) }
+            #expect(try await post(t, ["org": org, "events": Array(events.prefix(50))]).status == .accepted)
+            await t.app.eventIngest.flush()
+            let session = try await t.login(email: tenant.admin.email)
+            let page = try await t.browse(.GET, "/", session: session)
+            #expect(page.status == .ok)
+            let html = page.text
+            #expect(html.contains("<svg class=\"chart\""))
+            #expect(html.contains("role=\"img\""))
+            #expect(html.contains("<title id=\"funnel-title\">Entonnoir de conversion</title>"))
+            #expect(html.contains("Visites : 40"))
+            #expect(html.contains("Clics CTA : 10 (25 %)"))
+            #expect(html.contains("LP-001 · Alpha Landing"))
+            #expect(html.contains("CRM contre CRM"))
+            // 40 visits: enough volume to be ranked.
+            #expect(html.contains("Meilleures"))
+            let yesterday = try await t.browse(.GET, "/?period=yesterday", session: session).text
+            #expect(yesterday.contains("Visites : 0"))
+            let invalid = try await t.browse(.GET, "/?period=custom&from=2026-05-10&to=2026-05-01", session: session)
+            #expect(invalid.status == .ok)
+            #expect(invalid.text.contains("Dates invalides"))
+            let custom = try await t.browse(.GET, "/?period=custom&from=2026-09-01&to=2026-09-30", session: session).text
+            #expect(custom.contains("du 1 septembre 2026 au 30 septembre 2026"))
+        }
+    }
 }

@@ -112,3 +112,25 @@ import Testing
         #expect((counts + counts).leads == 20)
     }
 }
+
+@Suite struct SVGChartsTests {
+    @Test func theFunnelIsAnAccessibleImageWithEscapedLabels() {
+        let svg = SVGCharts.funnel([.init("Visites", 200), .init("Clics <CTA>", 50), .init("Leads", 0)], id: "f1", title: "Entonnoir & co")
+        #expect(svg.hasPrefix("<svg class=\"chart\""))
+        #expect(svg.contains("role=\"img\" aria-labelledby=\"f1-title f1-desc\""))
+        #expect(svg.contains("<title id=\"f1-title\">Entonnoir &amp; co</title>"))
+        #expect(svg.contains("Clics &lt;CTA&gt;"))
+        #expect(svg.contains("Clics &lt;CTA&gt; : 50 (25 %)"))
+        #expect(svg.contains("Leads : 0 (0,0 %)"))
+        #expect(!svg.contains("style="))
+    }
+
+    @Test func barsScaleToTheLargestValueAndLabelEveryFewSlots() {
+        let slots = (0..<24).map { SVGCharts.Bar("\($0)h", [$0, $0 / 2]) }
+        let svg = SVGCharts.bars(slots, series: ["Leads", "Livrés"], id: "s", title: "Par heure")
+        #expect(svg.contains(">23<"))  // the top tick is the largest value
+        #expect(svg.contains("Leads : 276 au total ; Livrés : 132 au total"))
+        #expect(svg.components(separatedBy: "class=\"chart-tick\"").count - 1 == 2 + 8)
+        #expect(SVGCharts.bars([], series: ["Leads"], id: "e", title: "Vide").contains("Leads : 0 au total"))
+    }
+}

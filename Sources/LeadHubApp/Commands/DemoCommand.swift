@@ -17,8 +17,13 @@ struct DemoCommand: AsyncCommand {
 enum DemoData {
     static let organizationName = "Démo Rénovation Énergie"
 
+    /// Days of traffic the demo generates (`LEADHUB_DEMO_TRAFFIC_DAYS`, 0 for none).
+    static var trafficDays: Int {
+        Environment.get("LEADHUB_DEMO_TRAFFIC_DAYS").flatMap(Int.init).map { max(0, min($0, 90)) } ?? 30
+    }
+
     /// Creates the demo organization unless it exists; returns what to tell the person.
-    static func create(app: Application) async throws -> [String] {
+    static func create(app: Application, trafficDays: Int = DemoData.trafficDays) async throws -> [String] {
         if try await Organization.query(on: app.db).filter(\.$name == organizationName).first() != nil {
             return ["L'organisation de démonstration « \(organizationName) » existe déjà : rien à faire."]
         }
@@ -143,9 +148,14 @@ enum DemoData {
                 try await user.save(on: db)
             }
         }
+        let sites = try await DemoTraffic.createPages(orgId: orgId, on: db)
+        let (events, leads) = try await DemoTraffic.generate(
+            app: app, orgId: orgId, sites: sites, days: trafficDays, now: app.clock.now())
         return [
             "Organisation de démonstration « \(organizationName) » créée :",
-            "  2 CRMs (ZR7 Digital, Maison du Lead), 6 comptes dont 2 sous-comptes, 6 sources, 3 types de produit.",
+            "  2 CRMs (ZR7 Digital, Maison du Lead), 6 comptes dont 2 sous-comptes, 6 sources, 3 types de produit,",
+            "  \(sites.count) landing pages et leurs formulaires ; \(trafficDays) jours de trafic : "
+                + "\(FrenchFormat.integer(events)) événements, \(FrenchFormat.integer(leads)) leads (livrés par les partenaires simulés de `serve --demo`).",
             "  Utilisateurs (mot de passe commun : \(password)) :",
             "    admin@demo.leadhub.fr (administrateur), editeur@demo.leadhub.fr (éditeur),",
             "    lecteur@demo.leadhub.fr (lecteur), mdl@demo.leadhub.fr (éditeur limité au CRM Maison du Lead).",

@@ -2,8 +2,8 @@ import Fluent
 import LeadHubCore
 import Vapor
 
-/// "Tableau de bord": for now the organization's configuration at a glance and the latest
-/// activity; the funnel and delivery statistics arrive with tracking and routing.
+/// "Tableau de bord": the funnel and its statistics for a period (see `DashboardStats`), open
+/// alerts, the configuration at a glance and the latest activity.
 struct DashboardPagesController {
     struct Tile: Encodable {
         let label: String
@@ -22,6 +22,7 @@ struct DashboardPagesController {
         let recent: [Recent]
         let crmName: String?
         let alerts: [AlertsController.Row]
+        let stats: DashboardStats
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -51,7 +52,8 @@ struct DashboardPagesController {
             Context(
                 tiles: tiles, recent: recent, crmName: crmName,
                 alerts: try await scope.query(Alert.self, on: req.db).filter(\.$resolvedAt == nil)
-                    .sort(\.$lastSeenAt, .descending).limit(5).all().map(AlertsController.row)))
+                    .sort(\.$lastSeenAt, .descending).limit(5).all().map(AlertsController.row),
+                stats: try await DashboardStats.build(req: req, scope: scope, crmFilter: crmFilter)))
     }
 
     struct ScopeForm: Content {
