@@ -299,4 +299,45 @@ import VaporTesting
             #expect(custom.contains("du 1 septembre 2026 au 30 septembre 2026"))
         }
     }
+
+    @Test func cardsShowLiveStatsAndCountFromAResetWithoutDeletingAnything() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let org = tenant.organization.slug
+            #expect(try await post(t, ["org": org, "events": [
+                ["type": "lp_visit", "lp_code": "LP-001"], ["type": "lp_visit", "lp_code": "LP-001"],
+                ["type": "cta_click", "lp_code": "LP-001"], ["type": "form_start", "form_code": "PV-001"],
+            ]]).status == .accepted)
+            await t.app.eventIngest.flush()
+            let session = try await t.login(email: tenant.admin.email)
+            var cards = try await t.browse(.GET, "/landing-pages?period=today", session: session).text
+            #expect(cards.contains("<strong>2</strong> visites"))
+            #expect(cards.contains("<strong>1</strong> clics"))
+            let forms = try await t.browse(.GET, "/forms", session: session).text
+            #expect(forms.contains("<strong>1</strong> départs"))
+
+            t.clock.advance(by: 60)
+            let reset = try await t.browse(
+                .POST, "/landing-pages/\(tenant.landingPage.id!)/actions", session: session, form: ["action": "reset-stats"])
+            #expect(reset.status == .seeOther)
+            cards = try await t.browse(.GET, "/landing-pages?period=today", session: session).text
+            #expect(cards.contains("<strong>0</strong> visites"), "\(cards.components(separatedBy: "card-stats").dropFirst().first?.prefix(700) ?? "")")
+            #expect(cards.contains("depuis le"))
+            // The dashboard still counts everything.
+            #expect(try await funnel(t, tenant)["visits"] as? Int == 2)
+            let activity = try await ActivityEntry.query(on: t.db).filter(\.$objectType == "landing_page").all().map(\.summary)
+            #expect(activity.contains { $0.contains("à partir de maintenant") })
+            _ = try await t.browse(
+                .POST, "/landing-pages/\(tenant.landingPage.id!)/actions", session: session, form: ["action": "count-all-stats"])
+            cards = try await t.browse(.GET, "/landing-pages?period=today", session: session).text
+            #expect(cards.contains("<strong>2</strong> visites"))
+            // Viewers cannot reset.
+            let viewer = try await t.makeUser(in: tenant.id, role: .viewer, email: "lecteur2@alpha.test")
+            _ = viewer
+            let viewerSession = try await t.login(email: "lecteur2@alpha.test")
+            let refused = try await t.browse(
+                .POST, "/forms/\(tenant.form.id!)/actions", session: viewerSession, form: ["action": "reset-stats"])
+            #expect(refused.status == .forbidden)
+        }
+    }
 }

@@ -63,8 +63,10 @@ struct FormsPagesController {
             .sort(\.$code).numberedPage(params, perPage: 24)
         let accounts = try await scope.query(Account.self, on: req.db).all()
         let pages = try await scope.query(LandingPage.self, on: req.db).filter(\.$formId ~~ forms.compactMap(\.id)).all()
-        let counts = try await CardSupport.leadCounts(
-            column: "form_id", ids: forms.compactMap(\.id), now: req.now, scope: scope, on: req.db)
+        let period = AnalyticsPeriod.named(req.query[String.self, at: "period"]) ?? .last7Days
+        let stats = try await CardSupport.stats(
+            dimension: "form_id", pages: forms.compactMap { form in form.id.map { ($0, form.statsSince) } },
+            range: period.range(now: req.now), scope: scope, on: req.db)
         let cards = forms.map { form -> PageCard in
             let account = accounts.first { $0.id == form.accountId }
             let linked = pages.filter { $0.formId == form.id }.map(\.code)
@@ -73,18 +75,17 @@ struct FormsPagesController {
                 url: form.url, accountName: account?.name ?? "—", logoURL: account?.logoSmallURL ?? account?.logoMainURL,
                 imageURL: form.imageURL,
                 productType: form.productType, sourceName: nil, status: form.status.label,
-                archived: form.status == .archived, leads30: counts.month[form.id!] ?? 0,
-                leadsToday: counts.today[form.id!] ?? 0,
+                archived: form.status == .archived, stats: CardSupport.cardStats(stats[form.id!], form: true),
                 extra: linked.isEmpty ? nil : "← " + linked.joined(separator: ", "))
         }
         let cardFilters = try await CardSupport.filters(
             req: req, scope: scope, params: params, crmId: filters.crmId, accountId: filters.accountId,
-            productType: filters.productType, sourceId: nil, status: filters.status, showsSource: false)
+            productType: filters.productType, sourceId: nil, status: filters.status, showsSource: false, period: period)
         let list = ListChrome(
             path: "/forms", params: params, window: window, columns: [], currentSort: "code",
             extra: [
                 "crm_id": filters.crmId?.uuidString ?? "", "account_id": filters.accountId?.uuidString ?? "",
-                "product_type": filters.productType ?? "", "status": filters.status ?? "",
+                "product_type": filters.productType ?? "", "status": filters.status ?? "", "period": period.key,
             ])
         return try await req.renderPage(
             "forms/index", title: "Formulaires",
@@ -149,6 +150,13 @@ struct FormsPagesController {
         case "unarchive":
             _ = try await FormService.setStatus(id, .active, scope: scope, now: req.now, on: req.db)
             return req.redirect(to: back, flash: "Formulaire réactivé.")
+        case "reset-stats", "count-all-stats":
+            let reset = try req.content.decode(ActionForm.self).action == "reset-stats"
+            try await CardSupport.setStatsSince(
+                form, reset: reset, label: "le formulaire \(form.code)", objectType: "form", scope: scope, now: req.now, on: req.db)
+            return req.redirect(
+                to: back,
+                flash: reset ? "Statistiques remises à zéro : la carte compte à partir de maintenant (rien n'est effacé)." : "La carte compte de nouveau tout l'historique.")
         case "regenerate-key":
             _ = try await FormService.regenerateKey(id, scope: scope, now: req.now, on: req.db)
             return req.redirect(to: back, flash: "Nouvelle clé générée : l'ancienne ne fonctionne plus.")

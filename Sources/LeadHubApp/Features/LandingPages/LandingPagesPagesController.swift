@@ -19,8 +19,7 @@ struct PageCard: Encodable {
     let sourceName: String?
     let status: String
     let archived: Bool
-    let leads30: Int
-    let leadsToday: Int
+    let stats: CardStats
     let extra: String?
 }
 
@@ -33,6 +32,7 @@ struct CardFilters: Encodable {
     let statusOptions: [SelectOption]
     let isFiltered: Bool
     let showsSource: Bool
+    let periodOptions: [SelectOption]
 }
 
 struct CommentView: Encodable {
@@ -44,31 +44,9 @@ struct CommentView: Encodable {
 }
 
 enum CardSupport {
-    /// Leads per form over the last 30 days and today (Paris), in two grouped queries.
-    static func leadCounts(column: String, ids: [UUID], now: Date, scope: TenantScope, on db: any Database) async throws
-        -> (month: [UUID: Int], today: [UUID: Int])
-    {
-        guard !ids.isEmpty else { return ([:], [:]) }
-        let sql = db as! any SQLDatabase
-        func counts(since: Date) async throws -> [UUID: Int] {
-            let rows = try await sql.select().column(column)
-                .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
-                .from("leads").where("organization_id", .equal, scope.organizationId).where(column, .in, ids)
-                .where("created_at", .greaterThanOrEqual, since).groupBy(column).all()
-            var result: [UUID: Int] = [:]
-            for row in rows {
-                if let id = try row.decode(column: column, as: UUID?.self) {
-                    result[id] = try row.decode(column: "n", as: Int.self)
-                }
-            }
-            return result
-        }
-        return (try await counts(since: now.addingTimeInterval(-30 * 86_400)), try await counts(since: DuplicateWindow.start(for: now, hours: nil)))
-    }
-
     static func filters(
         req: Request, scope: TenantScope, params: ListParams, crmId: UUID?, accountId: UUID?, productType: String?,
-        sourceId: UUID?, status: String?, showsSource: Bool
+        sourceId: UUID?, status: String?, showsSource: Bool, period: AnalyticsPeriod
     ) async throws -> CardFilters {
         let crms = try await scope.query(Crm.self, on: req.db).sort(\.$name).all()
         let accounts = try await scope.query(Account.self, on: req.db).sort(\.$name).all()
@@ -84,7 +62,8 @@ enum CardSupport {
                 SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status)
             },
             isFiltered: params.search != nil || crmId != nil || accountId != nil || !(productType ?? "").isEmpty
-                || sourceId != nil || !(status ?? "").isEmpty, showsSource: showsSource)
+                || sourceId != nil || !(status ?? "").isEmpty, showsSource: showsSource,
+            periodOptions: periodOptions(period))
     }
 
     struct CommentForm: Content { var body: String? }
@@ -162,8 +141,10 @@ struct LandingPagesPagesController {
         let accounts = try await scope.query(Account.self, on: req.db).all()
         let sources = try await scope.query(DiffusionSource.self, on: req.db).all()
         let forms = try await scope.query(Form.self, on: req.db).filter(\.$id ~~ pages.compactMap(\.formId)).all()
-        let counts = try await CardSupport.leadCounts(
-            column: "landing_page_id", ids: pages.compactMap(\.id), now: req.now, scope: scope, on: req.db)
+        let period = AnalyticsPeriod.named(req.query[String.self, at: "period"]) ?? .last7Days
+        let stats = try await CardSupport.stats(
+            dimension: "lp_id", pages: pages.compactMap { page in page.id.map { ($0, page.statsSince) } },
+            range: period.range(now: req.now), scope: scope, on: req.db)
         let cards = pages.map { page -> PageCard in
             let account = accounts.first { $0.id == page.accountId }
             let form = forms.first { $0.id == page.formId }
@@ -172,19 +153,19 @@ struct LandingPagesPagesController {
                 url: page.url, accountName: account?.name ?? "—", logoURL: account?.logoSmallURL ?? account?.logoMainURL,
                 imageURL: page.imageURL,
                 productType: form?.productType, sourceName: sources.first { $0.id == page.diffusionSourceId }?.name,
-                status: page.status.label, archived: page.status == .archived, leads30: counts.month[page.id!] ?? 0,
-                leadsToday: counts.today[page.id!] ?? 0, extra: form.map { "→ \($0.code)" })
+                status: page.status.label, archived: page.status == .archived,
+                stats: CardSupport.cardStats(stats[page.id!], form: false), extra: form.map { "→ \($0.code)" })
         }
         let cardFilters = try await CardSupport.filters(
             req: req, scope: scope, params: params, crmId: filters.crmId, accountId: filters.accountId,
             productType: filters.productType, sourceId: filters.diffusionSourceId, status: filters.status,
-            showsSource: true)
+            showsSource: true, period: period)
         let list = ListChrome(
             path: "/landing-pages", params: params, window: window, columns: [], currentSort: "code",
             extra: [
                 "crm_id": filters.crmId?.uuidString ?? "", "account_id": filters.accountId?.uuidString ?? "",
                 "product_type": filters.productType ?? "", "diffusion_source_id": filters.diffusionSourceId?.uuidString ?? "",
-                "status": filters.status ?? "",
+                "status": filters.status ?? "", "period": period.key,
             ])
         return try await req.renderPage(
             "landing-pages/index", title: "Landing pages",
@@ -245,6 +226,14 @@ struct LandingPagesPagesController {
         case "unarchive":
             _ = try await LandingPageService.setStatus(id, .active, scope: scope, now: req.now, on: req.db)
             return req.redirect(to: "/landing-pages/\(page.id!.uuidString)", flash: "Landing page réactivée.")
+        case "reset-stats", "count-all-stats":
+            let reset = try req.content.decode(ActionForm.self).action == "reset-stats"
+            try await CardSupport.setStatsSince(
+                page, reset: reset, label: "la landing page \(page.code)", objectType: "landing_page", scope: scope, now: req.now,
+                on: req.db)
+            return req.redirect(
+                to: "/landing-pages/\(page.id!.uuidString)",
+                flash: reset ? "Statistiques remises à zéro : la carte compte à partir de maintenant (rien n'est effacé)." : "La carte compte de nouveau tout l'historique.")
         case "delete":
             try await LandingPageService.delete(id, scope: scope, now: req.now, on: req.db)
             return req.redirect(to: "/landing-pages", flash: "Landing page \(page.code) supprimée.")

@@ -21,8 +21,10 @@ enum OrganizationSettings {
         let id: UUID
         let name: String
         let duplicateWindowHours: Int?
+        /// The public id that names the organization in the tracking script, events and links.
+        let slug: String
 
-        enum CodingKeys: String, CodingKey { case id, name, duplicateWindowHours = "duplicate_window_hours" }
+        enum CodingKeys: String, CodingKey { case id, name, duplicateWindowHours = "duplicate_window_hours", slug = "tracking_id" }
     }
 
     static func update(_ input: Input, scope: TenantScope, now: Date, on db: any Database) async throws -> Organization {
@@ -49,7 +51,9 @@ enum OrganizationSettings {
     }
 
     static func dto(_ organization: Organization) -> DTO {
-        DTO(id: organization.id!, name: organization.name, duplicateWindowHours: organization.duplicateWindowHours)
+        DTO(
+            id: organization.id!, name: organization.name, duplicateWindowHours: organization.duplicateWindowHours,
+            slug: organization.slug)
     }
 
     @Sendable static func show(req: Request) async throws -> DTO {

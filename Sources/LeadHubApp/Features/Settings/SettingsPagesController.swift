@@ -28,6 +28,7 @@ struct SettingsPagesController {
         let tokenName: String
         let canManageKeys: Bool
         let duplicateWindowHours: String
+        let trackingId: String
         let notifications: NotificationService.DTO?
         let apiKeys: [KeyRow]
         let newApiKey: String?
@@ -161,6 +162,7 @@ struct SettingsPagesController {
             tokens: rows, newToken: newToken, tokenErrors: FormErrors(tokenErrors),
             passwordErrors: FormErrors(passwordErrors), tokenName: tokenName, canManageKeys: canManageKeys,
             duplicateWindowHours: organization.duplicateWindowHours.map(String.init) ?? "",
+            trackingId: organization.slug,
             notifications: scope.role.allows(.manageOrganization)
                 ? NotificationService.dto(organization, secrets: req.application.secretBox) : nil,
             apiKeys: keys.map { key in
