@@ -59,6 +59,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     let eventRate = Environment.get("LEADHUB_EVENTS_ADDRESS_RATE").flatMap(Double.init) ?? 20
     app.eventLimits = RateLimiter(capacity: max(50, eventRate * 10), perSecond: eventRate)
     app.eventIngest = EventIngest(app: app)
+    _ = app.botVerdicts
     app.lifecycle.use(EventIngestLifecycle())
 
     try routes(app)

@@ -49,6 +49,25 @@ import Testing
         #expect(AttributionCarry.url("https://form.example/", adding: [:]) == "https://form.example/")
     }
 
+    @Test func webAddressesAreCheckedWithoutAFullParse() {
+        #expect(EventSubmission.isWebAddress("https://a.fr/lp?utm_source=x"))
+        #expect(EventSubmission.isWebAddress("HTTP://A.FR"))
+        #expect(!EventSubmission.isWebAddress("https://"))
+        #expect(!EventSubmission.isWebAddress("https:///path"))
+        #expect(!EventSubmission.isWebAddress("https://a.fr/x y"))
+        #expect(!EventSubmission.isWebAddress("ftp://a.fr"))
+        #expect(!EventSubmission.isWebAddress("javascript:alert(1)"))
+    }
+
+    @Test func timeOrderedIdsAreVersion7AndSortByTime() {
+        let early = TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_000))
+        let late = TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_001))
+        #expect(early.uuidString < late.uuidString)
+        #expect(early.uuid.6 >> 4 == 7)
+        #expect(early.uuid.8 >> 6 == 2)
+        #expect(Set((0..<1_000).map { _ in TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_000)) }).count == 1_000)
+    }
+
     @Test func aSessionEndsAfterThirtyMinutesWithoutActivity() {
         let last = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(SessionRule.continues(lastActivity: last, now: last.addingTimeInterval(29 * 60 + 59)))

@@ -85,6 +85,31 @@ public enum EventSubmission {
         return errors.isEmpty ? .success(events) : .failure(errors)
     }
 
+    /// Letters, digits, "-", "_" and "." (ASCII).
+    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            true
+        default: false
+        }
+    }
+
+    /// An http(s) address with a host and no whitespace: checked byte by byte (a full URL parse
+    /// per event costs more than the rest of the validation).
+    static func isWebAddress(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let lower = bytes.prefix(8).map { $0 | 0x20 }
+        let prefix: Int
+        if lower.starts(with: Array("https://".utf8)) { prefix = 8 } else if lower.starts(with: Array("http://".utf8)) {
+            prefix = 7
+        } else {
+            return false
+        }
+        guard bytes.count > prefix, bytes[prefix] != UInt8(ascii: "/"), bytes[prefix] != UInt8(ascii: "?") else { return false }
+        return !bytes.contains { $0 <= 0x20 || $0 == 0x7F }
+    }
+
     static func event(_ fields: [String: JSONValue], prefix: String) -> Result<TrackingEvent, FieldErrors> {
         var errors = FieldErrors()
         func text(_ key: String, max: Int) -> String? {
@@ -104,8 +129,7 @@ public enum EventSubmission {
         }
         func identifier(_ key: String) -> String? {
             guard let value = text(key, max: maxId) else { return nil }
-            guard value.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) })
-            else {
+            guard value.utf8.allSatisfy(Self.isIdentifierByte) else {
                 errors.add(prefix + key, "Identifiant invalide : lettres, chiffres, « - », « _ » et « . » seulement.")
                 return nil
             }
@@ -113,7 +137,7 @@ public enum EventSubmission {
         }
         func code(_ key: String) -> String? {
             guard let value = text(key, max: maxCode) else { return nil }
-            guard value.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) else {
+            guard value.utf8.allSatisfy({ Self.isIdentifierByte($0) && $0 != UInt8(ascii: "_") && $0 != UInt8(ascii: ".") }) else {
                 errors.add(prefix + key, "Code invalide (exemple : LP-001).")
                 return nil
             }
@@ -121,7 +145,7 @@ public enum EventSubmission {
         }
         func link(_ key: String) -> String? {
             guard let value = text(key, max: maxURL) else { return nil }
-            guard Check.isHTTPURL(value) else {
+            guard Self.isWebAddress(value) else {
                 errors.add(prefix + key, "Adresse http(s) attendue.")
                 return nil
             }

@@ -119,6 +119,14 @@ final class LeadWriter: Sendable {
         return outcome
     }
 
+    /// Runs a write of another kind on the lead writer's own SQLite connection, in a transaction of
+    /// its own between two lead batches (SQLite only: one writer, no waiting in the busy handler).
+    func perform(_ body: @escaping @Sendable (RawSQLite) throws -> Void) async throws {
+        precondition(usesGroupCommit)
+        start()
+        try await writer.perform(body)
+    }
+
     /// Starts the writer thread and the checkpoints (SQLite only).
     func start() {
         guard usesGroupCommit else { return }
@@ -539,6 +547,8 @@ final class WriterThread: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var queue: [Pending] = []
+    /// Other writes that run on this connection between lead batches (tracking events).
+    private var jobs: [Job] = []
     private var started = false
     private var stopping = false
     private var finished: [CheckedContinuation<Void, Never>] = []
@@ -559,6 +569,27 @@ final class WriterThread: @unchecked Sendable {
         let thread = Thread { [self] in run() }
         thread.name = "leadhub-lead-writer"
         thread.start()
+    }
+
+    struct Job: Sendable {
+        let body: @Sendable (RawSQLite) throws -> Void
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    /// Runs `body` in a transaction of its own on the writer's connection.
+    func perform(_ body: @escaping @Sendable (RawSQLite) throws -> Void) async throws {
+        start()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            guard !stopping else {
+                condition.unlock()
+                continuation.resume(throwing: LeadWriter.storageError)
+                return
+            }
+            jobs.append(Job(body: body, continuation: continuation))
+            condition.signal()
+            condition.unlock()
+        }
     }
 
     func enqueue(_ item: Pending) {
@@ -593,15 +624,18 @@ final class WriterThread: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty {
+            while queue.isEmpty && jobs.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && jobs.isEmpty {
                 condition.unlock()
                 break
             }
             let batch = Array(queue.prefix(LeadWriter.maxBatch))
             queue.removeFirst(batch.count)
+            let work = jobs
+            jobs = []
             condition.unlock()
-            commit(batch)
+            if !batch.isEmpty { commit(batch) }
+            for job in work { perform(job) }
         }
         store?.close()
         store = nil
@@ -611,6 +645,16 @@ final class WriterThread: @unchecked Sendable {
         finished = []
         condition.unlock()
         for continuation in waiting { continuation.resume() }
+    }
+
+    private func perform(_ job: Job) {
+        do {
+            if store == nil { store = try SQLiteLeadStore(path: path) }
+            try store!.transaction(job.body)
+            job.continuation.resume()
+        } catch {
+            job.continuation.resume(throwing: error)
+        }
     }
 
     private func commit(_ batch: [Pending]) {

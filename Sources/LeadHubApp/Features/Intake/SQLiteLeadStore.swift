@@ -27,6 +27,18 @@ final class SQLiteLeadStore {
         database.close()
     }
 
+    /// Runs `body` in one transaction on this connection.
+    func transaction(_ body: (RawSQLite) throws -> Void) throws {
+        try database.execute("BEGIN IMMEDIATE")
+        do {
+            try body(database)
+            try database.execute("COMMIT")
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Stores a batch in one transaction; returns after the commit.
     func commit(_ drafts: [LeadDraft]) throws -> [LeadOutcome] {
         try database.execute("BEGIN IMMEDIATE")

@@ -3,6 +3,7 @@ import NIOCore
 import Foundation
 import LeadHubCore
 import SQLKit
+import SQLiteNIO
 import Synchronization
 import Vapor
 
@@ -88,7 +89,11 @@ final class EventIngest: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try await Self.write(batch, on: app.db)
+                if app.leadWriter.usesGroupCommit {
+                    try await app.leadWriter.perform { database in try Self.write(batch, on: database) }
+                } else {
+                    try await Self.write(batch, on: app.db)
+                }
                 written.add(batch.count, ordering: .relaxed)
             } catch {
                 app.logger.warning("\(batch.count) tracking event(s) not written: \(String(reflecting: error))")
@@ -104,6 +109,41 @@ final class EventIngest: Sendable {
         "id", "organization_id", "type", "lp_id", "form_id", "visitor_id", "session_id", "url", "referrer", "utm_source",
         "utm_medium", "utm_campaign", "utm_content", "utm_term", "gclid", "fbclid", "step", "created_at",
     ]
+
+    static func increments(_ items: [Item]) -> StatsIncrements {
+        var stats = StatsIncrements()
+        for item in items {
+            switch item.event.type {
+            case .lpVisit: stats.add(.visits, item.stats)
+            case .ctaClick: stats.add(.ctaClicks, item.stats)
+            case .formStart: stats.add(.formStarts, item.stats)
+            case .formStep: stats.add(.formSteps, item.stats)
+            }
+        }
+        return stats
+    }
+
+    static let insertSQL = "INSERT INTO \"tracking_events\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",")
+        + ") VALUES (" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+
+    /// Writes on the lead writer's connection (SQLite), inside the transaction it runs.
+    static func write(_ items: [Item], on database: RawSQLite) throws {
+        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+        for item in items {
+            let e = item.event
+            let a = e.attribution
+            try database.run(
+                insertSQL,
+                [
+                    .text(TimeOrderedID.make(at: item.receivedAt).uuidString), .text(item.organizationId.uuidString),
+                    .text(e.type.rawValue), text(item.lpId?.uuidString), text(item.formId?.uuidString), text(e.visitorId),
+                    text(e.sessionId), text(e.url), text(e.referrer), text(a["utm_source"]), text(a["utm_medium"]),
+                    text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
+                    e.step.map { .integer($0) } ?? .null, .float(item.receivedAt.timeIntervalSince1970),
+                ])
+        }
+        try increments(items).write(on: database)
+    }
 
     static func write(_ items: [Item], on db: any Database) async throws {
         var stats = StatsIncrements()

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import LeadHubCore
 import Vapor
 
@@ -101,15 +102,24 @@ struct TrackingController {
         guard let organizationId = try await cache.organization(slug: slug.lowercased(), now: req.now, on: req.db) else {
             throw FieldErrors(["org": ["Identifiant de suivi inconnu : « \(slug.prefix(64)) »."]])
         }
-        if BotFilter.isBot(userAgent: req.headers.first(name: .userAgent)) {
+        if req.application.botVerdicts.isBot(req.headers.first(name: .userAgent)) {
             return try Self.accepted(0, dropped: events.count)
         }
         let batch = fields["events"] != nil
         var errors = FieldErrors()
         var items: [EventIngest.Item] = []
+        // A beacon's events usually name the same page and form: look each pair up once.
+        var memo: [String: Result<EventIngest.Item, Problem>] = [:]
         for (index, event) in events.enumerated() {
             let prefix = batch ? "events[\(index)]." : ""
-            let resolved = try await Self.resolve(event, organizationId: organizationId, req: req)
+            let memoKey = "\(event.type.rawValue)|\(event.lpCode ?? "")|\(event.formCode ?? "")"
+            let resolved: Result<EventIngest.Item, Problem>
+            if let known = memo[memoKey] {
+                resolved = known.map { EventIngest.Item(organizationId: $0.organizationId, event: event, lpId: $0.lpId, formId: $0.formId, stats: $0.stats, receivedAt: $0.receivedAt) }
+            } else {
+                resolved = try await Self.resolve(event, organizationId: organizationId, req: req)
+                memo[memoKey] = resolved
+            }
             switch resolved {
             case .failure(let problem): errors.add(prefix + problem.field, problem.message)
             case .success(let item): items.append(item)
@@ -236,7 +246,32 @@ struct TrackingController {
     }
 }
 
+/// `BotFilter` verdicts per user agent, remembered: the same few browsers send most events.
+final class BotVerdicts: Sendable {
+    private let verdicts = Mutex<[String: Bool]>([:])
+
+    func isBot(_ userAgent: String?) -> Bool {
+        guard let userAgent else { return true }
+        if let known = verdicts.withLock({ $0[userAgent] }) { return known }
+        let verdict = BotFilter.isBot(userAgent: userAgent)
+        verdicts.withLock { verdicts in
+            if verdicts.count >= 5_000 { verdicts.removeAll() }
+            verdicts[userAgent] = verdict
+        }
+        return verdict
+    }
+}
+
 extension Application {
+    private struct BotVerdictsKey: StorageKey { typealias Value = BotVerdicts }
+
+    var botVerdicts: BotVerdicts {
+        if let verdicts = storage[BotVerdictsKey.self] { return verdicts }
+        let verdicts = BotVerdicts()
+        storage[BotVerdictsKey.self] = verdicts
+        return verdicts
+    }
+
     private struct ScriptKey: StorageKey { typealias Value = TrackingController.Script }
     private struct EventLimitsKey: StorageKey { typealias Value = RateLimiter }
 
