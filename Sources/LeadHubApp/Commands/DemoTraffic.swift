@@ -210,10 +210,11 @@ enum DemoTraffic {
         }
         try await EventIngest.write(events, on: app.db)
         eventCount += events.count
-        // Leads in arrival order, a few hundred at a time (the writer groups them per commit).
+        // Leads in arrival order, a few hundred at a time on SQLite (the writer groups them per
+        // commit); a few at a time on PostgreSQL, where each lead takes a pooled connection.
         drafts.sort { $0.receivedAt < $1.receivedAt }
         var stored = 0
-        for chunk in drafts.chunked(256) {
+        for chunk in drafts.chunked(app.leadWriter.usesGroupCommit ? 256 : 4) {
             stored += try await withThrowingTaskGroup(of: Int.self) { group in
                 for draft in chunk {
                     group.addTask {
