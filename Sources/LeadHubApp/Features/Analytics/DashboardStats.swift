@@ -165,14 +165,15 @@ struct DashboardStats: Encodable {
         let accounts = try await scope.query(Account.self, on: db).all()
         let crms = try await scope.query(Crm.self, on: db).all()
         let sources = try await scope.query(DiffusionSource.self, on: db).all()
-        func names<M: Model>(_ models: [M], _ name: (M) -> String) -> [String: M] where M.IDValue == UUID {
+        /// The models by id as the aggregate tables store it (text).
+        func byId<M: Model>(_ models: [M]) -> [String: M] where M.IDValue == UUID {
             Dictionary(models.compactMap { model in model.id.map { ($0.uuidString, model) } }) { a, _ in a }
         }
-        let pageById = names(pages) { $0.code }
-        let formById = names(forms) { $0.code }
-        let accountById = names(accounts) { $0.name }
-        let crmById = names(crms) { $0.name }
-        let sourceById = names(sources) { $0.name }
+        let pageById = byId(pages)
+        let formById = byId(forms)
+        let accountById = byId(accounts)
+        let crmById = byId(crms)
+        let sourceById = byId(sources)
 
         func row(_ name: String, _ href: String?, _ c: FunnelCounts) -> Row {
             Row(

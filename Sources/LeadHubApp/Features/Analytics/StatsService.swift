@@ -15,6 +15,13 @@ enum StatsService {
         var sourceId: UUID? = nil
     }
 
+    /// A restricted user sees the traffic of their accounts only (ids are ours, not the caller's).
+    static func visibleAccounts(_ scope: TenantScope) -> String {
+        guard let visible = scope.visibleAccountIds else { return "" }
+        let list = visible.isEmpty ? "''" : visible.map { "'\($0.uuidString)'" }.sorted().joined(separator: ",")
+        return " AND \"account_id\" IN (\(list))"
+    }
+
     /// The WHERE clause shared by every query on `stats_hourly`.
     static func conditions(_ scope: TenantScope, _ filter: Filter, range: DateInterval) -> SQLQueryString {
         var query: SQLQueryString = """
@@ -26,11 +33,7 @@ enum StatsService {
         if let id = filter.accountId { query.appendInterpolation(unsafeRaw: " AND \"account_id\" = "); query.appendInterpolation(bind: text(id)) }
         if let id = filter.crmId { query.appendInterpolation(unsafeRaw: " AND \"crm_id\" = "); query.appendInterpolation(bind: text(id)) }
         if let id = filter.sourceId { query.appendInterpolation(unsafeRaw: " AND \"source_id\" = "); query.appendInterpolation(bind: text(id)) }
-        if let visible = scope.visibleAccountIds {
-            // A restricted user sees the traffic of their accounts only.
-            let list = visible.isEmpty ? "''" : visible.map { "'\($0.uuidString)'" }.sorted().joined(separator: ",")
-            query.appendInterpolation(unsafeRaw: " AND \"account_id\" IN (\(list))")
-        }
+        query.appendInterpolation(unsafeRaw: visibleAccounts(scope))
         return query
     }
 
@@ -112,10 +115,7 @@ enum StatsService {
             """
         if let accountId { query.appendInterpolation(unsafeRaw: " AND \"account_id\" = "); query.appendInterpolation(bind: accountId.uuidString) }
         if let crmId { query.appendInterpolation(unsafeRaw: " AND \"crm_id\" = "); query.appendInterpolation(bind: crmId.uuidString) }
-        if let visible = scope.visibleAccountIds {
-            let list = visible.isEmpty ? "''" : visible.map { "'\($0.uuidString)'" }.sorted().joined(separator: ",")
-            query.appendInterpolation(unsafeRaw: " AND \"account_id\" IN (\(list))")
-        }
+        query.appendInterpolation(unsafeRaw: visibleAccounts(scope))
         query.appendInterpolation(unsafeRaw: " GROUP BY \"departement\"")
         return try await (db as! any SQLDatabase).raw(query).all().map {
             (try $0.decode(column: "departement", as: String.self), try $0.decode(column: "leads", as: Int?.self) ?? 0,

@@ -146,16 +146,7 @@ final class EventIngest: Sendable {
     }
 
     static func write(_ items: [Item], on db: any Database) async throws {
-        var stats = StatsIncrements()
-        for item in items {
-            switch item.event.type {
-            case .lpVisit: stats.add(.visits, item.stats)
-            case .ctaClick: stats.add(.ctaClicks, item.stats)
-            case .formStart: stats.add(.formStarts, item.stats)
-            case .formStep: stats.add(.formSteps, item.stats)
-            }
-        }
-        let increments = stats
+        let stats = Self.increments(items)
         try await db.transaction { tx in
             let sql = tx as! any SQLDatabase
             for chunk in items.chunked(200) {
@@ -172,7 +163,7 @@ final class EventIngest: Sendable {
                 }
                 try await insert.run()
             }
-            try await increments.write(on: sql)
+            try await stats.write(on: sql)
         }
     }
 }
