@@ -127,6 +127,10 @@ func routes(_ app: Application) throws {
     pages.post("landing-pages", ":landing_page_id", use: lps.update)
     pages.post("landing-pages", ":landing_page_id", "actions", use: lps.act)
     pages.post("landing-pages", ":landing_page_id", "comments", use: lps.comment)
+    let lpBrief = BriefController(origin: "lp")
+    pages.get("landing-pages", ":landing_page_id", "brief", use: lpBrief.page)
+    pages.get("landing-pages", ":landing_page_id", "brief", "download", use: lpBrief.brief)
+    pages.get("landing-pages", ":landing_page_id", "brief", "check", use: lpBrief.pageCheck)
 
     let forms = FormsPagesController()
     pages.get("forms", use: forms.index)
@@ -136,6 +140,10 @@ func routes(_ app: Application) throws {
     pages.post("forms", ":form_id", use: forms.update)
     pages.post("forms", ":form_id", "actions", use: forms.act)
     pages.post("forms", ":form_id", "comments", use: forms.comment)
+    let formBrief = BriefController(origin: "form")
+    pages.get("forms", ":form_id", "brief", use: formBrief.page)
+    pages.get("forms", ":form_id", "brief", "download", use: formBrief.brief)
+    pages.get("forms", ":form_id", "brief", "check", use: formBrief.pageCheck)
 
     let assets = AssetsPagesController()
     pages.get("assets", use: assets.index)
@@ -212,6 +220,8 @@ func routes(_ app: Application) throws {
     api.post("forms", ":form_id", "regenerate-key", use: pageActions.regenerateFormKey)
     api.get("forms", ":form_id", "comments", use: pageActions.formComments)
     api.post("forms", ":form_id", "comments", use: pageActions.addFormComment)
+    api.get("forms", ":form_id", "brief", use: formBrief.brief)
+    api.get("forms", ":form_id", "integration-check", use: formBrief.check)
 
     let lpsAPI = AdminAPI.landingPages
     api.get("lps", use: lpsAPI.index)
@@ -224,6 +234,8 @@ func routes(_ app: Application) throws {
     api.post("lps", ":landing_page_id", "unarchive", use: pageActions.unarchiveLandingPage)
     api.get("lps", ":landing_page_id", "comments", use: pageActions.landingPageComments)
     api.post("lps", ":landing_page_id", "comments", use: pageActions.addLandingPageComment)
+    api.get("lps", ":landing_page_id", "brief", use: lpBrief.brief)
+    api.get("lps", ":landing_page_id", "integration-check", use: lpBrief.check)
     api.delete("comments", ":comment_id", use: pageActions.deleteComment)
 
     api.get("leads", use: leadsAPI.index)

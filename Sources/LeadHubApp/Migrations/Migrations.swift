@@ -27,5 +27,6 @@ enum LeadHubMigrations {
         UpdateOrganizationAddNotifications(),
         UpdateOrganizationAddSummaries(),
         CreateTracking(),
+        CreateLeadLandingPageIndex(),
     ]
 }

@@ -1,0 +1,285 @@
+import Fluent
+import Foundation
+import LeadHubCore
+import SQLKit
+import Vapor
+
+/// The developer brief of a landing page, a form or a pair, generated from the current
+/// configuration, and the live "Vérifier l'intégration" check of what actually arrives.
+enum BriefService {
+    /// What the brief is about, resolved in the caller's organization (404 otherwise).
+    struct Target {
+        var landingPage: LandingPage?
+        var form: Form?
+        var mode: BriefInput.Mode
+
+        var fileName: String {
+            "brief-" + [landingPage?.code, form?.code].compactMap { $0 }.joined(separator: "-")
+        }
+    }
+
+    enum Format: String {
+        case markdown, html, json
+    }
+
+    /// `?mode=` as given; anything else is a field error, not a silent default.
+    static func mode(_ raw: String?) throws -> BriefInput.Mode {
+        guard let raw, !raw.isEmpty else { return .separate }
+        guard let mode = BriefInput.Mode(rawValue: raw) else {
+            throw FieldErrors(["mode": ["Mode inconnu : « separate » (pages séparées) ou « integrated » (formulaire intégré)."]])
+        }
+        return mode
+    }
+
+    static func format(_ raw: String?) throws -> Format {
+        guard let raw, !raw.isEmpty else { return .markdown }
+        guard let format = Format(rawValue: raw == "md" ? "markdown" : raw) else {
+            throw FieldErrors(["format": ["Format inconnu : « markdown », « html » ou « json »."]])
+        }
+        return format
+    }
+
+    /// From a form: paired with `lp_id` when given. From a landing page: paired with `form_id`
+    /// when given, else with the form it is linked to (`form_id=none`: the LP alone).
+    static func target(formId: UUID?, landingPageId: UUID?, from origin: String, req: Request) async throws -> Target {
+        let scope = try req.tenantScope()
+        let mode = try Self.mode(req.query[String.self, at: "mode"])
+        func lookup<M: TenantOwned>(_ type: M.Type, _ raw: String?, field: String) async throws -> M? {
+            guard let raw, !raw.isEmpty, raw != "none" else { return nil }
+            guard let id = UUID(uuidString: raw) else { throw FieldErrors([field: ["Identifiant invalide."]]) }
+            do {
+                return try await scope.find(M.self, id, on: req.db)
+            } catch let error as any AbortError where error.status == .notFound {
+                throw FieldErrors([field: [M.self == Form.self ? "Formulaire introuvable." : "Landing page introuvable."]])
+            }
+        }
+        var target: Target
+        if origin == "form" {
+            let form = try await scope.find(Form.self, formId, on: req.db)
+            let page = try await lookup(LandingPage.self, req.query[String.self, at: "lp_id"], field: "lp_id")
+            target = Target(landingPage: page, form: form, mode: mode)
+        } else {
+            let page = try await scope.find(LandingPage.self, landingPageId, on: req.db)
+            let raw = req.query[String.self, at: "form_id"]
+            var form = try await lookup(Form.self, raw, field: "form_id")
+            if raw == nil || raw?.isEmpty == true, let linked = page.formId {
+                form = try? await scope.find(Form.self, linked, on: req.db)
+            }
+            target = Target(landingPage: page, form: form, mode: mode)
+        }
+        if target.mode == .integrated && (target.landingPage == nil || target.form == nil) {
+            throw FieldErrors(["mode": [Brief.Problem.integratedNeedsPair.message]])
+        }
+        return target
+    }
+
+    static func input(_ target: Target, req: Request) async throws -> BriefInput {
+        let scope = try req.tenantScope()
+        let organization = try await Organization.find(scope.organizationId, on: req.db)
+        var lpInfo: BriefInput.LandingPageInfo? = nil
+        var lpCodes: BriefInput.AccountCodes? = nil
+        var formInfo: BriefInput.FormInfo? = nil
+        var formCodes: BriefInput.AccountCodes? = nil
+        func codes(_ accountId: UUID) async throws -> BriefInput.AccountCodes? {
+            guard let account = try await Account.find(accountId, on: req.db), account.organizationId == scope.organizationId
+            else { return nil }
+            return BriefInput.AccountCodes(
+                accountName: account.name, head: account.gtmHead, cta: account.gtmCta, conversion: account.gtmConversion)
+        }
+        if let page = target.landingPage {
+            let source = try await page.diffusionSourceId.asyncMap { try await DiffusionSource.find($0, on: req.db) } ?? nil
+            let linked = try await page.formId.asyncMap { try await Form.find($0, on: req.db) } ?? nil
+            lpInfo = BriefInput.LandingPageInfo(
+                code: page.code, name: page.name, url: page.url, sourceName: source?.name, archived: page.status == .archived,
+                linkedFormCode: linked?.code, linkedFormURL: linked?.url)
+            lpCodes = try await codes(page.accountId)
+        }
+        if let form = target.form {
+            let product = try await scope.query(ProductType.self, on: req.db).filter(\.$code == form.productType).first()
+            formInfo = BriefInput.FormInfo(
+                code: form.code, name: form.name, url: form.url, formKey: form.formKey, productCode: form.productType,
+                productLabel: product?.label ?? form.productType,
+                requiredFields: (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:)),
+                thankYouURL: try await thankYouURL(form, on: req.db), metropolitanOnly: form.metropolitanOnly,
+                allowedOrigins: form.allowedOrigins, archived: form.status == .archived)
+            formCodes = try await codes(form.accountId)
+        }
+        return BriefInput(
+            hubURL: APIDocsController.serverURL(req), trackingId: organization?.slug ?? "",
+            scriptVersion: req.application.trackerScript.version, landingPage: lpInfo, form: formInfo, mode: target.mode,
+            landingPageAccount: lpCodes, formAccount: formCodes, generatedAt: req.now)
+    }
+
+    /// The form's own thank-you page, else the account's named redirect it points to, else the
+    /// account's default redirect.
+    static func thankYouURL(_ form: Form, on db: any Database) async throws -> String? {
+        if let url = form.thankYouURL, !url.isEmpty { return url }
+        guard let account = try await Account.find(form.accountId, on: db) else { return nil }
+        if let name = form.thankYouRedirect, let named = account.redirectURLs.first(where: { $0.name == name }) {
+            return named.url
+        }
+        return account.defaultRedirectURL.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func document(_ target: Target, req: Request) async throws -> BriefDocument {
+        do {
+            return try Brief.build(try await input(target, req: req))
+        } catch let problem as Brief.Problem {
+            throw FieldErrors(["mode": [problem.message]])
+        }
+    }
+
+    /// The brief as a downloadable file (or JSON: the Markdown and the HTML in one object).
+    static func file(_ document: BriefDocument, format: Format, name: String, req: Request) async throws -> Response {
+        switch format {
+        case .json:
+            return try await FileBody(
+                title: document.title, markdown: BriefMarkdown.render(document), html: BriefHTML.standalone(document)
+            ).encodeResponse(for: req)
+        case .markdown, .html:
+            let response = Response(status: .ok)
+            let markdown = format == .markdown
+            response.headers.replaceOrAdd(
+                name: .contentType, value: markdown ? "text/markdown; charset=utf-8" : "text/html; charset=utf-8")
+            response.headers.replaceOrAdd(
+                name: .contentDisposition, value: "attachment; filename=\"\(name).\(markdown ? "md" : "html")\"")
+            response.body = .init(string: markdown ? BriefMarkdown.render(document) : BriefHTML.standalone(document))
+            return response
+        }
+    }
+
+    struct FileBody: Content {
+        let title: String
+        let markdown: String
+        let html: String
+    }
+
+    // MARK: - Vérifier l'intégration
+
+    struct Check: Content {
+        struct Event: Content {
+            let type: String
+            let lpCode: String?
+            let formCode: String?
+            let sessionId: String?
+            let url: String?
+            let utmSource: String?
+            let createdAt: Date
+
+            enum CodingKeys: String, CodingKey {
+                case type, url
+                case lpCode = "lp_code", formCode = "form_code", sessionId = "session_id", utmSource = "utm_source"
+                case createdAt = "created_at"
+            }
+        }
+
+        struct LeadItem: Content {
+            let id: UUID
+            let phone: String
+            let status: String
+            let lpCode: String?
+            let sessionId: String?
+            let utmSource: String?
+            let createdAt: Date
+
+            enum CodingKeys: String, CodingKey {
+                case id, phone, status
+                case lpCode = "lp_code", sessionId = "session_id", utmSource = "utm_source", createdAt = "created_at"
+            }
+        }
+
+        struct Counts: Content {
+            let visits: Int
+            let ctaClicks: Int
+            let formStarts: Int
+            let leads: Int
+
+            enum CodingKeys: String, CodingKey {
+                case visits, leads
+                case ctaClicks = "cta_clicks", formStarts = "form_starts"
+            }
+        }
+
+        let checkedAt: Date
+        let days: Int
+        let counts: Counts
+        let ok: Bool
+        let missing: [String]
+        let events: [Event]
+        let leads: [LeadItem]
+
+        enum CodingKeys: String, CodingKey {
+            case days, counts, ok, missing, events, leads
+            case checkedAt = "checked_at"
+        }
+    }
+
+    static let checkDays = 7
+
+    static func check(_ target: Target, req: Request) async throws -> Check {
+        let scope = try req.tenantScope()
+        let sql = req.db as! any SQLDatabase
+        let range = DateInterval(start: req.now.addingTimeInterval(-Double(checkDays) * 86_400), end: req.now.addingTimeInterval(3_600))
+        let lpId = try target.landingPage?.requireID()
+        let formId = try target.form?.requireID()
+        let lpFunnel = try await lpId.asyncMap { try await StatsService.funnel(scope, .init(lpId: $0), range: range, on: req.db) }
+        let formFunnel = try await formId.asyncMap { try await StatsService.funnel(scope, .init(formId: $0), range: range, on: req.db) }
+
+        // The last events of the LP and of the form: one indexed query each.
+        var codes: [UUID: String] = [:]
+        if let page = target.landingPage, let id = lpId { codes[id] = page.code }
+        if let form = target.form, let id = formId { codes[id] = form.code }
+        // An event of the pair's LP carrying the form's code comes back from both queries.
+        var byId: [UUID: Check.Event] = [:]
+        for (column, id) in [("lp_id", lpId), ("form_id", formId)] {
+            guard let id else { continue }
+            let rows = try await sql.select()
+                .columns("id", "type", "lp_id", "form_id", "session_id", "url", "utm_source", "created_at")
+                .from("tracking_events")
+                .where(SQLIdentifier(column), .equal, SQLBind(id))
+                .where("organization_id", .equal, SQLBind(scope.organizationId))
+                .orderBy("created_at", .descending).limit(20).all()
+            for row in rows {
+                let lp = try row.decode(column: "lp_id", as: UUID?.self)
+                let form = try row.decode(column: "form_id", as: UUID?.self)
+                byId[try row.decode(column: "id", as: UUID.self)] = Check.Event(
+                    type: try row.decode(column: "type", as: String.self),
+                    lpCode: lp.map { codes[$0] ?? "autre" }, formCode: form.map { codes[$0] ?? "autre" },
+                    sessionId: try row.decode(column: "session_id", as: String?.self),
+                    url: try row.decode(column: "url", as: String?.self),
+                    utmSource: try row.decode(column: "utm_source", as: String?.self),
+                    createdAt: try row.decode(column: "created_at", as: Date.self))
+            }
+        }
+        let events = Array(byId.values.sorted { $0.createdAt > $1.createdAt }.prefix(20))
+
+        var leads: [Lead] = []
+        if let formId {
+            leads += try await scope.query(Lead.self, on: req.db).filter(\.$formId == formId).sort(\.$createdAt, .descending).limit(10).all()
+        }
+        if let lpId {
+            leads += try await scope.query(Lead.self, on: req.db).filter(\.$landingPageId == lpId).sort(\.$createdAt, .descending).limit(10).all()
+        }
+        var seenLeads = Set<UUID>()
+        leads = Array(leads.sorted { $0.createdAt > $1.createdAt }.filter { seenLeads.insert($0.id!).inserted }.prefix(10))
+
+        let counts = Check.Counts(
+            visits: (lpFunnel ?? formFunnel)?.visits ?? 0, ctaClicks: (lpFunnel ?? formFunnel)?.ctaClicks ?? 0,
+            formStarts: (formFunnel ?? lpFunnel)?.formStarts ?? 0, leads: (formFunnel ?? lpFunnel)?.leads ?? 0)
+        let linkedPages = try await formId.asyncMap {
+            try await scope.query(LandingPage.self, on: req.db).filter(\.$formId == $0).count()
+        } ?? 0
+        let missing = IntegrationCheck.missing(
+            lpCode: target.landingPage?.code, formCode: target.form?.code, integrated: target.mode == .integrated,
+            counts: .init(visits: counts.visits, ctaClicks: counts.ctaClicks, formStarts: counts.formStarts, leads: counts.leads),
+            recentLeads: leads.map { .init(hasLandingPage: $0.landingPageId != nil, hasSession: $0.sessionId != nil) },
+            expectsLandingPage: target.landingPage != nil || linkedPages > 0, days: checkDays)
+        return Check(
+            checkedAt: req.now, days: checkDays, counts: counts, ok: missing.isEmpty, missing: missing, events: events,
+            leads: leads.map {
+                Check.LeadItem(
+                    id: $0.id!, phone: FrenchPhone.masked($0.phone), status: LeadStatus(rawValue: $0.status)?.label ?? $0.status,
+                    lpCode: $0.lpCode, sessionId: $0.sessionId, utmSource: $0.utmSource, createdAt: $0.createdAt)
+            })
+    }
+}
