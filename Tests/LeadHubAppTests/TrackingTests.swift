@@ -277,10 +277,17 @@ import VaporTesting
             for n in 0..<10 { events.append(["type": "cta_click", "lp_code": "LP-001", "session_id": "s\(n)"]) }
             #expect(try await post(t, ["org": org, "events": Array(events.prefix(50))]).status == .accepted)
             await t.app.eventIngest.flush()
+            _ = try await t.makeLead(
+                form: tenant.form, account: tenant.account,
+                fields: ["phone": .string("06 55 44 33 22"), "nom": .string("Lyon"), "code_postal": .string("69003")])
             let session = try await t.login(email: tenant.admin.email)
             let page = try await t.browse(.GET, "/", session: session)
             #expect(page.status == .ok)
             let html = page.text
+            // The map of France: every département, the Rhône's lead in its tile, the table named.
+            #expect(html.contains("<title id=\"map-leads-title\">Leads par département</title>"))
+            #expect(html.contains("<title>69 Rhône : 1 lead (100 %)</title><rect class=\"map-5\""))
+            #expect(html.contains("<td>69 Rhône</td>"))
             #expect(html.contains("<svg class=\"chart\""))
             #expect(html.contains("role=\"img\""))
             #expect(html.contains("<title id=\"funnel-title\">Entonnoir de conversion</title>"))

@@ -80,6 +80,7 @@ struct DashboardStats: Encodable {
     let tables: [Table]
     let rankings: [Ranking]
     let departements: [DepartementRow]
+    let mapSVG: String
     let empty: Bool
 
     /// Minimum volume for a page to be ranked best or worst.
@@ -263,9 +264,14 @@ struct DashboardStats: Encodable {
         let totalLeads = max(1, byDepartement.reduce(0) { $0 + $1.leads })
         let departements = byDepartement.sorted { $0.leads > $1.leads }.prefix(20).map {
             DepartementRow(
-                code: $0.departement.isEmpty ? "Inconnu" : $0.departement, leads: FrenchFormat.integer($0.leads),
+                code: $0.departement.isEmpty ? "Inconnu" : "\($0.departement) \(Departement.names[$0.departement] ?? "")",
+                leads: FrenchFormat.integer($0.leads),
                 delivered: FrenchFormat.integer($0.delivered), share: percent($0.leads, totalLeads))
         }
+
+        var perDepartement: [String: Int] = [:]
+        for row in byDepartement where !row.departement.isEmpty { perDepartement[row.departement, default: 0] += row.leads }
+        let mapSVG = FranceMap.svg(perDepartement, unit: "leads", id: "map-leads", title: "Leads par département")
 
         let dayFormat = DateFormatter()
         dayFormat.locale = Locale(identifier: "fr_FR")
@@ -279,6 +285,6 @@ struct DashboardStats: Encodable {
             period: period.key, from: ParisDay.text(range.start), to: ParisDay.text(lastDay),
             custom: period.key == "custom", label: label, error: error, kpis: kpis, rates: rates, funnelSVG: funnelSVG,
             seriesSVG: seriesSVG, tables: tables, rankings: rankings, departements: Array(departements),
-            empty: counts == FunnelCounts() && before == FunnelCounts())
+            mapSVG: mapSVG, empty: counts == FunnelCounts() && before == FunnelCounts())
     }
 }
