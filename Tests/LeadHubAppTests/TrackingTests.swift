@@ -347,4 +347,23 @@ import VaporTesting
             #expect(refused.status == .forbidden)
         }
     }
+
+    @Test func theEventsEndpointIsInTheAPIDescriptionAndItsFrenchPage() async throws {
+        try await TestApp.run { t in
+            let spec = try await t.api(.GET, "/api/openapi.json").json()
+            let paths = try #require(spec["paths"] as? [String: Any])
+            let post = try #require((paths["/api/v1/events"] as? [String: Any])?["post"] as? [String: Any])
+            #expect((post["security"] as? [Any])?.isEmpty == true)
+            let responses = try #require(post["responses"] as? [String: Any])
+            #expect(Set(responses.keys) == ["202", "400", "413", "415", "422", "429", "503"])
+            let body = try #require(
+                ((((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"])
+                    as? [String: Any])
+            let properties = try #require(body["properties"] as? [String: Any])
+            #expect((properties["type"] as? [String: Any])?["enum"] as? [String] == ["lp_visit", "cta_click", "form_start", "form_step"])
+            #expect((properties["events"] as? [String: Any])?["maxItems"] as? Int == 50)
+            let page = try await t.api(.GET, "/docs/api")
+            #expect(page.text.contains("<h2>Événements de suivi</h2>"))
+        }
+    }
 }

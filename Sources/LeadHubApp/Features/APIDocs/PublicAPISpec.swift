@@ -115,6 +115,37 @@ enum PublicAPISpec {
                 "created_at": ["type": "string", "format": "date-time"],
             ],
         ]
+        func text(_ description: String, max: Int) -> [String: Any] {
+            ["type": "string", "maxLength": max, "description": description]
+        }
+        var eventProperties: [String: Any] = [
+            "type": [
+                "type": "string", "enum": TrackingEventType.allCases.map(\.rawValue),
+                "description": "Visite de landing page, clic sur un bouton d'action, premier champ touché, étape d'un formulaire.",
+            ],
+            "lp_code": text("Code de la landing page (LP-001).", max: 32),
+            "form_code": text("Code du formulaire (PV-001) : obligatoire pour form_start et form_step.", max: 32),
+            "visitor_id": text("Identifiant du visiteur (lettres, chiffres, . _ -).", max: 64),
+            "session_id": text("Identifiant de la session (lettres, chiffres, . _ -).", max: 64),
+            "url": text("Adresse de la page (http ou https).", max: 2_000),
+            "referrer": text("Page de provenance (http ou https).", max: 2_000),
+            "step": ["type": "integer", "minimum": 1, "maximum": 50, "description": "Numéro d'étape (form_step)."],
+        ]
+        for name in EventSubmission.attributionFields { eventProperties[name] = text("Campagne : \(name).", max: 200) }
+        let event: [String: Any] = ["type": "object", "required": ["type"], "properties": eventProperties]
+        var batchProperties = eventProperties
+        batchProperties["org"] = text("Identifiant de suivi de l'organisation (attribut data-org du script).", max: 64)
+        batchProperties["events"] = [
+            "type": "array", "minItems": 1, "maxItems": EventSubmission.maxBatch, "items": event,
+            "description": "Un lot d'événements (50 au plus) ; sans lot, le corps est lui-même un événement.",
+        ]
+        let eventsAccepted: [String: Any] = [
+            "type": "object", "required": ["accepted", "dropped"],
+            "properties": [
+                "accepted": ["type": "integer", "description": "Événements acceptés (écrits en moins d'une seconde)."],
+                "dropped": ["type": "integer", "description": "Événements ignorés (robots)."],
+            ],
+        ]
         return [
             "openapi": "3.1.0",
             "info": [
@@ -172,6 +203,35 @@ enum PublicAPISpec {
                             "422": errorResponse("Champs invalides : `errors` donne chaque message."),
                             "429": errorResponse("Trop de requêtes.", headers: retryAfter),
                             "503": errorResponse("Enregistrement momentanément impossible : réessayer.", headers: retryAfter),
+                        ],
+                    ]
+                ],
+                "/api/v1/events": [
+                    "post": [
+                        "operationId": "trackEvents",
+                        "summary": "Envoyer des événements de suivi",
+                        "description":
+                            "Public (CORS), sans clé : l'organisation est nommée par `org`. Le script /t.js l'appelle avec navigator.sendBeacon en text/plain (même corps JSON). Les user agents de robots sont ignorés ; limite par adresse IP.",
+                        "security": [],
+                        "requestBody": [
+                            "required": true,
+                            "content": [
+                                "application/json": [
+                                    "schema": ["type": "object", "required": ["org"], "properties": batchProperties]
+                                ]
+                            ],
+                        ],
+                        "responses": [
+                            "202": [
+                                "description": "Événements acceptés, écrits par lots (quelques centaines de millisecondes).",
+                                "content": ["application/json": ["schema": eventsAccepted]],
+                            ],
+                            "400": errorResponse("Corps vide ou JSON illisible."),
+                            "413": errorResponse("Corps de plus de 64 Ko."),
+                            "415": errorResponse("Ni JSON ni text/plain."),
+                            "422": errorResponse("Événement invalide, organisation ou code inconnu : `errors` donne chaque message."),
+                            "429": errorResponse("Trop d'événements depuis cette adresse.", headers: retryAfter),
+                            "503": errorResponse("Trop d'événements en attente d'écriture : réessayer.", headers: retryAfter),
                         ],
                     ]
                 ],
