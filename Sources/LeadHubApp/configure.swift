@@ -68,6 +68,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(BenchDashboardCommand(), as: "bench-dashboard")
 
     if config.autoMigrate {
         try await app.autoMigrate()
