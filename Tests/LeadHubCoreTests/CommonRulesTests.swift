@@ -114,3 +114,22 @@ import Testing
         #expect(first.uuidString.dropFirst(14).first == "7")
     }
 }
+
+@Suite struct FastTextTests {
+    @Test func uuidTextIsExactlyUUIDString() {
+        for _ in 0..<1_000 {
+            let id = UUID()
+            #expect(id.text == id.uuidString)
+        }
+        let fixed = UUID(uuidString: "00000000-0000-0000-0000-00000000000F")!
+        #expect(fixed.text == "00000000-0000-0000-0000-00000000000F")
+    }
+
+    @Test func trimmedTextMatchesFoundationsTrimming() {
+        for value in ["LP-001", " LP-001", "LP-001\n", "\t a b \r\n", "", "   ", "\u{00A0}Éric\u{2003}", "Éric", "é", "a"] {
+            #expect(value.trimmedText == value.trimmingCharacters(in: .whitespacesAndNewlines), "« \(value) »")
+        }
+        #expect("ééé".isLonger(than: 3) == false)
+        #expect("abcd".isLonger(than: 3))
+    }
+}

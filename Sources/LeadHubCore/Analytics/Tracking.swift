@@ -119,9 +119,9 @@ public enum EventSubmission {
                 errors.add(prefix + key, "Valeur invalide : texte attendu.")
                 return nil
             }
-            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = raw.trimmedText
             if trimmed.isEmpty { return nil }
-            if trimmed.count > max {
+            if trimmed.isLonger(than: max) {
                 errors.add(prefix + key, "\(max) caractères au plus.")
                 return nil
             }

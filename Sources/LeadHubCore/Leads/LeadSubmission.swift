@@ -56,9 +56,9 @@ public enum LeadSubmission {
                 errors.add(key, "Valeur invalide : texte attendu.")
                 return nil
             }
-            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = raw.trimmedText
             if trimmed.isEmpty { return nil }
-            if trimmed.count > max {
+            if trimmed.isLonger(than: max) {
                 errors.add(key, "Ce champ ne doit pas dépasser \(max) caractères.")
                 return nil
             }

@@ -52,7 +52,7 @@ struct StatsIncrements: Sendable {
         daily[key] = values
     }
 
-    static func text(_ id: UUID?) -> String { id?.uuidString ?? "" }
+    static func text(_ id: UUID?) -> String { id?.text ?? "" }
 
     /// A lead as counted: in its arrival hour, and in its Paris day and département.
     mutating func addLead(

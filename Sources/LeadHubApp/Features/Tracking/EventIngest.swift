@@ -123,24 +123,45 @@ final class EventIngest: Sendable {
         return stats
     }
 
-    static let insertSQL = "INSERT INTO \"tracking_events\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",")
-        + ") VALUES (" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+    /// Rows per INSERT on the lead writer's connection: one statement step for many rows.
+    static let rowsPerInsert = 25
+
+    static func insertSQL(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        return "INSERT INTO \"tracking_events\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ",")
+    }
+
+    static let insertOneSQL = insertSQL(rows: 1)
+    static let insertManySQL = insertSQL(rows: rowsPerInsert)
 
     /// Writes on the lead writer's connection (SQLite), inside the transaction it runs.
     static func write(_ items: [Item], on database: RawSQLite) throws {
         func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-        for item in items {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(columns.count * rowsPerInsert)
+        func append(_ item: Item) {
             let e = item.event
             let a = e.attribution
-            try database.run(
-                insertSQL,
-                [
-                    .text(TimeOrderedID.make(at: item.receivedAt).uuidString), .text(item.organizationId.uuidString),
-                    .text(e.type.rawValue), text(item.lpId?.uuidString), text(item.formId?.uuidString), text(e.visitorId),
-                    text(e.sessionId), text(e.url), text(e.referrer), text(a["utm_source"]), text(a["utm_medium"]),
-                    text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
-                    e.step.map { .integer($0) } ?? .null, .float(item.receivedAt.timeIntervalSince1970),
-                ])
+            binds.append(contentsOf: [
+                .text(TimeOrderedID.make(at: item.receivedAt).text), .text(item.organizationId.text),
+                .text(e.type.rawValue), text(item.lpId?.text), text(item.formId?.text), text(e.visitorId),
+                text(e.sessionId), text(e.url), text(e.referrer), text(a["utm_source"]), text(a["utm_medium"]),
+                text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
+                e.step.map { .integer($0) } ?? .null, .float(item.receivedAt.timeIntervalSince1970),
+            ])
+        }
+        var index = 0
+        while items.count - index >= rowsPerInsert {
+            for item in items[index..<index + rowsPerInsert] { append(item) }
+            try database.run(insertManySQL, binds)
+            binds.removeAll(keepingCapacity: true)
+            index += rowsPerInsert
+        }
+        for item in items[index...] {
+            append(item)
+            try database.run(insertOneSQL, binds)
+            binds.removeAll(keepingCapacity: true)
         }
         try increments(items).write(on: database)
     }

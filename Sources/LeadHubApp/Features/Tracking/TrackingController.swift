@@ -94,7 +94,7 @@ struct TrackingController {
         case .success(let parsed): events = parsed
         case .failure(let errors): throw errors
         }
-        guard case .object(let fields) = body, let slug = fields["org"]?.text?.trimmingCharacters(in: .whitespaces), !slug.isEmpty
+        guard case .object(let fields) = body, let slug = fields["org"]?.text?.trimmedText, !slug.isEmpty
         else {
             throw FieldErrors(["org": ["Identifiant de suivi de l'organisation obligatoire (attribut data-org du script)."]])
         }

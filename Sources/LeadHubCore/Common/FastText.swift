@@ -1,0 +1,44 @@
+import Foundation
+
+extension String {
+    /// Trimmed of whitespace and newlines. Foundation's `trimmingCharacters(in:)` bridges through
+    /// NSString and copies even when there is nothing to trim; on the hot paths (every field of
+    /// every lead and event) the usual value starts and ends with a visible ASCII character and is
+    /// returned as is.
+    public var trimmedText: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if (0x21...0x7E).contains(first) && (0x21...0x7E).contains(last) { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether the text has more than `max` characters, without counting characters when its
+    /// bytes already fit.
+    public func isLonger(than max: Int) -> Bool {
+        utf8.count > max && count > max
+    }
+}
+
+extension UUID {
+    /// The same text as `uuidString` (upper-case, with hyphens) without going through
+    /// `uuid_unparse` and `sprintf`, for code that writes many ids.
+    public var text: String {
+        withUnsafeBytes(of: uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                var at = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    let high = byte >> 4
+                    let low = byte & 0x0F
+                    buffer[at] = high < 10 ? 0x30 + high : 0x37 + high
+                    buffer[at + 1] = low < 10 ? 0x30 + low : 0x37 + low
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
+}
