@@ -98,6 +98,24 @@ import VaporTesting
         }
     }
 
+    @Test func aUserLimitedToSomeAccountsSeesNeitherTheFormsNorTheLeadsOfOthers() async throws {
+        try await TestApp.run { t in
+            let alpha = try await t.makeTenant("Alpha")
+            // An LP of the second account, linked to the first account's form.
+            alpha.landingPage.accountId = alpha.otherAccount.id!
+            try await alpha.landingPage.save(on: t.db)
+            let (_, token) = try await t.makeUser(
+                in: alpha.id, role: .viewer, email: "limite@alpha.test", accountIds: [alpha.otherAccount.id!])
+            let brief = try await t.api(.GET, "/api/admin/lps/\(alpha.landingPage.id!)/brief", token: token)
+            #expect(brief.status == .ok)
+            #expect(!brief.text.contains(alpha.form.formKey))
+            #expect(!brief.text.contains("PV-001"))
+            #expect(try await t.api(.GET, "/api/admin/forms/\(alpha.form.id!)/brief", token: token).status == .notFound)
+            let check = try await t.api(.GET, "/api/admin/lps/\(alpha.landingPage.id!)/integration-check?form_id=none", token: token).json()
+            #expect((check["leads"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test func theBriefPageHasCopyButtonsDownloadsPrintAndTheLiveCheck() async throws {
         try await TestApp.run { t in
             let alpha = try await t.makeTenant("Alpha")
@@ -121,11 +139,20 @@ import VaporTesting
             #expect(download.status == .ok)
             #expect(download.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-LP-001-PV-001.html\"")
 
+            // Account codes and names are the customer's text: shown, never run.
+            alpha.account.gtmHead = "<script>alert('pixel')</script>"
+            try await alpha.account.save(on: t.db)
+            let escaped = try await t.browse(.GET, base, session: session).text
+            #expect(!escaped.contains("<script>alert('pixel')</script>"))
+            #expect(escaped.contains("&lt;script&gt;alert(&#39;pixel&#39;)&lt;/script&gt;"))
+
             let check = try await t.browse(.GET, base + "/check", session: session)
             #expect(check.status == .ok)
             let json = try check.json()
             #expect(json["ok"] as? Bool == false)
             #expect(json["counts"] is [String: Any])
+            let missing = try #require(json["missing"] as? [String])
+            #expect(missing.contains { $0.hasPrefix("Aucune visite (lp_visit) reçue sur 7 jours pour LP-001") })
         }
     }
 

@@ -78,7 +78,9 @@ struct BriefController {
 
     static func view(_ check: BriefService.Check) -> CheckView {
         CheckView(
-            ok: check.ok, missing: check.missing, counts: check.counts, days: check.days,
+            // The API keeps Markdown's backticks around code; the page shows plain text.
+            ok: check.ok, missing: check.missing.map { $0.replacingOccurrences(of: "`", with: "") }, counts: check.counts,
+            days: check.days,
             events: check.events.map {
                 .init(cells: [
                     FrenchFormat.dateTime($0.createdAt), eventLabels[$0.type] ?? $0.type,

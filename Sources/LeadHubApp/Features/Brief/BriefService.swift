@@ -88,7 +88,8 @@ enum BriefService {
         }
         if let page = target.landingPage {
             let source = try await page.diffusionSourceId.asyncMap { try await DiffusionSource.find($0, on: req.db) } ?? nil
-            let linked = try await page.formId.asyncMap { try await Form.find($0, on: req.db) } ?? nil
+            // The linked form as the caller may see it (a user limited to some accounts may not).
+            let linked = await page.formId.asyncMap { try? await scope.find(Form.self, $0, on: req.db) } ?? nil
             lpInfo = BriefInput.LandingPageInfo(
                 code: page.code, name: page.name, url: page.url, sourceName: source?.name, archived: page.status == .archived,
                 linkedFormCode: linked?.code, linkedFormURL: linked?.url)
