@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import LeadHubCore
 import SQLKit
+import Synchronization
 import Testing
 import Vapor
 import VaporTesting
@@ -364,6 +365,37 @@ import VaporTesting
             #expect((properties["events"] as? [String: Any])?["maxItems"] as? Int == 50)
             let page = try await t.api(.GET, "/docs/api")
             #expect(page.text.contains("<h2>Événements de suivi</h2>"))
+        }
+    }
+
+    @Test func rawEventsOlderThanTheRetentionAreDeletedAndTheAggregatesStay() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let now = t.clock.now()
+            func item(daysAgo: Double) -> EventIngest.Item {
+                let at = now.addingTimeInterval(-daysAgo * 86_400)
+                return EventIngest.Item(
+                    organizationId: tenant.id, event: TrackingEvent(type: .lpVisit, lpCode: "LP-001", sessionId: "s"),
+                    lpId: tenant.landingPage.id, formId: tenant.form.id,
+                    stats: StatsIncrements.HourKey(organizationId: tenant.id, hour: StatsHour.bucket(at), lp: tenant.landingPage.id!.uuidString),
+                    receivedAt: at)
+            }
+            let old = (0..<2_500).map { _ in item(daysAgo: 400) }
+            try await EventIngest.write(old + [item(daysAgo: 394), item(daysAgo: 1)], on: t.db)
+            #expect(try await count(t, "tracking_events") == 2_502)
+            #expect(t.app.config.eventsRetentionDays == 395)
+
+            // More than one batch: all of the old ones go, the recent ones and the counts stay.
+            #expect(try await EventRetention.purge(app: t.app, now: now) == 2_500)
+            #expect(try await count(t, "tracking_events") == 2)
+            let visits = try await (t.db as! any SQLDatabase).raw("SELECT CAST(SUM(\"visits\") AS BIGINT) AS n FROM \"stats_hourly\"").first()
+            #expect(try visits?.decode(column: "n", as: Int.self) == 2_502)
+            // From the background loop: at most once an hour.
+            try await EventIngest.write([item(daysAgo: 500)], on: t.db)
+            let lastRun = Mutex<Date?>(now.addingTimeInterval(-600))
+            #expect(try await EventRetention.purgeIfDue(app: t.app, now: now, lastRun: lastRun) == 0)
+            #expect(try await EventRetention.purgeIfDue(app: t.app, now: now.addingTimeInterval(3_000), lastRun: lastRun) == 1)
+            #expect(try await EventRetention.purgeIfDue(app: t.app, now: now.addingTimeInterval(3_060), lastRun: lastRun) == 0)
         }
     }
 }

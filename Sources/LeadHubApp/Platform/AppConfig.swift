@@ -25,6 +25,8 @@ public struct AppConfig: Sendable {
     public var deliveryLeaseMargin: TimeInterval = 30
     /// Seconds between two evaluations of the alert rules (`LEADHUB_ALERT_INTERVAL`).
     public var alertInterval: TimeInterval = 60
+    /// Days raw tracking events are kept (the aggregates stay); 0 keeps them forever.
+    public var eventsRetentionDays: Int = 395
     /// Deliveries sent at once to one CRM (`LEADHUB_DELIVERY_CONCURRENCY`).
     public var deliveryConcurrencyPerCrm: Int = 8
     /// Consecutive failures after which a CRM is paused, and how long before probing it again.
@@ -113,6 +115,7 @@ public struct AppConfig: Sendable {
         config.secretKey = value("LEADHUB_SECRET_KEY")
         config.deliveryWorkers = flag("LEADHUB_DELIVERY_WORKERS", default: true)
         config.alertInterval = value("LEADHUB_ALERT_INTERVAL").flatMap(Double.init).map { max($0, 1) } ?? 60
+        config.eventsRetentionDays = value("LEADHUB_EVENTS_RETENTION_DAYS").flatMap(Int.init).map { max($0, 0) } ?? 395
         config.deliveryLeaseMargin = value("LEADHUB_DELIVERY_LEASE_MARGIN").flatMap(Double.init).map { max($0, 1) } ?? 30
         if let schedule = value("LEADHUB_DELIVERY_RETRY_SCHEDULE").flatMap(RetrySchedule.init(parsing:)) {
             config.retrySchedule = schedule

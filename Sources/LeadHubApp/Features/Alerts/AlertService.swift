@@ -152,6 +152,7 @@ final class AlertMonitor: Sendable {
     private let app: Application
     private let signal: WakeSignal
     private let task = Mutex<Task<Void, Never>?>(nil)
+    private let retentionRun = Mutex<Date?>(nil)
 
     init(app: Application) {
         self.app = app
@@ -174,6 +175,11 @@ final class AlertMonitor: Sendable {
                         try await SummaryService.sendDue(app: app)
                     } catch {
                         app.logger.warning("summary e-mails failed: \(String(reflecting: error))")
+                    }
+                    do {
+                        try await EventRetention.purgeIfDue(app: app, now: Date(), lastRun: retentionRun)
+                    } catch {
+                        app.logger.warning("tracking events retention failed: \(String(reflecting: error))")
                     }
                     await signal.wait(timeout: .milliseconds(Int64(interval * 1000)))
                 }
