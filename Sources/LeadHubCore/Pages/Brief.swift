@@ -370,7 +370,7 @@ public enum Brief {
                       text: "J'accepte d'être recontacté(e) par téléphone au sujet de mon projet.", url: location.href };
                     delete lead.consent_phone;
                     var send = window.LeadHub ? window.LeadHub.submit(lead) : fetch("\(hub)/api/v1/leads", {
-                      // Script blocked (ad blocker): the lead still leaves, without the visit's attribution.
+                      // Script bloqué (bloqueur de publicités) : le lead part quand même, sans l'attribution de la visite.
                       method: "POST", mode: "cors", credentials: "omit",
                       headers: { "Content-Type": "application/json", "Authorization": "Token \(form.formKey)" },
                       body: JSON.stringify(Object.assign({ form_code: "\(form.code)" }, lead))

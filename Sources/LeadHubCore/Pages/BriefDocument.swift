@@ -141,7 +141,7 @@ public enum BriefHTML {
             return "<ul class=\"brief-checklist\">"
                 + items.map { "<li><span class=\"box\" aria-hidden=\"true\">☐</span> \(inline($0))</li>" }.joined() + "</ul>\n"
         case .code(let id, let language, let caption, let text):
-            var out = "<div class=\"brief-code\">\n<p class=\"brief-caption\">\(inline(caption))"
+            var out = "<div class=\"brief-code\">\n<p class=\"brief-caption\"><span>\(inline(caption))</span>"
             if copyButtons {
                 out += " <button type=\"button\" class=\"button small secondary\" data-copy=\"#\(escape(id))\">Copier</button>"
             }
