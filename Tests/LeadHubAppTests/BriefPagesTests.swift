@@ -67,6 +67,12 @@ import VaporTesting
             #expect(integrated.text.contains("data-lp=\"LP-001\" data-form=\"PV-001\" data-form-key=\"\(alpha.form.formKey)\""))
             #expect(integrated.text.contains("<a href=\"#leadhub-form\" data-leadhub-cta>"))
 
+            // A landing page whose form is inside it: integrated unless asked otherwise.
+            alpha.landingPage.kind = .integrated
+            try await alpha.landingPage.save(on: t.db)
+            #expect(try await t.api(.GET, path, token: alpha.adminToken).text.contains("<a href=\"#leadhub-form\" data-leadhub-cta>"))
+            #expect(try await t.api(.GET, path + "?mode=separate", token: alpha.adminToken).text.contains("data-lp=\"LP-001\" async>"))
+
             let alone = try await t.api(.GET, path + "?form_id=none", token: alpha.adminToken)
             #expect(alone.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-LP-001.md\"")
             #expect(!alone.text.contains("data-form-key"))

@@ -22,9 +22,9 @@ enum BriefService {
         case markdown, html, json
     }
 
-    /// `?mode=` as given; anything else is a field error, not a silent default.
-    static func mode(_ raw: String?) throws -> BriefInput.Mode {
-        guard let raw, !raw.isEmpty else { return .separate }
+    /// `?mode=` as given (nil when absent); anything else is a field error, not a silent default.
+    static func mode(_ raw: String?) throws -> BriefInput.Mode? {
+        guard let raw, !raw.isEmpty else { return nil }
         guard let mode = BriefInput.Mode(rawValue: raw) else {
             throw FieldErrors(["mode": ["Mode inconnu : « separate » (pages séparées) ou « integrated » (formulaire intégré)."]])
         }
@@ -43,7 +43,7 @@ enum BriefService {
     /// when given, else with the form it is linked to (`form_id=none`: the LP alone).
     static func target(formId: UUID?, landingPageId: UUID?, from origin: String, req: Request) async throws -> Target {
         let scope = try req.tenantScope()
-        let mode = try Self.mode(req.query[String.self, at: "mode"])
+        let asked = try Self.mode(req.query[String.self, at: "mode"])
         func lookup<M: TenantOwned>(_ type: M.Type, _ raw: String?, field: String) async throws -> M? {
             guard let raw, !raw.isEmpty, raw != "none" else { return nil }
             guard let id = UUID(uuidString: raw) else { throw FieldErrors([field: ["Identifiant invalide."]]) }
@@ -57,7 +57,7 @@ enum BriefService {
         if origin == "form" {
             let form = try await scope.find(Form.self, formId, on: req.db)
             let page = try await lookup(LandingPage.self, req.query[String.self, at: "lp_id"], field: "lp_id")
-            target = Target(landingPage: page, form: form, mode: mode)
+            target = Target(landingPage: page, form: form, mode: asked ?? .separate)
         } else {
             let page = try await scope.find(LandingPage.self, landingPageId, on: req.db)
             let raw = req.query[String.self, at: "form_id"]
@@ -65,8 +65,10 @@ enum BriefService {
             if raw == nil || raw?.isEmpty == true, let linked = page.formId {
                 form = try? await scope.find(Form.self, linked, on: req.db)
             }
-            target = Target(landingPage: page, form: form, mode: mode)
+            target = Target(landingPage: page, form: form, mode: asked ?? .separate)
         }
+        // Without a mode, the landing page's own kind says it: a page with its form inside.
+        if asked == nil, target.form != nil, target.landingPage?.kind == .integrated { target.mode = .integrated }
         if target.mode == .integrated && (target.landingPage == nil || target.form == nil) {
             throw FieldErrors(["mode": [Brief.Problem.integratedNeedsPair.message]])
         }
