@@ -26,6 +26,16 @@ import VaporTesting
             #expect(text.contains("/t.js?v=\(t.app.trackerScript.version)"))
             #expect(text.contains("<!-- pixel Alpha -->"))
             #expect(text.contains("<!-- conversion Alpha -->"))
+            // The account's identity and legal texts: missing ones are said.
+            #expect(text.contains("## Identité du compte et textes"))
+            #expect(text.contains("Le compte Alpha Compte Un n'a pas de politique de confidentialité ni de mentions légales"))
+            alpha.account.privacyPolicy = "Politique Alpha : vos données servent à vous rappeler."
+            alpha.account.primaryColor = "#123456"
+            try await alpha.account.save(on: t.db)
+            let withTexts = try await t.api(.GET, path, token: alpha.adminToken).text
+            #expect(withTexts.contains("Politique Alpha : vos données servent à vous rappeler."))
+            #expect(withTexts.contains("| Couleur principale | `#123456` |"))
+            #expect(withTexts.contains("Accroche des aides"))
             // The PV product's required fields, from its product type.
             for field in alpha.productType.requiredFields { #expect(text.contains("| `\(field)` |")) }
 

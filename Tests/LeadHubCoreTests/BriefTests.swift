@@ -195,4 +195,28 @@ import Testing
         #expect(missing(.init(visits: 0, ctaClicks: 0, formStarts: 3, leads: 2), lp: nil, leads: [.init(hasLandingPage: false, hasSession: true)], expectsLP: false).isEmpty)
         #expect(missing(.init(visits: 9, ctaClicks: 4, formStarts: 3, leads: 2), leads: [.init(hasLandingPage: true, hasSession: true)]).isEmpty)
     }
+
+    @Test func theAccountsIdentityProductAndLegalTextsAreHandedOver() throws {
+        var brief = input()
+        brief.identity = BriefInput.Identity(
+            accountName: "Solaire Sud", domain: "solaire-sud.fr",
+            logos: [.init("Logo principal", "https://cdn.example/logo.svg")], primaryColor: "#F5A623",
+            images: [.init("bannière", "https://cdn.example/banniere.jpg")],
+            privacyPolicy: "Vos données servent à vous recontacter.", legalMentions: nil, cgu: "En envoyant…",
+            productLabel: "PV — Panneaux solaires", aidAmountText: "Jusqu'à 2 520 € de prime", aids: ["Prime", "TVA réduite"])
+        let document = try Brief.build(brief)
+        #expect(document.sections.map(\.id) == ["a-completer", "adresses", "identite", "balises", "api", "statistiques", "checklist"])
+        let markdown = BriefMarkdown.render(document)
+        #expect(markdown.contains("| Logo principal | `https://cdn.example/logo.svg` |"))
+        #expect(markdown.contains("| Couleur principale | `#F5A623` |"))
+        #expect(markdown.contains("| Image « bannière » | `https://cdn.example/banniere.jpg` |"))
+        #expect(markdown.contains("- Accroche des aides : « Jusqu'à 2 520 € de prime »"))
+        #expect(code(document, "legal-privacy") == "Vos données servent à vous recontacter.")
+        #expect(code(document, "legal-cgu") == "En envoyant…")
+        #expect(markdown.contains("Mentions légales : non renseignées sur la fiche du compte."))
+        let warnings = try #require(document.section("a-completer")).blocks
+        #expect(warnings.contains(.warning("Le compte Solaire Sud n'a pas de mentions légales : obligatoires sur une page qui collecte des données, renseignez-les sur la fiche du compte.")))
+        // Without identity (nothing known of the account), no section and no warning.
+        #expect(try Brief.build(input()).section("identite") == nil)
+    }
 }

@@ -88,6 +88,54 @@ public struct BriefInput: Equatable, Sendable {
         }
     }
 
+    public struct NamedLink: Equatable, Sendable {
+        public var name: String
+        public var url: String
+
+        public init(_ name: String, _ url: String) {
+            self.name = name
+            self.url = url
+        }
+    }
+
+    /// What the pages show of the account and the product: branding, media, legal texts, aids.
+    public struct Identity: Equatable, Sendable {
+        public var accountName: String
+        public var domain: String?
+        /// Logos and favicon, named ("Logo principal"…), only those set.
+        public var logos: [NamedLink]
+        public var primaryColor: String?
+        public var secondaryColor: String?
+        /// The account's named images and its media library files.
+        public var images: [NamedLink]
+        public var privacyPolicy: String?
+        public var legalMentions: String?
+        public var cgu: String?
+        public var productLabel: String?
+        public var aidAmountText: String?
+        public var aids: [String]
+
+        public init(
+            accountName: String, domain: String? = nil, logos: [NamedLink] = [], primaryColor: String? = nil,
+            secondaryColor: String? = nil, images: [NamedLink] = [], privacyPolicy: String? = nil,
+            legalMentions: String? = nil, cgu: String? = nil, productLabel: String? = nil, aidAmountText: String? = nil,
+            aids: [String] = []
+        ) {
+            self.accountName = accountName
+            self.domain = domain
+            self.logos = logos
+            self.primaryColor = primaryColor
+            self.secondaryColor = secondaryColor
+            self.images = images
+            self.privacyPolicy = privacyPolicy
+            self.legalMentions = legalMentions
+            self.cgu = cgu
+            self.productLabel = productLabel
+            self.aidAmountText = aidAmountText
+            self.aids = aids
+        }
+    }
+
     public var hubURL: String
     public var trackingId: String
     public var scriptVersion: String
@@ -97,12 +145,16 @@ public struct BriefInput: Equatable, Sendable {
     /// The codes of the LP's account (head pixel, CTA code) and of the form's account (conversion).
     public var landingPageAccount: AccountCodes?
     public var formAccount: AccountCodes?
+    /// The branding and texts of the account the pages are built for (the LP's, else the form's).
+    public var identity: Identity?
     public var generatedAt: Date
 
     public init(
         hubURL: String, trackingId: String, scriptVersion: String, landingPage: LandingPageInfo?, form: FormInfo?,
-        mode: Mode, landingPageAccount: AccountCodes?, formAccount: AccountCodes?, generatedAt: Date
+        mode: Mode, landingPageAccount: AccountCodes?, formAccount: AccountCodes?, identity: Identity? = nil,
+        generatedAt: Date
     ) {
+        self.identity = identity
         self.hubURL = hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL
         self.trackingId = trackingId
         self.scriptVersion = scriptVersion
@@ -129,7 +181,9 @@ public enum Brief {
     public static func build(_ input: BriefInput) throws -> BriefDocument {
         if input.mode == .integrated && (input.landingPage == nil || input.form == nil) { throw Problem.integratedNeedsPair }
         let writer = Writer(input: input)
-        var sections = [writer.addresses(), writer.tags()]
+        var sections = [writer.addresses()]
+        if let identity = writer.identitySection() { sections.append(identity) }
+        sections.append(writer.tags())
         if input.form != nil { sections.append(writer.apiReference()) }
         sections.append(writer.statistics())
         sections.append(writer.checklist())
@@ -242,6 +296,15 @@ public enum Brief {
                 }
                 if form.thankYouURL == nil { out.append("Le formulaire \(form.code) n'a pas de page de remerciement.") }
             }
+            if let identity = input.identity {
+                let missing = [
+                    identity.privacyPolicy == nil ? "de politique de confidentialité" : nil,
+                    identity.legalMentions == nil ? "de mentions légales" : nil,
+                ].compactMap { $0 }
+                if !missing.isEmpty {
+                    out.append("Le compte \(identity.accountName) n'a pas " + missing.joined(separator: " ni ") + " : obligatoires sur une page qui collecte des données, renseignez-les sur la fiche du compte.")
+                }
+            }
             return out
         }
 
@@ -270,6 +333,45 @@ public enum Brief {
                     "Le lien de redirection compte un clic CTA puis mène au formulaire en transmettant la session et les paramètres de campagne (`utm_*`, `gclid`, `fbclid`) qu'on lui ajoute : à utiliser quand la page ne peut pas exécuter de script."))
             }
             return BriefSection(id: "adresses", title: "Adresses", blocks: blocks)
+        }
+
+        // MARK: Identity
+
+        func identitySection() -> BriefSection? {
+            guard let identity = input.identity else { return nil }
+            var blocks: [BriefBlock] = [
+                .paragraph("Les pages sont celles du compte \(identity.accountName)" + (identity.domain.map { " (`\($0)`)" } ?? "") + " : son identité et ses textes, tels que LeadHub les connaît aujourd'hui.")
+            ]
+            var rows = identity.logos.map { [$0.name, "`\($0.url)`"] }
+            if let color = identity.primaryColor { rows.append(["Couleur principale", "`\(color)`"]) }
+            if let color = identity.secondaryColor { rows.append(["Couleur secondaire", "`\(color)`"]) }
+            rows += identity.images.map { ["Image « \($0.name) »", "`\($0.url)`"] }
+            if rows.isEmpty {
+                blocks.append(.paragraph("Aucun logo, couleur ni image n'est renseigné pour ce compte."))
+            } else {
+                blocks.append(.table(header: ["Élément", "Valeur"], rows: rows))
+            }
+            if let label = identity.productLabel {
+                blocks.append(.heading("Le produit : \(label)"))
+                var lines: [String] = []
+                if let amount = identity.aidAmountText, !amount.isEmpty { lines.append("Accroche des aides : « \(amount) »") }
+                if !identity.aids.isEmpty { lines.append("Aides à citer : " + identity.aids.joined(separator: ", ")) }
+                blocks.append(lines.isEmpty ? .paragraph("Aucune aide n'est renseignée pour ce produit.") : .list(lines))
+            }
+            let texts: [(id: String, name: String, text: String?, missing: String)] = [
+                ("legal-privacy", "Politique de confidentialité", identity.privacyPolicy, "non renseignée"),
+                ("legal-mentions", "Mentions légales", identity.legalMentions, "non renseignées"),
+                ("legal-cgu", "Conditions d'utilisation (CGU)", identity.cgu, "non renseignées"),
+            ]
+            blocks.append(.heading("Textes légaux"))
+            for item in texts {
+                if let text = item.text, !text.isEmpty {
+                    blocks.append(.code(id: item.id, language: "text", caption: "\(item.name) :", text: text))
+                } else {
+                    blocks.append(.paragraph("\(item.name) : \(item.missing) sur la fiche du compte."))
+                }
+            }
+            return BriefSection(id: "identite", title: "Identité du compte et textes", blocks: blocks)
         }
 
         // MARK: Tags

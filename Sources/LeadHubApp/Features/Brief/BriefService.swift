@@ -110,7 +110,42 @@ enum BriefService {
         return BriefInput(
             hubURL: APIDocsController.serverURL(req), trackingId: organization?.slug ?? "",
             scriptVersion: req.application.trackerScript.version, landingPage: lpInfo, form: formInfo, mode: target.mode,
-            landingPageAccount: lpCodes, formAccount: formCodes, generatedAt: req.now)
+            landingPageAccount: lpCodes, formAccount: formCodes, identity: try await identity(target, req: req),
+            generatedAt: req.now)
+    }
+
+    /// The branding, media and legal texts of the account the pages belong to (the LP's, else the
+    /// form's), and the aids of the product.
+    static func identity(_ target: Target, req: Request) async throws -> BriefInput.Identity? {
+        let scope = try req.tenantScope()
+        guard let accountId = target.landingPage?.accountId ?? target.form?.accountId,
+            let account = try await Account.find(accountId, on: req.db), account.organizationId == scope.organizationId
+        else { return nil }
+        func present(_ text: String?) -> String? {
+            guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            return text
+        }
+        let logos: [BriefInput.NamedLink] = [
+            ("Logo principal", account.logoMainURL), ("Logo secondaire", account.logoSecondaryURL),
+            ("Petit logo", account.logoSmallURL), ("Favicon", account.faviconURL),
+        ].compactMap { name, url in present(url).map { BriefInput.NamedLink(name, $0) } }
+        let media = try await scope.query(Asset.self, on: req.db).filter(\.$accountId == accountId)
+            .sort(\.$createdAt, .descending).limit(50).all()
+        let images = account.images.map { BriefInput.NamedLink($0.name, $0.url) }
+            + media.map { BriefInput.NamedLink("\($0.label) (\($0.kind.label.lowercased()), médiathèque)", req.publicBaseURL + $0.path) }
+        var productCode = target.form?.productType
+        if productCode == nil, let linked = target.landingPage?.formId {
+            productCode = try? await scope.find(Form.self, linked, on: req.db).productType
+        }
+        let product = try await productCode.asyncMap {
+            try await scope.query(ProductType.self, on: req.db).filter(\.$code == $0).first()
+        } ?? nil
+        return BriefInput.Identity(
+            accountName: account.name, domain: present(account.domain), logos: logos,
+            primaryColor: present(account.primaryColor), secondaryColor: present(account.secondaryColor), images: images,
+            privacyPolicy: present(account.privacyPolicy), legalMentions: present(account.legalMentions),
+            cgu: present(account.cgu), productLabel: product.map { "\($0.code) — \($0.label)" },
+            aidAmountText: present(product?.aidAmountText), aids: product?.aids ?? [])
     }
 
     /// The form's own thank-you page, else the account's named redirect it points to, else the
