@@ -151,6 +151,11 @@ import VaporTesting
             // The LP's edit page links to it.
             #expect(try await t.browse(.GET, "/landing-pages/\(alpha.landingPage.id!)", session: session).text.contains("\(base)\""))
 
+            // The pair removed with "integrated" still checked: the page shows the separate brief.
+            let alone = try await t.browse(.GET, base + "?form_id=none&mode=integrated", session: session)
+            #expect(alone.status == .ok)
+            #expect(alone.text.contains("<h1>Brief d&#39;intégration — landing page LP-001</h1>"))
+
             let download = try await t.browse(.GET, base + "/download?format=html&mode=integrated", session: session)
             #expect(download.status == .ok)
             #expect(download.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-LP-001-PV-001.html\"")

@@ -10,10 +10,10 @@ struct BriefController {
     /// "form" or "lp": which object the route names.
     let origin: String
 
-    private func target(_ req: Request) async throws -> BriefService.Target {
+    private func target(_ req: Request, lenient: Bool = false) async throws -> BriefService.Target {
         try await BriefService.target(
             formId: origin == "form" ? req.id("form_id") : nil,
-            landingPageId: origin == "lp" ? req.id("landing_page_id") : nil, from: origin, req: req)
+            landingPageId: origin == "lp" ? req.id("landing_page_id") : nil, from: origin, req: req, lenient: lenient)
     }
 
     // MARK: API
@@ -95,7 +95,7 @@ struct BriefController {
 
     @Sendable func page(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
-        let target = try await target(req)
+        let target = try await target(req, lenient: true)
         let document = try await BriefService.document(target, req: req)
         let check = try await BriefService.check(target, req: req)
         let base: String

@@ -41,7 +41,11 @@ enum BriefService {
 
     /// From a form: paired with `lp_id` when given. From a landing page: paired with `form_id`
     /// when given, else with the form it is linked to (`form_id=none`: the LP alone).
-    static func target(formId: UUID?, landingPageId: UUID?, from origin: String, req: Request) async throws -> Target {
+    /// `lenient` (the page): an integrated mode left checked after the pair was removed falls back
+    /// to separate instead of answering an error.
+    static func target(
+        formId: UUID?, landingPageId: UUID?, from origin: String, req: Request, lenient: Bool = false
+    ) async throws -> Target {
         let scope = try req.tenantScope()
         let asked = try Self.mode(req.query[String.self, at: "mode"])
         func lookup<M: TenantOwned>(_ type: M.Type, _ raw: String?, field: String) async throws -> M? {
@@ -70,6 +74,7 @@ enum BriefService {
         // Without a mode, the landing page's own kind says it: a page with its form inside.
         if asked == nil, target.form != nil, target.landingPage?.kind == .integrated { target.mode = .integrated }
         if target.mode == .integrated && (target.landingPage == nil || target.form == nil) {
+            if lenient { target.mode = .separate; return target }
             throw FieldErrors(["mode": [Brief.Problem.integratedNeedsPair.message]])
         }
         return target
