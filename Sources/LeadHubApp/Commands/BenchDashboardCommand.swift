@@ -144,6 +144,15 @@ enum BenchDashboard {
         say("Organisation, 10 comptes, 50 landing pages et 50 formulaires créés.")
 
         var random = DemoTraffic.Random(state: 0xBE_4C_DA_5B)
+        /// A site drawn in proportion to its share of the traffic.
+        func pickSite() -> Site {
+            var pick = Double.random(in: 0..<totalWeight, using: &random)
+            for site in sites {
+                pick -= site.weight
+                if pick < 0 { return site }
+            }
+            return sites[sites.count - 1]
+        }
         let hourWeights: [Double] = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 7.5, 8.5, 8.5, 7, 4.5, 2.5]
         let hourSum = hourWeights.reduce(0, +)
         let departements = Departement.all.filter { $0 != "975" }
@@ -186,12 +195,7 @@ enum BenchDashboard {
             let count = Int(carry)
             carry -= Double(count)
             for _ in 0..<count {
-                var pick = Double.random(in: 0..<totalWeight, using: &random)
-                var site = sites[0]
-                for candidate in sites {
-                    pick -= candidate.weight
-                    if pick < 0 { site = candidate; break }
-                }
+                let site = pickSite()
                 let roll = Double.random(in: 0..<1, using: &random)
                 let type: TrackingEventType = roll < 0.6 ? .lpVisit : roll < 0.85 ? .ctaClick : .formStart
                 let at = min(now, start.addingTimeInterval(Double.random(in: 0..<3_600, using: &random)))
@@ -256,12 +260,7 @@ enum BenchDashboard {
             let count = Int(carry)
             carry -= Double(count)
             for _ in 0..<count {
-                var pick = Double.random(in: 0..<totalWeight, using: &random)
-                var site = sites[0]
-                for candidate in sites {
-                    pick -= candidate.weight
-                    if pick < 0 { site = candidate; break }
-                }
+                let site = pickSite()
                 let at = min(now, start.addingTimeInterval(Double.random(in: 0..<3_600, using: &random)))
                 let departement = departements.randomElement(using: &random)!
                 let postal: String =

@@ -51,7 +51,7 @@ public enum EventSubmission {
         "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "gclid", "fbclid",
     ]
     static let maxCode = 32
-    static let maxId = 64
+    public static let maxId = 64
     static let maxURL = 2_000
     static let maxAttribution = 200
 
@@ -86,7 +86,7 @@ public enum EventSubmission {
     }
 
     /// Letters, digits, "-", "_" and "." (ASCII).
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+    public static func isIdentifierByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):

@@ -183,40 +183,40 @@ struct DashboardStats: Encodable {
                 delivered: FrenchFormat.integer(c.delivered), conversion: percent(c.leads, c.visits > 0 ? c.visits : c.formStarts),
                 delivery: percent(c.delivered, c.leads))
         }
-        var tables: [Table] = []
-        let byPage = try await StatsService.breakdown(scope, filter, range: range, by: "lp_id", on: db)
-        tables.append(
-            Table(
-                id: "by-lp", title: "Par landing page",
-                rows: byPage.filter { !$0.key.isEmpty }.map { key, c in
-                    let page = pageById[key]
-                    return row(page.map { "\($0.code) · \($0.name)" } ?? "LP supprimée", page?.id.map { "/landing-pages/\($0)" }, c)
-                }))
-        let byForm = try await StatsService.breakdown(scope, filter, range: range, by: "form_id", on: db)
-        tables.append(
-            Table(
-                id: "by-form", title: "Par formulaire",
-                rows: byForm.filter { !$0.key.isEmpty }.map { key, c in
-                    let form = formById[key]
-                    return row(form.map { "\($0.code) · \($0.name)" } ?? "Formulaire supprimé", form?.id.map { "/forms/\($0)" }, c)
-                }))
-        let byAccount = try await StatsService.breakdown(scope, filter, range: range, by: "account_id", on: db)
-        tables.append(
-            Table(
-                id: "by-account", title: "Par compte",
-                rows: byAccount.filter { !$0.key.isEmpty }.map { key, c in
-                    row(accountById[key]?.name ?? "Compte supprimé", accountById[key]?.id.map { "/accounts/\($0)" }, c)
-                }))
-        if crmFilter == nil {
-            let byCrm = try await StatsService.breakdown(scope, filter, range: range, by: "crm_id", on: db)
-            tables.append(
-                Table(
-                    id: "by-crm", title: "CRM contre CRM",
-                    rows: byCrm.filter { !$0.key.isEmpty }.map { key, c in
-                        row(crmById[key]?.name ?? "CRM supprimé", crmById[key]?.id.map { "/crms/\($0)" }, c)
-                    }))
+        /// One table per dimension: a row per known key, named and linked by `describe`.
+        func table(
+            _ id: String, _ title: String, _ breakdown: [(key: String, counts: FunnelCounts)],
+            _ describe: (String) -> (name: String, href: String?)
+        ) -> Table {
+            Table(id: id, title: title, rows: breakdown.filter { !$0.key.isEmpty }.map { key, c in
+                let (name, href) = describe(key)
+                return row(name, href, c)
+            })
         }
-        let bySource = try await StatsService.breakdown(scope, filter, range: range, by: "source_id", on: db)
+        func breakdown(_ dimension: String) async throws -> [(key: String, counts: FunnelCounts)] {
+            try await StatsService.breakdown(scope, filter, range: range, by: dimension, on: db)
+        }
+        let byPage = try await breakdown("lp_id")
+        let byForm = try await breakdown("form_id")
+        var tables: [Table] = [
+            table("by-lp", "Par landing page", byPage) { key in
+                let page = pageById[key]
+                return (page.map { "\($0.code) · \($0.name)" } ?? "LP supprimée", page?.id.map { "/landing-pages/\($0)" })
+            },
+            table("by-form", "Par formulaire", byForm) { key in
+                let form = formById[key]
+                return (form.map { "\($0.code) · \($0.name)" } ?? "Formulaire supprimé", form?.id.map { "/forms/\($0)" })
+            },
+            table("by-account", "Par compte", try await breakdown("account_id")) { key in
+                (accountById[key]?.name ?? "Compte supprimé", accountById[key]?.id.map { "/accounts/\($0)" })
+            },
+        ]
+        if crmFilter == nil {
+            tables.append(table("by-crm", "CRM contre CRM", try await breakdown("crm_id")) { key in
+                (crmById[key]?.name ?? "CRM supprimé", crmById[key]?.id.map { "/crms/\($0)" })
+            })
+        }
+        let bySource = try await breakdown("source_id")
         tables.append(
             Table(
                 id: "by-source", title: "Par source de diffusion",

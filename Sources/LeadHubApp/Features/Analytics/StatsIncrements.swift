@@ -91,39 +91,41 @@ struct StatsIncrements: Sendable {
             + measures.joined(separator: ", ")
     }
 
-    /// Writes through SQLKit (PostgreSQL, and SQLite outside the lead writer).
+    private static let hourlyKeyCount = 2 + StatsDimensions.hourly.count
+    private static let dailyKeyCount = 2 + StatsDimensions.daily.count
+    /// One-row upserts, for the lead writer's prepared statements (built once).
+    private static let hourlyUpsertOne = upsert(table: "stats_hourly", columns: hourlyColumns, keyCount: hourlyKeyCount, rows: 1)
+    private static let dailyUpsertOne = upsert(
+        table: "stats_daily_departements", columns: dailyColumns, keyCount: dailyKeyCount, rows: 1)
+
+    /// The rows to upsert, per table: organization, hour or day, dimensions, measures.
+    private var rows: [(table: String, columns: [String], keyCount: Int, one: String, values: [(UUID, Int, [String], [Int])])] {
+        [
+            ("stats_hourly", Self.hourlyColumns, Self.hourlyKeyCount, Self.hourlyUpsertOne,
+             hourly.map { ($0.key.organizationId, $0.key.hour, $0.key.dimensions, $0.value) }),
+            ("stats_daily_departements", Self.dailyColumns, Self.dailyKeyCount, Self.dailyUpsertOne,
+             daily.map { ($0.key.organizationId, $0.key.day, $0.key.dimensions, $0.value) }),
+        ]
+    }
+
+    /// Writes through SQLKit (PostgreSQL, and SQLite outside the lead writer), 100 rows a statement.
     func write(on sql: any SQLDatabase) async throws {
-        for chunk in Array(hourly).chunked(100) {
-            var binds: [any Encodable & Sendable] = []
-            for (key, values) in chunk {
-                binds.append(key.organizationId)
-                binds.append(key.hour)
-                for dimension in key.dimensions { binds.append(dimension) }
-                for value in values { binds.append(value) }
+        for table in rows {
+            for chunk in table.values.chunked(100) {
+                var binds: [any Encodable & Sendable] = []
+                for (organizationId, slot, dimensions, values) in chunk {
+                    binds.append(organizationId)
+                    binds.append(slot)
+                    for dimension in dimensions { binds.append(dimension) }
+                    for value in values { binds.append(value) }
+                }
+                let text = Self.upsert(table: table.table, columns: table.columns, keyCount: table.keyCount, rows: chunk.count)
+                try await sql.raw(Self.statement(text, binds)).run()
             }
-            try await sql.raw(Self.sql(hourly: chunk.count, binds: binds)).run()
-        }
-        for chunk in Array(daily).chunked(100) {
-            var binds: [any Encodable & Sendable] = []
-            for (key, values) in chunk {
-                binds.append(key.organizationId)
-                binds.append(key.day)
-                for dimension in key.dimensions { binds.append(dimension) }
-                for value in values { binds.append(value) }
-            }
-            try await sql.raw(Self.sql(daily: chunk.count, binds: binds)).run()
         }
     }
 
     /// The upsert with its values bound (`SQLQueryString` binds by interpolation).
-    private static func sql(hourly rows: Int, binds: [any Encodable & Sendable]) -> SQLQueryString {
-        statement(upsert(table: "stats_hourly", columns: hourlyColumns, keyCount: 2 + StatsDimensions.hourly.count, rows: rows), binds)
-    }
-
-    private static func sql(daily rows: Int, binds: [any Encodable & Sendable]) -> SQLQueryString {
-        statement(upsert(table: "stats_daily_departements", columns: dailyColumns, keyCount: 2 + StatsDimensions.daily.count, rows: rows), binds)
-    }
-
     private static func statement(_ text: String, _ binds: [any Encodable & Sendable]) -> SQLQueryString {
         var query: SQLQueryString = ""
         var index = 0
@@ -139,19 +141,12 @@ struct StatsIncrements: Sendable {
 
     /// Writes on the lead writer's own SQLite connection, inside its transaction.
     func write(on database: RawSQLite) throws {
-        let hourlySQL = Self.upsert(table: "stats_hourly", columns: Self.hourlyColumns, keyCount: 2 + StatsDimensions.hourly.count, rows: 1)
-        for (key, values) in hourly {
-            try database.run(
-                hourlySQL,
-                [.text(key.organizationId.uuidString), .integer(key.hour)] + key.dimensions.map { .text($0) }
-                    + values.map { .integer($0) })
-        }
-        let dailySQL = Self.upsert(table: "stats_daily_departements", columns: Self.dailyColumns, keyCount: 2 + StatsDimensions.daily.count, rows: 1)
-        for (key, values) in daily {
-            try database.run(
-                dailySQL,
-                [.text(key.organizationId.uuidString), .integer(key.day)] + key.dimensions.map { .text($0) }
-                    + values.map { .integer($0) })
+        for table in rows {
+            for (organizationId, slot, dimensions, values) in table.values {
+                try database.run(
+                    table.one,
+                    [.text(organizationId.text), .integer(slot)] + dimensions.map { .text($0) } + values.map { .integer($0) })
+            }
         }
     }
 }

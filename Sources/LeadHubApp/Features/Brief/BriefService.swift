@@ -83,68 +83,62 @@ enum BriefService {
     static func input(_ target: Target, req: Request) async throws -> BriefInput {
         let scope = try req.tenantScope()
         let organization = try await Organization.find(scope.organizationId, on: req.db)
-        var lpInfo: BriefInput.LandingPageInfo? = nil
-        var lpCodes: BriefInput.AccountCodes? = nil
-        var formInfo: BriefInput.FormInfo? = nil
-        var formCodes: BriefInput.AccountCodes? = nil
-        func codes(_ accountId: UUID) async throws -> BriefInput.AccountCodes? {
-            guard let account = try await Account.find(accountId, on: req.db), account.organizationId == scope.organizationId
-            else { return nil }
-            return BriefInput.AccountCodes(
-                accountName: account.name, head: account.gtmHead, cta: account.gtmCta, conversion: account.gtmConversion)
+        // Everything read once: the accounts of the LP and form, the LP's linked form as the caller
+        // may see it (a user limited to some accounts may not), the product of the pages.
+        let accountIds = [target.landingPage?.accountId, target.form?.accountId].compactMap { $0 }
+        let accounts = Dictionary(
+            try await Account.query(on: req.db).filter(\.$organizationId == scope.organizationId)
+                .filter(\.$id ~~ accountIds).all().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let linked = await target.landingPage?.formId.asyncMap { try? await scope.find(Form.self, $0, on: req.db) } ?? nil
+        let product = try await (target.form ?? linked).asyncMap {
+            try await scope.query(ProductType.self, on: req.db).filter(\.$code == $0.productType).first()
+        } ?? nil
+        func codes(_ accountId: UUID) -> BriefInput.AccountCodes? {
+            accounts[accountId].map {
+                BriefInput.AccountCodes(accountName: $0.name, head: $0.gtmHead, cta: $0.gtmCta, conversion: $0.gtmConversion)
+            }
         }
+        var lpInfo: BriefInput.LandingPageInfo? = nil
+        var formInfo: BriefInput.FormInfo? = nil
         if let page = target.landingPage {
             let source = try await page.diffusionSourceId.asyncMap { try await DiffusionSource.find($0, on: req.db) } ?? nil
-            // The linked form as the caller may see it (a user limited to some accounts may not).
-            let linked = await page.formId.asyncMap { try? await scope.find(Form.self, $0, on: req.db) } ?? nil
             lpInfo = BriefInput.LandingPageInfo(
                 code: page.code, name: page.name, url: page.url, sourceName: source?.name, archived: page.status == .archived,
                 linkedFormCode: linked?.code, linkedFormURL: linked?.url)
-            lpCodes = try await codes(page.accountId)
         }
         if let form = target.form {
-            let product = try await scope.query(ProductType.self, on: req.db).filter(\.$code == form.productType).first()
             formInfo = BriefInput.FormInfo(
                 code: form.code, name: form.name, url: form.url, formKey: form.formKey, productCode: form.productType,
                 productLabel: product?.label ?? form.productType,
                 requiredFields: (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:)),
-                thankYouURL: try await thankYouURL(form, on: req.db), metropolitanOnly: form.metropolitanOnly,
+                thankYouURL: thankYouURL(form, account: accounts[form.accountId]), metropolitanOnly: form.metropolitanOnly,
                 allowedOrigins: form.allowedOrigins, archived: form.status == .archived)
-            formCodes = try await codes(form.accountId)
         }
+        let pageAccount = (target.landingPage?.accountId ?? target.form?.accountId).flatMap { accounts[$0] }
         return BriefInput(
             hubURL: APIDocsController.serverURL(req), trackingId: organization?.slug ?? "",
             scriptVersion: req.application.trackerScript.version, landingPage: lpInfo, form: formInfo, mode: target.mode,
-            landingPageAccount: lpCodes, formAccount: formCodes, identity: try await identity(target, req: req),
+            landingPageAccount: target.landingPage.flatMap { codes($0.accountId) },
+            formAccount: target.form.flatMap { codes($0.accountId) },
+            identity: try await pageAccount.asyncMap { try await identity($0, product: product, req: req) },
             generatedAt: req.now)
     }
 
     /// The branding, media and legal texts of the account the pages belong to (the LP's, else the
     /// form's), and the aids of the product.
-    static func identity(_ target: Target, req: Request) async throws -> BriefInput.Identity? {
-        let scope = try req.tenantScope()
-        guard let accountId = target.landingPage?.accountId ?? target.form?.accountId,
-            let account = try await Account.find(accountId, on: req.db), account.organizationId == scope.organizationId
-        else { return nil }
+    static func identity(_ account: Account, product: ProductType?, req: Request) async throws -> BriefInput.Identity {
         func present(_ text: String?) -> String? {
-            guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            guard let text = text?.trimmedText, !text.isEmpty else { return nil }
             return text
         }
         let logos: [BriefInput.NamedLink] = [
             ("Logo principal", account.logoMainURL), ("Logo secondaire", account.logoSecondaryURL),
             ("Petit logo", account.logoSmallURL), ("Favicon", account.faviconURL),
         ].compactMap { name, url in present(url).map { BriefInput.NamedLink(name, $0) } }
-        let media = try await scope.query(Asset.self, on: req.db).filter(\.$accountId == accountId)
+        let media = try await req.tenantScope().query(Asset.self, on: req.db).filter(\.$accountId == account.id)
             .sort(\.$createdAt, .descending).limit(50).all()
         let images = account.images.map { BriefInput.NamedLink($0.name, $0.url) }
             + media.map { BriefInput.NamedLink("\($0.label) (\($0.kind.label.lowercased()), médiathèque)", req.publicBaseURL + $0.path) }
-        var productCode = target.form?.productType
-        if productCode == nil, let linked = target.landingPage?.formId {
-            productCode = try? await scope.find(Form.self, linked, on: req.db).productType
-        }
-        let product = try await productCode.asyncMap {
-            try await scope.query(ProductType.self, on: req.db).filter(\.$code == $0).first()
-        } ?? nil
         return BriefInput.Identity(
             accountName: account.name, domain: present(account.domain), logos: logos,
             primaryColor: present(account.primaryColor), secondaryColor: present(account.secondaryColor), images: images,
@@ -155,9 +149,9 @@ enum BriefService {
 
     /// The form's own thank-you page, else the account's named redirect it points to, else the
     /// account's default redirect.
-    static func thankYouURL(_ form: Form, on db: any Database) async throws -> String? {
+    static func thankYouURL(_ form: Form, account: Account?) -> String? {
         if let url = form.thankYouURL, !url.isEmpty { return url }
-        guard let account = try await Account.find(form.accountId, on: db) else { return nil }
+        guard let account else { return nil }
         if let name = form.thankYouRedirect, let named = account.redirectURLs.first(where: { $0.name == name }) {
             return named.url
         }

@@ -228,9 +228,10 @@ struct TrackingController {
                 parameters[name] = String(value.prefix(200))
             }
         }
+        // The same rule as the events' session and visitor ids.
         func valid(_ value: String?) -> Bool {
-            guard let value, (1...64).contains(value.count) else { return false }
-            return value.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+            guard let value, (1...EventSubmission.maxId).contains(value.utf8.count) else { return false }
+            return value.utf8.allSatisfy(EventSubmission.isIdentifierByte)
         }
         func newId() -> String { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description }
         if !valid(parameters["lh_session"]) { parameters["lh_session"] = newId() }
