@@ -61,6 +61,8 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.eventIngest = EventIngest(app: app)
     _ = app.botVerdicts
     app.lifecycle.use(EventIngestLifecycle())
+    _ = app.v1CallCounter
+    app.lifecycle.use(V1CallCounterLifecycle())
 
     try routes(app)
 

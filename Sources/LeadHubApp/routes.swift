@@ -1,3 +1,4 @@
+import LeadHubCore
 import Vapor
 
 /// THE route table: every route of LeadHub and the group (auth, tenant) it belongs to.
@@ -23,6 +24,18 @@ func routes(_ app: Application) throws {
     app.on(.POST, "api", "v1", "events", body: .collect(maxSize: "256kb"), use: tracking.events)
     app.get("r", ":lp_code", use: tracking.ctaRedirect)
     app.get("go", ":form_code", use: tracking.formRedirect)
+
+    // Public: the first version's calls, for its live pages (organizations that answer them,
+    // see FirstVersion/): its form-key lead call and its tracking calls, answered as it did.
+    app.on(.OPTIONS, "api", "submit-lead", use: intake.preflight)
+    app.on(.POST, "api", "submit-lead", body: .collect(maxSize: "1mb"), use: intake.submitV1)
+    let v1Tracking = V1TrackingController()
+    for call in V1Compat.TrackCall.allCases {
+        app.on(.OPTIONS, "api", "track", PathComponent(stringLiteral: call.rawValue), use: v1Tracking.preflight)
+        app.on(
+            .POST, "api", "track", PathComponent(stringLiteral: call.rawValue), body: .collect(maxSize: "64kb"),
+            use: v1Tracking.handler(call))
+    }
 
     // Public: the API description and its French documentation page.
     let docs = APIDocsController()
@@ -97,6 +110,7 @@ func routes(_ app: Application) throws {
     pages.post("settings", "tokens", ":token_id", "revoke", use: settings.revokeToken)
     pages.post("settings", "password", use: settings.changePassword)
     pages.post("settings", "organization", use: OrganizationSettings.post)
+    pages.post("settings", "v1-compat", use: V1CompatService.post)
     let notifications = NotificationsController()
     pages.post("settings", "notifications", use: notifications.post)
     pages.post("settings", "notifications", "test", use: notifications.postTest)
@@ -289,6 +303,8 @@ func routes(_ app: Application) throws {
 
     api.get("organization", use: OrganizationSettings.show)
     api.patch("organization", use: OrganizationSettings.patch)
+    api.get("v1-compat", use: V1CompatService.show)
+    api.patch("v1-compat", use: V1CompatService.patch)
 
     let tokensAPI = TokensAPIController()
     api.get("tokens", use: tokensAPI.index)

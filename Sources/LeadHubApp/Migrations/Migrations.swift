@@ -28,5 +28,6 @@ enum LeadHubMigrations {
         UpdateOrganizationAddSummaries(),
         CreateTracking(),
         CreateLeadLandingPageIndex(),
+        CreateFirstVersionCompat(),
     ]
 }

@@ -94,6 +94,10 @@ final class IntakeCache: Sendable {
     let trackingOrganizations = ExpiringCache<UUID>(lifetime: lifetime)
     let trackedPages = ExpiringCache<TrackedPage>(lifetime: lifetime)
     let trackedForms = ExpiringCache<TrackedForm>(lifetime: lifetime)
+    /// First-version lookups (see `FirstVersion/V1Lookups.swift`).
+    let v1Organizations = ExpiringCache<[UUID]>(lifetime: lifetime)
+    let v1FormKeys = ExpiringCache<UUID>(lifetime: lifetime)
+    let v1FormIds = ExpiringCache<UUID>(lifetime: lifetime)
     private let keyUses = Mutex<[UUID: Date]>([:])
 
     func clear() {
@@ -104,6 +108,9 @@ final class IntakeCache: Sendable {
         trackingOrganizations.clear()
         trackedPages.clear()
         trackedForms.clear()
+        v1Organizations.clear()
+        v1FormKeys.clear()
+        v1FormIds.clear()
     }
 
     /// The organization's CRMs with their commandes, limits and prices.
@@ -152,6 +159,13 @@ final class IntakeCache: Sendable {
             guard let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
                 .filter(\.$code == code).first()
             else { return nil }
+            return try await Self.describe(form, on: db)
+        }
+    }
+
+    func form(id: UUID, now: Date, on db: any Database) async throws -> IntakeForm? {
+        try await forms.value("id:" + id.uuidString, now: now) { () async throws -> IntakeForm? in
+            guard let form = try await Form.find(id, on: db) else { return nil }
             return try await Self.describe(form, on: db)
         }
     }
@@ -208,6 +222,7 @@ struct IntakeCacheInvalidation<M: Model>: AsyncModelMiddleware {
         app.databases.middleware.use(IntakeCacheInvalidation<LandingPage>(cache: cache))
         app.databases.middleware.use(IntakeCacheInvalidation<Organization>(cache: cache))
         app.databases.middleware.use(IntakeCacheInvalidation<Crm>(cache: cache))
+        app.databases.middleware.use(IntakeCacheInvalidation<V1FormKey>(cache: cache))
     }
 }
 

@@ -15,6 +15,9 @@ struct IntakeController {
         let form: IntakeForm?
         let rateKey: String
         let limiter: RateLimiter
+        /// The first version's call (its global key, or `/api/submit-lead` with its form key):
+        /// the body is read with the first version's field names, and the call is counted.
+        var v1: V1Compat.Endpoint? = nil
     }
 
     @Sendable func preflight(req: Request) async throws -> Response {
@@ -28,20 +31,30 @@ struct IntakeController {
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
+        await answer(req, firstVersionForm: false)
+    }
+
+    /// `POST /api/submit-lead`: the first version's browser call, its form key in the body.
+    @Sendable func submitV1(req: Request) async throws -> Response {
+        await answer(req, firstVersionForm: true)
+    }
+
+    private func answer(_ req: Request, firstVersionForm: Bool) async -> Response {
         let origin = req.headers.first(name: .origin)
         do {
-            let response = try await handle(req)
+            let response = try await handle(req, firstVersionForm: firstVersionForm)
             Self.addCORS(to: response, origin: origin)
             return response
         } catch {
-            // Browser callers must be able to read the error too.
-            let response = await LeadHubErrorMiddleware.answer(error, for: req)
+            // Browser callers must be able to read the error too, and the first version's page
+            // code reads `success` and `detail`.
+            let response = await V1Answer.error(error, for: req)
             Self.addCORS(to: response, origin: origin)
             return response
         }
     }
 
-    private func handle(_ req: Request) async throws -> Response {
+    private func handle(_ req: Request, firstVersionForm: Bool) async throws -> Response {
         // The raw header: Vapor's parsed `contentType` allocates, and this is the hottest route.
         let contentType = req.headers.first(name: .contentType)?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
@@ -50,15 +63,28 @@ struct IntakeController {
         if let length = req.body.data?.readableBytes, length > Self.maxBody {
             throw Abort(.payloadTooLarge, reason: "Corps de requête trop volumineux (64 Ko au plus).")
         }
-        let caller = try await authenticate(req)
+        let caller: Caller
+        var body: [String: JSONValue] = [:]
+        if firstVersionForm {
+            body = try Self.decodeBody(req)
+            caller = try await authenticateV1Form(req, body: body)
+        } else {
+            caller = try await authenticate(req)
+        }
         if let wait = caller.limiter.take(caller.rateKey, now: req.now) {
             throw AppError.tooManyRequests(
                 retryAfter: wait, message: "Trop de leads envoyés en peu de temps. Réessayez dans \(wait) s.")
         }
-        let body = try Self.decodeBody(req)
+        if !firstVersionForm { body = try Self.decodeBody(req) }
         let idempotencyKey = try Self.idempotencyKey(req)
 
         let form = try await resolveForm(caller: caller, body: body, req: req)
+        let submissionHash = Self.hash(body, formId: form.id)
+        if let endpoint = caller.v1 {
+            req.application.v1CallCounter.record(
+                endpoint, organizationId: form.organizationId, pageCode: form.code, at: req.now)
+            body = V1Compat.leadBody(body, formCode: form.code)
+        }
         guard form.active else {
             throw AppError.forbidden("Le formulaire \(form.code) est archivé : il n'accepte plus de leads.")
         }
@@ -87,7 +113,7 @@ struct IntakeController {
             crmId: form.crmId, landingPageId: landingPage?.id, diffusionSourceId: landingPage?.diffusionSourceId,
             productType: form.productType, formCode: form.code, lead: lead, ip: req.clientIP,
             userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,
-            submissionHash: Self.hash(body, formId: form.id), idempotencyKey: idempotencyKey,
+            submissionHash: submissionHash, idempotencyKey: idempotencyKey,
             receivedAt: req.now, duplicateWindowHours: form.duplicateWindowHours,
             excludeFromRouting: form.excludeFromRouting, routing: routing)
 
@@ -129,10 +155,14 @@ struct IntakeController {
                 organizationId: form.organizationId, apiKeyId: nil, form: form,
                 rateKey: (req.clientIP ?? "?") + "|" + key, limiter: limits.perAddress)
         }
-        guard key.hasPrefix(ApiKeyService.keyPrefix),
+        let firstVersion = key.hasPrefix(V1Compat.globalKeyPrefix)
+        guard key.hasPrefix(ApiKeyService.keyPrefix) || firstVersion,
             let apiKey = try await cache.organizationKey(key, now: req.now, on: req.db)
         else {
             throw AppError.unauthorized("Clé d'API inconnue ou révoquée.")
+        }
+        if firstVersion, try await !cache.v1Enabled(organizationId: apiKey.organizationId, now: req.now, on: req.db) {
+            throw AppError.unauthorized(V1Compat.disabledMessage)
         }
         if cache.shouldRecordUse(of: apiKey.id, now: req.now) {
             // At most once a minute per key, and never through Fluent (that would empty the cache).
@@ -141,7 +171,21 @@ struct IntakeController {
         }
         return Caller(
             organizationId: apiKey.organizationId, apiKeyId: apiKey.id, form: nil, rateKey: apiKey.id.uuidString,
-            limiter: limits.perKey)
+            limiter: limits.perKey, v1: firstVersion ? .leadsV1 : nil)
+    }
+
+    /// `/api/submit-lead` carries the first version's form key in its body (`api_key`).
+    private func authenticateV1Form(_ req: Request, body: [String: JSONValue]) async throws -> Caller {
+        guard let key = body["api_key"]?.text?.trimmedText, !key.isEmpty else {
+            throw AppError.unauthorized("Clé API manquante : ajoutez « api_key » (la clé du formulaire) dans la requête.")
+        }
+        guard let form = try await req.application.intakeCache.v1Form(key: key, now: req.now, on: req.db) else {
+            throw AppError.unauthorized("Clé API invalide ou formulaire non trouvé.")
+        }
+        return Caller(
+            organizationId: form.organizationId, apiKeyId: nil, form: form,
+            rateKey: (req.clientIP ?? "?") + "|v1|" + form.id.uuidString, limiter: req.application.intakeLimits.perAddress,
+            v1: .submitLead)
     }
 
     private func resolveForm(caller: Caller, body: [String: JSONValue], req: Request) async throws -> IntakeForm {
@@ -149,6 +193,15 @@ struct IntakeController {
         if let form = caller.form {
             if let named, !named.isEmpty, named != form.code {
                 throw FieldErrors(["form_code": ["Ce code ne correspond pas au formulaire de la clé (\(form.code))."]])
+            }
+            return form
+        }
+        if named == nil || named!.isEmpty, let formId = body["form_id"]?.text?.trimmedText, !formId.isEmpty {
+            // The first version's `form_id`: its own form id, LeadHub's, or the form's code.
+            guard let form = try await req.application.intakeCache.v1Form(
+                named: formId, organizationId: caller.organizationId, now: req.now, on: req.db)
+            else {
+                throw FieldErrors(["form_id": ["Formulaire inconnu : \(formId.prefix(64))."]])
             }
             return form
         }

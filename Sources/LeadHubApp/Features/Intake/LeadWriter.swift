@@ -483,7 +483,10 @@ final class LeadWriter: Sendable {
         var json = "{\"created_at\":\"" + answer.createdAt.formatted(.iso8601) + "\""
         if let original = answer.duplicateOf { json += ",\"duplicate_of\":\"" + original.uuidString + "\"" }
         json += ",\"form_code\":\"" + answer.formCode + "\",\"id\":\"" + answer.id.uuidString + "\""
-        json += ",\"status\":\"" + answer.status + "\"}"
+        // What the first version's page code reads (`success`, `lead_id`, `message`): added, never renamed.
+        json += ",\"lead_id\":\"" + answer.id.uuidString + "\""
+        json += ",\"message\":\"" + V1Compat.acceptedMessage(duplicate: answer.status == "duplicate") + "\""
+        json += ",\"status\":\"" + answer.status + "\",\"success\":true}"
         return json
     }
 

@@ -19,6 +19,8 @@ final class Organization: Model, @unchecked Sendable {
     /// The last summary periods sent ("2026-11-26", "2026-W48").
     @OptionalField(key: "last_daily_summary") var lastDailySummary: String?
     @OptionalField(key: "last_weekly_summary") var lastWeeklySummary: String?
+    /// Answers the first version's public calls (its key, form keys, `/api/submit-lead`, `/api/track/*`).
+    @Field(key: "v1_compat_enabled") var v1CompatEnabled: Bool
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -28,5 +30,6 @@ final class Organization: Model, @unchecked Sendable {
         self.id = id
         self.name = name
         self.slug = slug
+        self.v1CompatEnabled = false
     }
 }

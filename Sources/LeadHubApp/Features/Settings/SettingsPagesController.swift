@@ -33,6 +33,22 @@ struct SettingsPagesController {
         let apiKeys: [KeyRow]
         let newApiKey: String?
         let apiKeyErrors: FormErrors
+        /// Admins: the first version's calls still received (shown once imported or called).
+        let firstVersion: FirstVersionUsage?
+    }
+
+    struct FirstVersionUsage: Encodable {
+        let enabled: Bool
+        let totalCalls: String
+        let pageCount: Int
+        let pages: [FirstVersionPage]
+    }
+
+    struct FirstVersionPage: Encodable {
+        let label: String
+        let pageCode: String
+        let calls: String
+        let last: String
     }
 
     struct KeyRow: Encodable {
@@ -156,6 +172,20 @@ struct SettingsPagesController {
         }
         let canManageKeys = scope.role.allows(.manageOrganization)
         let keys = canManageKeys ? try await ApiKeyService.list(scope: scope, on: req.db) : []
+        var firstVersion: FirstVersionUsage? = nil
+        if canManageKeys {
+            let usage = try await V1CompatService.usage(scope: scope, now: req.now, on: req.db)
+            if usage.enabled || usage.totalCalls > 0 {
+                firstVersion = FirstVersionUsage(
+                    enabled: usage.enabled, totalCalls: FrenchFormat.integer(usage.totalCalls),
+                    pageCount: Set(usage.pages.map(\.pageCode)).count,
+                    pages: usage.pages.map {
+                        FirstVersionPage(
+                            label: $0.label, pageCode: $0.pageCode.isEmpty ? "—" : $0.pageCode,
+                            calls: FrenchFormat.integer($0.calls), last: FrenchFormat.dateTime($0.lastAt))
+                    })
+            }
+        }
         let context = Context(
             organizationName: organization.name, organizationId: organization.id!.uuidString,
             userName: identity.user.name, userEmail: identity.user.email, roleLabel: identity.user.role.label,
@@ -172,7 +202,7 @@ struct SettingsPagesController {
                     lastUsed: key.lastUsedAt.map(FrenchFormat.dateTime) ?? "Jamais",
                     revoked: key.revokedAt.map(FrenchFormat.dateTime))
             },
-            newApiKey: newApiKey, apiKeyErrors: FormErrors(apiKeyErrors))
+            newApiKey: newApiKey, apiKeyErrors: FormErrors(apiKeyErrors), firstVersion: firstVersion)
         let failed = tokenErrors != nil || passwordErrors != nil || apiKeyErrors != nil
         return try await req.renderPage(
             "settings/index", title: "Paramètres", context, status: failed ? .unprocessableEntity : .ok)
