@@ -71,6 +71,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(BenchDashboardCommand(), as: "bench-dashboard")
+    app.asyncCommands.use(ImportV1Command(), as: "import-v1")
 
     if config.autoMigrate {
         try await app.autoMigrate()

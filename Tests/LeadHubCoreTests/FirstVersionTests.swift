@@ -9,7 +9,7 @@ import Testing
         ("lp-tab-v1_PV-TAB-001", "PV-TAB-001", "LP-TAB-V1"),
         ("LP-XXX_PV-001", "PV-001", nil),
         ("LP-001_PV-001", nil, "LP-001"),
-        ("LP_A_B_PAC-002", "PAC-002", "LP_A_B"),
+        ("LP_A_B_PAC-002", "PAC-002", "LP-A-B"),
         ("sans-liaison", "PV-001", nil),
         ("", "PV-001", nil),
     ] as [(String, String?, String?)])
@@ -66,4 +66,109 @@ import Testing
 
 extension JSONValue: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
+}
+
+@Suite struct FirstVersionImportRulesTests {
+    @Test(arguments: [
+        ("panneaux", "PV"), ("Solaire", "PV"), ("PV", "PV"), ("pompes", "PAC"), ("pac", "PAC"),
+        ("Pompe à chaleur", "PAC"), ("isolation", "ITE"), ("ITE", "ITE"), ("chaudière", nil), ("", nil),
+    ] as [(String, String?)])
+    func productsBecomeLeadHubCodes(raw: String, expected: String?) {
+        #expect(V1Mapping.product(raw) == expected)
+    }
+
+    @Test(arguments: [
+        ("success", LeadStatus.delivered, DeliveryStatus.delivered),
+        ("duplicate", .crmDuplicate, .duplicate),
+        ("duplicate_today", .duplicate, .notSent),
+        ("queued", .received, .retrying),
+        ("pending", .received, .retrying),
+        ("timeout", .received, .retrying),
+        ("connection_error", .received, .retrying),
+        ("server_error", .received, .retrying),
+        ("failed", .failed, .refused),
+        ("no_config", .notSent, .notSent),
+        ("no_crm", .notSent, .notSent),
+        ("mystère", .notSent, .notSent),
+    ] as [(String, LeadStatus, DeliveryStatus)])
+    func leadStatusesBecomeLeadAndDeliveryStates(raw: String, lead: LeadStatus, delivery: DeliveryStatus) {
+        let state = V1Mapping.leadState(apiStatus: raw)
+        #expect(state.lead == lead && state.delivery == delivery)
+        #expect(state.unknown == (raw == "mystère"))
+    }
+
+    @Test func anExhaustedQueueEntryWinsOverTheLeadsStatus() {
+        #expect(V1Mapping.leadState(apiStatus: "queued", queueStatus: "exhausted") == .init(lead: .failed, delivery: .exhausted, unknown: false))
+    }
+
+    @Test func commandesBecomeOrdersAndZeroLimitsMeanUnlimited() {
+        let (orders, dropped) = V1Mapping.orders(
+            .object(["PAC": .array(["75", "92", "75"]), "panneaux": .array(["13", "2a", "1", "99x"]), "chaudiere": .array([])]))
+        #expect(orders["PAC"] == Order(active: true, departements: ["75", "92"]))
+        #expect(orders["PV"] == Order(active: true, departements: ["13", "2A", "01"]))
+        #expect(dropped == ["chaudiere", "PV:99X"])
+        #expect(V1Mapping.limits(.object(["PV": .number(0), "PAC": .number(100), "ITE": "50"])) == ["PAC": 100, "ITE": 50])
+        #expect(V1Mapping.prices(.object(["solaire": .number(20.5), "pompes": "25"])) == ["PV": 20.5, "PAC": 25])
+    }
+
+    @Test(arguments: [
+        ("admin", Role.admin, false), ("editor", .editor, false), ("viewer", .viewer, false), ("superviseur", .viewer, true),
+    ] as [(String, Role, Bool)])
+    func rolesKeepTheirRightsOrTheLeast(raw: String, role: Role, changed: Bool) {
+        #expect(V1Mapping.role(raw) == (role, changed))
+    }
+
+    @Test(arguments: [
+        ("LP-001", "LP-001"), ("lp_tab v1", "LP-TAB-V1"), ("PV-été-2026", "PV-ETE-2026"), ("  pac--02 ", "PAC-02"),
+        ("_", nil), ("", nil),
+    ] as [(String, String?)])
+    func codesBecomeValidPageCodes(raw: String, expected: String?) {
+        #expect(V1Mapping.code(raw) == expected)
+    }
+
+    @Test(arguments: [
+        ("2026-08-14T08:30:00.123456+00:00", 1_786_696_200.123456),
+        ("2026-08-14T08:30:00Z", 1_786_696_200),
+        ("2026-08-14T10:30:00+02:00", 1_786_696_200),
+        ("2026-08-14T08:30:00", 1_786_696_200),
+        ("2026-08-14 08:30:00", 1_786_696_200),
+        ("2026-08-14", 1_786_665_600),
+        ("2024-02-29T00:00:00Z", 1_709_164_800),
+    ] as [(String, Double)])
+    func datesAsTheFirstVersionWroteThem(text: String, expected: Double) throws {
+        let date = try #require(ISODate.parse(text))
+        #expect(abs(date.timeIntervalSince1970 - expected) < 0.001)
+    }
+
+    @Test(arguments: ["2026-02-30", "2026-13-01", "demain", "2026-08-14T25:00:00Z", "2026-08-14T08:30:00+0"])
+    func unreadableDatesAreNil(text: String) {
+        #expect(ISODate.parse(text) == nil)
+    }
+
+    @Test func extendedJSONBecomesPlainValues() throws {
+        let text = """
+            [{"_id": {"$oid": "65a000000000000000000001"}, "created_at": {"$date": "2026-01-15T10:00:00Z"},
+              "n": {"$numberLong": "42"}, "when": {"$date": {"$numberLong": "1767225600000"}},
+              "nested": [{"x": {"$numberDouble": "1.5"}}]},
+             {"id": "b"}]
+            """
+        let documents = try MongoExport.documents(Data(text.utf8))
+        #expect(documents.count == 2)
+        let first = try documents[0].get()
+        #expect(first["_id"] == "65a000000000000000000001")
+        #expect(first["created_at"] == "2026-01-15T10:00:00Z")
+        #expect(first["n"] == .number(42))
+        #expect(ISODate.parse(first["when"]) == Date(timeIntervalSince1970: 1_767_225_600))
+        #expect(first["nested"] == .array([.object(["x": .number(1.5)])]))
+    }
+
+    @Test func jsonLinesAreReadAndABrokenLineIsReportedAlone() throws {
+        let text = "{\"id\": \"a\", \"note\": \"ligne } avec \\\" accolade\"}\nnot json\n{\"id\": \"c\"}\n[1, 2]\n"
+        let documents = try MongoExport.documents(Data(text.utf8))
+        #expect(documents.count == 4)
+        #expect(try documents[0].get()["note"] == "ligne } avec \" accolade")
+        #expect(throws: MongoExport.BadDocument.self) { try documents[1].get() }
+        #expect(try documents[2].get()["id"] == "c")
+        #expect(throws: MongoExport.BadDocument.self) { try documents[3].get() }
+    }
 }

@@ -70,7 +70,7 @@ public enum V1Compat {
 
     /// An LP code as given, upper-cased; nil when empty or the first version's placeholder.
     public static func landingPageCode(_ raw: String?) -> String? {
-        guard let code = raw?.trimmedText.uppercased(), !code.isEmpty, code != placeholderLandingPage else { return nil }
+        guard let code = V1Mapping.code(raw), code != placeholderLandingPage else { return nil }
         return code
     }
 

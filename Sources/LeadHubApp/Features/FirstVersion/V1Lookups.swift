@@ -48,7 +48,8 @@ extension IntakeCache {
         if let mapped, let form = try await form(id: mapped, now: now, on: db), form.organizationId == organizationId {
             return form
         }
-        return try await form(code: name.uppercased(), organizationId: organizationId, now: now, on: db)
+        guard let code = V1Mapping.code(name) else { return nil }
+        return try await form(code: code, organizationId: organizationId, now: now, on: db)
     }
 
     /// The first organization answering first-version calls that has this landing page (the first

@@ -51,7 +51,7 @@ struct V1TrackingController {
             guard let value = body[key]?.text?.trimmedText, !value.isEmpty else { return nil }
             return String(value.prefix(200))
         }
-        let formCode = text("form_code")?.uppercased()
+        let formCode = V1Mapping.code(text("form_code"))
         let liaison = text("liaison_code") ?? req.query[String.self, at: "liaison"]
         let lpCode = V1Compat.landingPageCode(text("lp_code")) ?? V1Compat.landingPageCode(req.query[String.self, at: "lp"])
             ?? V1Compat.landingPageCode(liaison: liaison, formCode: formCode)

@@ -189,7 +189,9 @@ struct IntakeController {
     }
 
     private func resolveForm(caller: Caller, body: [String: JSONValue], req: Request) async throws -> IntakeForm {
-        let named = body["form_code"]?.text?.trimmingCharacters(in: .whitespaces).uppercased()
+        let raw = body["form_code"]?.text?.trimmingCharacters(in: .whitespaces)
+        // First-version codes are read as the import stored them (`pv_tab` → `PV-TAB`).
+        let named = caller.v1 != nil ? raw.map { V1Mapping.code($0) ?? $0.uppercased() } : raw?.uppercased()
         if let form = caller.form {
             if let named, !named.isEmpty, named != form.code {
                 throw FieldErrors(["form_code": ["Ce code ne correspond pas au formulaire de la clé (\(form.code))."]])
