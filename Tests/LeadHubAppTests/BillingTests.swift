@@ -65,6 +65,14 @@ import VaporTesting
             #expect(rows[0]["unit_price"] as? Double == 30.5)
             #expect(rows[0]["amount"] as? Double == 61)
             #expect(body["total"] as? Double == 61)
+            // Per CRM, as the first version showed it: the receiver invoices, the origin pays.
+            let statements = try #require(body["crms"] as? [[String: Any]])
+            let origin = try #require(statements.first { $0["crm_id"] as? String == tenant.crm.id!.uuidString })
+            let receiver = try #require(statements.first { $0["crm_id"] as? String == tenant.otherCrm.id!.uuidString })
+            #expect(origin["amount_to_pay"] as? Double == 61 && origin["amount_to_invoice"] as? Double == 0)
+            #expect(receiver["amount_to_invoice"] as? Double == 61 && receiver["net_balance"] as? Double == 61)
+            #expect((origin["leads_rerouted_out"] as? [String: Int])?["PV"] == 2)
+            #expect((receiver["leads_rerouted_in"] as? [String: Int])?["total"] == 2)
             // A price change later does not change what was routed before.
             _ = try await t.api(
                 .PATCH, "/api/admin/crms/\(tenant.otherCrm.id!)", token: tenant.adminToken, json: ["lead_prices": ["PV": 99]])
@@ -105,6 +113,12 @@ import VaporTesting
             #expect(invoice["amount"] as? Double == 30.5)
             #expect(invoice["leads"] as? Int == 1)
             #expect(invoice["changed"] as? Bool == false)
+            // Marking the same period and pair again updates it: one entry, the new notes.
+            var again = body
+            again["notes"] = "Facture F-2026-11 (corrigée)"
+            let updated = try await t.api(.POST, "/api/admin/billing/invoices", token: tenant.adminToken, json: again).json()
+            #expect(updated["id"] as? String == invoice["id"] as? String)
+            #expect(try await BillingInvoice.query(on: t.db).filter(\.$organizationId == tenant.organization.id!).count() == 2)
 
             // A lead of the period changes after the invoice: the history says so.
             t.clock.advance(by: 60)
@@ -117,7 +131,9 @@ import VaporTesting
             // The page shows the matrix and the history; admins may delete an entry.
             let session = try await t.login(email: tenant.admin.email)
             let page = try await t.browse(.GET, "/billing", session: session).text
-            #expect(page.contains("doit à"))
+            // The receiving CRM invoices the origin CRM (the first version's rule), with each CRM's statement.
+            #expect(page.contains("\(tenant.otherCrm.name) facture \(tenant.crm.name)"))
+            #expect(page.contains("Bilan par CRM"))
             #expect(page.contains("Facture F-2026-11"))
             #expect(page.contains("Modifiée depuis"))
             let leadsPage = try await t.browse(
@@ -135,7 +151,7 @@ import VaporTesting
                 ])
             #expect(marked.status == .seeOther)
             let activity = try await ActivityEntry.query(on: t.db).filter(\.$objectType == "billing_invoice").count()
-            #expect(activity == 3)
+            #expect(activity == 4)  // marked, marked again (update), deleted, marked
         }
     }
 }

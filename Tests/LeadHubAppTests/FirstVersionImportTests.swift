@@ -205,6 +205,40 @@ import VaporTesting
         }
     }
 
+    /// The first version's billing dashboard on the same data: leads accepted by the CRM (success or
+    /// "doublon"), rerouted from ZR7's account to MDL, invoiced by MDL to ZR7 at MDL's PV price.
+    @Test func billingOfTheImportedLeadsIsTheFirstVersionsArithmetic() async throws {
+        try await TestApp.run { t in
+            let report = try await importer(t, try V1Export.realistic().write()).run()
+            let password = try #require(report.passwords.first { $0.email == "direction@solaire-direct.fr" }?.password)
+            let login = try await t.api(
+                .POST, "/api/auth/token", json: ["email": "direction@solaire-direct.fr", "password": password])
+            let token = try #require(try login.json()["token"] as? String)
+            let crms = try await Crm.query(on: t.db).all()
+            let zr7 = crms.first { $0.slug == "zr7" }!.id!.uuidString
+            let mdl = crms.first { $0.slug == "mdl" }!.id!.uuidString
+            let august = try await t.api(.GET, "/api/admin/billing?from=2026-08-01&to=2026-08-31", token: token).json()
+            let rows = try #require(august["rows"] as? [[String: Any]])
+            #expect(rows.count == 1)
+            #expect(rows.first?["from_crm_id"] as? String == zr7 && rows.first?["to_crm_id"] as? String == mdl)
+            #expect(rows.first?["leads"] as? Int == 2 && rows.first?["amount"] as? Double == 44)
+            let statements = try #require(august["crms"] as? [[String: Any]])
+            let z = try #require(statements.first { $0["crm_id"] as? String == zr7 })
+            let m = try #require(statements.first { $0["crm_id"] as? String == mdl })
+            #expect((z["leads_originated"] as? [String: Int])?["total"] == 3)
+            #expect((z["leads_received"] as? [String: Int])?["total"] == 1)
+            #expect((z["leads_rerouted_out"] as? [String: Int])?["PV"] == 2)
+            #expect(z["amount_to_pay"] as? Double == 44 && z["net_balance"] as? Double == -44)
+            #expect((m["leads_received"] as? [String: Int])?["total"] == 2)
+            #expect(m["amount_to_invoice"] as? Double == 44 && m["net_balance"] as? Double == 44)
+            // July's invoiced period came over with its direction: ZR7 paid MDL.
+            let invoices = try await t.api(.GET, "/api/admin/billing/invoices", token: token).items()
+            let july = try #require(invoices.first { $0["from"] as? String == "2026-07-01" })
+            #expect(july["from_crm_id"] as? String == zr7 && july["to_crm_id"] as? String == mdl)
+            #expect(july["amount"] as? Double == 440 && july["leads"] as? Int == 20 && july["to"] as? String == "2026-07-31")
+        }
+    }
+
     @Test func aSecondRunCreatesNothingAndUpdatesWhatChanged() async throws {
         try await TestApp.run { t in
             var export = V1Export.realistic()

@@ -172,3 +172,41 @@ extension JSONValue: ExpressibleByStringLiteral {
         #expect(throws: MongoExport.BadDocument.self) { try documents[3].get() }
     }
 }
+
+/// The first version's billing rule (« le CRM cible facture au CRM origine ») and its per-CRM statement.
+@Suite struct FirstVersionBillingTests {
+    let zr7 = UUID(uuidString: "00000000-0000-0000-0000-0000000000A1")!
+    let mdl = UUID(uuidString: "00000000-0000-0000-0000-0000000000B2")!
+
+    @Test func theReceivingCrmInvoicesTheOriginAtItsOwnPrice() {
+        let counts = [
+            // ZR7's accounts: 10 kept by ZR7, 3 PV rerouted to MDL at MDL's 22 €.
+            BillingCount(originCrmId: zr7, receivingCrmId: zr7, productType: "PV", rerouted: false, unitPriceCents: 2_000, leads: 10),
+            BillingCount(originCrmId: zr7, receivingCrmId: mdl, productType: "PV", rerouted: true, unitPriceCents: 2_200, leads: 3),
+            // MDL's accounts: 1 PAC rerouted to ZR7 at ZR7's 25,50 €.
+            BillingCount(originCrmId: mdl, receivingCrmId: zr7, productType: "PAC", rerouted: true, unitPriceCents: 2_550, leads: 1),
+            BillingCount(originCrmId: mdl, receivingCrmId: mdl, productType: "PV", rerouted: false, unitPriceCents: 2_200, leads: 4),
+        ]
+        let matrix = CrmBillingSummary.matrix(counts)
+        #expect(matrix.lines.count == 2)
+        #expect(matrix.between(zr7, mdl).first?.amountCents == 6_600)  // MDL invoices ZR7
+        #expect(matrix.between(mdl, zr7).first?.amountCents == 2_550)  // ZR7 invoices MDL
+
+        let statements = CrmBillingSummary.statements(counts, crmIds: [zr7, mdl])
+        let z = statements[0]
+        let m = statements[1]
+        #expect(z.originated == ["PV": 13, "PAC": 0].filter { $0.value > 0 })
+        #expect(z.received == ["PV": 10, "PAC": 1])
+        #expect(z.reroutedOut == ["PV": 3] && z.reroutedIn == ["PAC": 1])
+        #expect(z.toInvoiceCents == 2_550 && z.toPayCents == 6_600 && z.netCents == -4_050)
+        #expect(m.originatedTotal == 5 && m.receivedTotal == 7)
+        #expect(m.toInvoiceCents == 6_600 && m.toPayCents == 2_550 && m.netCents == 4_050)
+        #expect(statements.reduce(0) { $0 + $1.netCents } == 0)
+    }
+
+    @Test func aLeadReroutedToItsOwnOriginIsNotBilled() {
+        let counts = [BillingCount(originCrmId: zr7, receivingCrmId: zr7, productType: "PV", rerouted: true, unitPriceCents: 2_000, leads: 2)]
+        #expect(CrmBillingSummary.matrix(counts).lines.isEmpty)
+        #expect(CrmBillingSummary.statements(counts, crmIds: [zr7])[0].toInvoiceCents == 0)
+    }
+}

@@ -19,6 +19,8 @@ from selenium.webdriver.chrome.service import Service
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("LEADHUB_BIN", os.path.join(ROOT, ".build", "debug", "leadhub"))
 DEMO_PASSWORD = "mot-de-passe-demo-42"
+# The running server's data directory (tests that run a `leadhub` command against its database).
+SERVER_DATA = None
 ARTIFACTS = os.environ.get("LEADHUB_BROWSER_ARTIFACTS", os.path.join(tempfile.gettempdir(), "leadhub-browser"))
 
 
@@ -30,7 +32,9 @@ def free_port():
 
 @pytest.fixture(scope="session")
 def server():
+    global SERVER_DATA
     data = tempfile.mkdtemp(prefix="leadhub-browser-")
+    SERVER_DATA = data
     port = free_port()
     env = dict(os.environ, LEADHUB_DATA_DIR=data, LEADHUB_DEMO_PASSWORD=DEMO_PASSWORD, LEADHUB_BCRYPT_COST="8",
                LEADHUB_DEMO_PARTNERS="1", LEADHUB_DELIVERY_RETRY_SCHEDULE="1,1,1")

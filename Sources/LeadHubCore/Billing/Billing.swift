@@ -20,9 +20,10 @@ public struct BillingLine: Sendable, Equatable {
     public var amountCents: Int { leads * unitPriceCents }
 }
 
-/// What one CRM owes another for a period: the receiving CRM pays the origin CRM for the leads
-/// rerouted to it, at its own price. Lines sorted by CRM pair, product and price; amounts in cents
-/// so that sums are exact.
+/// What CRMs invoice each other for a period — the first version's rule: the CRM that
+/// *receives* a rerouted lead invoices the *origin* CRM (whose account produced it), at the
+/// receiving CRM's lead price. A line `from → to` is an amount `to` invoices and `from` pays.
+/// Lines sorted by CRM pair, product and price; amounts in cents so that sums are exact.
 public struct BillingMatrix: Sendable, Equatable {
     public let lines: [BillingLine]
 
@@ -53,6 +54,79 @@ public struct BillingMatrix: Sendable, Equatable {
             }
         }
         return result
+    }
+}
+
+/// Leads of a period that a CRM accepted (delivered, or "doublon" at the CRM: the first version
+/// billed both), grouped by origin CRM, receiving CRM, product, rerouting and unit price.
+public struct BillingCount: Sendable, Equatable {
+    public let originCrmId: UUID
+    public let receivingCrmId: UUID
+    public let productType: String
+    public let rerouted: Bool
+    public let unitPriceCents: Int
+    public let leads: Int
+
+    public init(originCrmId: UUID, receivingCrmId: UUID, productType: String, rerouted: Bool, unitPriceCents: Int, leads: Int) {
+        self.originCrmId = originCrmId
+        self.receivingCrmId = receivingCrmId
+        self.productType = productType
+        self.rerouted = rerouted
+        self.unitPriceCents = unitPriceCents
+        self.leads = leads
+    }
+}
+
+/// The first version's per-CRM statement for a period: leads originated (its accounts' leads
+/// accepted anywhere), received (accepted by it), rerouted out and in, per product; what it
+/// invoices (rerouted in, at its price), what it pays (rerouted out, at the receiver's price) and
+/// the net balance.
+public struct CrmBillingSummary: Sendable, Equatable {
+    public let crmId: UUID
+    public var originated: [String: Int] = [:]
+    public var received: [String: Int] = [:]
+    public var reroutedOut: [String: Int] = [:]
+    public var reroutedIn: [String: Int] = [:]
+    public var toInvoiceCents = 0
+    public var toPayCents = 0
+
+    public init(crmId: UUID) { self.crmId = crmId }
+
+    public var netCents: Int { toInvoiceCents - toPayCents }
+
+    static func total(_ counts: [String: Int]) -> Int { counts.values.reduce(0, +) }
+    public var originatedTotal: Int { Self.total(originated) }
+    public var receivedTotal: Int { Self.total(received) }
+    public var reroutedOutTotal: Int { Self.total(reroutedOut) }
+    public var reroutedInTotal: Int { Self.total(reroutedIn) }
+
+    /// One statement per CRM of `crmIds` (in that order), from the period's counts.
+    public static func statements(_ counts: [BillingCount], crmIds: [UUID]) -> [CrmBillingSummary] {
+        var byCrm = Dictionary(uniqueKeysWithValues: crmIds.map { ($0, CrmBillingSummary(crmId: $0)) })
+        for count in counts {
+            byCrm[count.originCrmId]?.originated[count.productType, default: 0] += count.leads
+            byCrm[count.receivingCrmId]?.received[count.productType, default: 0] += count.leads
+            guard count.rerouted, count.originCrmId != count.receivingCrmId else { continue }
+            let amount = count.leads * count.unitPriceCents
+            byCrm[count.originCrmId]?.reroutedOut[count.productType, default: 0] += count.leads
+            byCrm[count.originCrmId]?.toPayCents += amount
+            byCrm[count.receivingCrmId]?.reroutedIn[count.productType, default: 0] += count.leads
+            byCrm[count.receivingCrmId]?.toInvoiceCents += amount
+        }
+        return crmIds.compactMap { byCrm[$0] }
+    }
+
+    /// The matrix lines of the rerouted counts (origin → receiver).
+    public static func matrix(_ counts: [BillingCount]) -> BillingMatrix {
+        var merged: [String: BillingLine] = [:]
+        for count in counts where count.rerouted && count.originCrmId != count.receivingCrmId {
+            let key = "\(count.originCrmId)|\(count.receivingCrmId)|\(count.productType)|\(count.unitPriceCents)"
+            let leads = (merged[key]?.leads ?? 0) + count.leads
+            merged[key] = BillingLine(
+                fromCrmId: count.originCrmId, toCrmId: count.receivingCrmId, productType: count.productType, leads: leads,
+                unitPriceCents: count.unitPriceCents)
+        }
+        return BillingMatrix(lines: Array(merged.values))
     }
 }
 

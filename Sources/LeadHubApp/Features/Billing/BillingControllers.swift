@@ -34,9 +34,48 @@ struct BillingAPIController {
     struct Matrix: Content {
         let from: String
         let to: String
+        /// Lines origin → receiver: the receiver invoices the origin (`amount`).
         let rows: [Row]
         let leads: Int
         let total: Double
+        /// The first version's per-CRM statement.
+        let crms: [Statement]
+    }
+
+    struct Statement: Content {
+        let crmId: UUID
+        let crmName: String
+        let leadsOriginated: [String: Int]
+        let leadsReceived: [String: Int]
+        let leadsReroutedOut: [String: Int]
+        let leadsReroutedIn: [String: Int]
+        let amountToInvoice: Double
+        let amountToPay: Double
+        let netBalance: Double
+
+        enum CodingKeys: String, CodingKey {
+            case crmId = "crm_id", crmName = "crm_name", leadsOriginated = "leads_originated"
+            case leadsReceived = "leads_received", leadsReroutedOut = "leads_rerouted_out"
+            case leadsReroutedIn = "leads_rerouted_in", amountToInvoice = "amount_to_invoice"
+            case amountToPay = "amount_to_pay", netBalance = "net_balance"
+        }
+
+        init(_ s: CrmBillingSummary, name: String) {
+            func withTotal(_ counts: [String: Int]) -> [String: Int] {
+                var out = counts
+                out["total"] = counts.values.reduce(0, +)
+                return out
+            }
+            crmId = s.crmId
+            crmName = name
+            leadsOriginated = withTotal(s.originated)
+            leadsReceived = withTotal(s.received)
+            leadsReroutedOut = withTotal(s.reroutedOut)
+            leadsReroutedIn = withTotal(s.reroutedIn)
+            amountToInvoice = Double(s.toInvoiceCents) / 100
+            amountToPay = Double(s.toPayCents) / 100
+            netBalance = Double(s.netCents) / 100
+        }
     }
 
     struct InvoiceDTO: Content {
@@ -83,13 +122,16 @@ struct BillingAPIController {
         let query = try req.query.decode(BillingQuery.self)
         let period = try BillingService.period(from: query.from, to: query.to, now: req.now)
         let matrix = try await BillingService.matrix(period, scope: scope, on: req.db)
+        let statements = try await BillingService.statements(period, scope: scope, on: req.db)
+        let crms = try await scope.query(Crm.self, on: req.db).all()
         return Matrix(
             from: period.from, to: period.to,
             rows: matrix.lines.map {
                 Row(
                     fromCrmId: $0.fromCrmId, toCrmId: $0.toCrmId, productType: $0.productType, leads: $0.leads,
                     unitPrice: Double($0.unitPriceCents) / 100, amount: Double($0.amountCents) / 100)
-            }, leads: matrix.totalLeads, total: Double(matrix.totalCents) / 100)
+            }, leads: matrix.totalLeads, total: Double(matrix.totalCents) / 100,
+            crms: statements.map { s in Statement(s, name: crms.first { $0.id == s.crmId }?.name ?? "CRM supprimé") })
     }
 
     @Sendable func leads(req: Request) async throws -> ListResponse<LeadDTO> {
@@ -114,14 +156,22 @@ struct BillingAPIController {
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         func money(_ cents: Int) -> String { String(format: "%.2f", Double(cents) / 100).replacingOccurrences(of: ".", with: ",") }
-        var csv = "\u{FEFF}Période;CRM d'origine;CRM destinataire;Produit;Leads;Prix unitaire (€);Montant (€)\r\n"
+        var csv = "\u{FEFF}Période;CRM d'origine;CRM destinataire;Produit;Leads;Prix unitaire (€);Montant (€);Facturé par;Payé par\r\n"
         for line in matrix.lines {
             csv += [
                 "\(period.from) → \(period.to)", name(line.fromCrmId), name(line.toCrmId), line.productType, String(line.leads),
-                money(line.unitPriceCents), money(line.amountCents),
+                money(line.unitPriceCents), money(line.amountCents), name(line.toCrmId), name(line.fromCrmId),
             ].map(cell).joined(separator: ";") + "\r\n"
         }
-        csv += ["Total", "", "", "", String(matrix.totalLeads), "", money(matrix.totalCents)].joined(separator: ";") + "\r\n"
+        csv += ["Total", "", "", "", String(matrix.totalLeads), "", money(matrix.totalCents), "", ""].joined(separator: ";") + "\r\n"
+        csv += "\r\nBilan par CRM;Leads d'origine;Leads reçus;Redirigés sortants;Redirigés entrants;À facturer (€);À payer (€);Solde net (€)\r\n"
+        for statement in try await BillingService.statements(period, scope: scope, on: req.db) {
+            csv += [
+                name(statement.crmId), String(statement.originatedTotal), String(statement.receivedTotal),
+                String(statement.reroutedOutTotal), String(statement.reroutedInTotal), money(statement.toInvoiceCents),
+                money(statement.toPayCents), money(statement.netCents),
+            ].map(cell).joined(separator: ";") + "\r\n"
+        }
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
         headers.replaceOrAdd(
@@ -197,9 +247,22 @@ struct BillingPagesController {
         let changed: String?
     }
 
+    struct StatementRow: Encodable {
+        let crm: String
+        let originated: String
+        let received: String
+        let reroutedOut: String
+        let reroutedIn: String
+        let toInvoice: String
+        let toPay: String
+        let net: String
+        let netTone: String
+    }
+
     struct Context: Encodable {
         let from: String
         let to: String
+        let statements: [StatementRow]
         let thisMonth: String
         let lastMonth: String
         let pairs: [Pair]
@@ -236,7 +299,7 @@ struct BillingPagesController {
             }
             return Pair(
                 fromId: pair.from.uuidString, toId: pair.to.uuidString,
-                title: "\(name(pair.to)) doit à \(name(pair.from))",
+                title: "\(name(pair.to)) facture \(name(pair.from))",
                 lines: lines.map {
                     Line(
                         product: $0.productType, leads: FrenchFormat.integer($0.leads),
@@ -256,14 +319,26 @@ struct BillingPagesController {
             }
             return HistoryRow(
                 id: i.id!.uuidString, period: "\(i.periodFrom) → \(i.periodTo)",
-                pair: "\(name(i.toCrmId)) → \(name(i.fromCrmId))", leads: FrenchFormat.integer(i.leadCount),
+                pair: "\(name(i.fromCrmId)) → \(name(i.toCrmId))", leads: FrenchFormat.integer(i.leadCount),
                 amount: BillingPeriod.euros(cents: i.amountCents), who: i.userEmail ?? "—",
                 when: FrenchFormat.dateTime(i.createdAt), notes: i.notes, changed: changed)
         }
         let this = BillingPeriod.month(containing: req.now)
         let last = BillingPeriod.previousMonth(of: req.now)
+        func breakdown(_ counts: [String: Int]) -> String {
+            let parts = counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(FrenchFormat.integer($0.value))" }
+            return parts.isEmpty ? "0" : FrenchFormat.integer(counts.values.reduce(0, +)) + " (" + parts.joined(separator: ", ") + ")"
+        }
+        let statements = try await BillingService.statements(period, scope: scope, on: req.db).map { s in
+            StatementRow(
+                crm: name(s.crmId), originated: breakdown(s.originated), received: breakdown(s.received),
+                reroutedOut: breakdown(s.reroutedOut), reroutedIn: breakdown(s.reroutedIn),
+                toInvoice: BillingPeriod.euros(cents: s.toInvoiceCents), toPay: BillingPeriod.euros(cents: s.toPayCents),
+                net: BillingPeriod.euros(cents: s.netCents), netTone: s.netCents > 0 ? "ok" : s.netCents < 0 ? "warn" : "muted")
+        }
         let context = Context(
-            from: period.from, to: period.to, thisMonth: "from=\(this.from)&to=\(this.to)",
+            from: period.from, to: period.to, statements: statements, thisMonth: "from=\(this.from)&to=\(this.to)",
             lastMonth: "from=\(last.from)&to=\(last.to)", pairs: pairs, total: BillingPeriod.euros(cents: matrix.totalCents),
             totalLeads: FrenchFormat.integer(matrix.totalLeads), history: history,
             exportHref: "/billing/export.csv?\(range)", errors: FormErrors(errors),

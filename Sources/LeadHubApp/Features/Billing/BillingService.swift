@@ -23,9 +23,10 @@ final class BillingInvoice: Model, @unchecked Sendable {
     init() {}
 }
 
-/// "Facturation inter-CRM": the leads of one CRM's accounts rerouted to another and delivered
+/// "Facturation inter-CRM": the leads of one CRM's accounts rerouted to another and accepted
 /// there, per product and unit price (the receiving CRM's price when the lead was routed), for a
-/// period of Paris days; invoiced periods and their history.
+/// period of Paris days — the receiving CRM invoices the origin CRM; each CRM's statement
+/// (originated, received, rerouted in and out, to invoice, to pay, net); invoiced periods.
 enum BillingService {
     struct Period: Sendable {
         let from: String
@@ -54,32 +55,50 @@ enum BillingService {
         return Period(from: fromText, to: toText, start: start!.start, end: end!.end)
     }
 
-    /// What counts: rerouted leads delivered to their receiving CRM, received in the period.
-    static func matrix(_ period: Period, scope: TenantScope, on db: any Database) async throws -> BillingMatrix {
+    /// The statuses the first version billed: accepted by the CRM (`success`), or already known
+    /// to it (`duplicate`, "doublon" at the CRM).
+    static let billedStatuses = [LeadStatus.delivered.rawValue, LeadStatus.crmDuplicate.rawValue]
+
+    /// The period's accepted leads by origin CRM, receiving CRM, product, rerouting and unit price.
+    /// A user limited to some CRMs sees the lines where one of them is the origin or the receiver.
+    static func counts(_ period: Period, scope: TenantScope, on db: any Database) async throws -> [BillingCount] {
         let sql = db as! any SQLDatabase
         var query = sql.select()
-            .column("crm_id").column("routed_crm_id").column("product_type").column("unit_price_cents")
+            .column("crm_id").column("routed_crm_id").column("product_type").column("rerouted").column("unit_price_cents")
             .column(SQLFunction("count", args: SQLLiteral.all), as: "n")
             .from("leads")
-            .where("organization_id", .equal, scope.organizationId).where("rerouted", .equal, true)
-            .where("status", .equal, LeadStatus.delivered.rawValue)
+            .where("organization_id", .equal, scope.organizationId)
+            .where("status", .in, billedStatuses)
             .where("created_at", .greaterThanOrEqual, period.start).where("created_at", .lessThan, period.end)
         if let visible = scope.visibleCrmIds {
-            guard !visible.isEmpty else { return BillingMatrix(lines: []) }
+            guard !visible.isEmpty else { return [] }
             query = query.where(SQLGroupExpression(
-                SQLBinaryExpression(SQLColumn("crm_id"), .in, SQLBind.group(Array(visible)))))
+                SQLBinaryExpression(
+                    SQLBinaryExpression(SQLColumn("crm_id"), .in, SQLBind.group(Array(visible))), .or,
+                    SQLBinaryExpression(SQLColumn("routed_crm_id"), .in, SQLBind.group(Array(visible))))))
         }
-        let rows = try await query.groupBy("crm_id").groupBy("routed_crm_id").groupBy("product_type")
+        let rows = try await query.groupBy("crm_id").groupBy("routed_crm_id").groupBy("product_type").groupBy("rerouted")
             .groupBy("unit_price_cents").all()
-        return BillingMatrix(
-            lines: try rows.compactMap { row in
-                guard let to = try row.decode(column: "routed_crm_id", as: UUID?.self) else { return nil }
-                return BillingLine(
-                    fromCrmId: try row.decode(column: "crm_id", as: UUID.self), toCrmId: to,
-                    productType: try row.decode(column: "product_type", as: String.self),
-                    leads: try row.decode(column: "n", as: Int.self),
-                    unitPriceCents: try row.decode(column: "unit_price_cents", as: Int?.self) ?? 0)
-            })
+        return try rows.compactMap { row in
+            guard let to = try row.decode(column: "routed_crm_id", as: UUID?.self) else { return nil }
+            return BillingCount(
+                originCrmId: try row.decode(column: "crm_id", as: UUID.self), receivingCrmId: to,
+                productType: try row.decode(column: "product_type", as: String.self),
+                rerouted: try row.decode(column: "rerouted", as: Bool.self),
+                unitPriceCents: try row.decode(column: "unit_price_cents", as: Int?.self) ?? 0,
+                leads: try row.decode(column: "n", as: Int.self))
+        }
+    }
+
+    /// What counts between CRMs: rerouted leads accepted by their receiving CRM, received in the period.
+    static func matrix(_ period: Period, scope: TenantScope, on db: any Database) async throws -> BillingMatrix {
+        CrmBillingSummary.matrix(try await counts(period, scope: scope, on: db))
+    }
+
+    /// The first version's per-CRM statement of the period, for the CRMs the user sees.
+    static func statements(_ period: Period, scope: TenantScope, on db: any Database) async throws -> [CrmBillingSummary] {
+        let crms = try await scope.query(Crm.self, on: db).sort(\.$name).all()
+        return CrmBillingSummary.statements(try await counts(period, scope: scope, on: db), crmIds: crms.compactMap(\.id))
     }
 
     /// The leads behind a cell (or a pair when `product` is nil), newest first.
@@ -87,7 +106,7 @@ enum BillingService {
         _ period: Period, from: UUID?, to: UUID?, product: String?, scope: TenantScope, on db: any Database
     ) async throws -> [Lead] {
         var query = scope.query(Lead.self, on: db).filter(\.$rerouted == true)
-            .filter(\.$status == LeadStatus.delivered.rawValue)
+            .filter(\.$status ~~ billedStatuses)
             .filter(\.$createdAt >= period.start).filter(\.$createdAt < period.end)
         if let from { query = query.filter(\.$crmId == from) }
         if let to { query = query.filter(\.$routedCrmId == to) }
@@ -110,7 +129,10 @@ enum BillingService {
         let text = Check.optionalText(notes, field: "notes", max: 2_000, errors: &errors)
         try errors.throwIfAny()
         let lines = try await matrix(period, scope: scope, on: db).between(fromCrm!.id!, toCrm!.id!)
-        let invoice = BillingInvoice()
+        // Marking the same period and pair again updates it (as the first version did).
+        let existing = try await scope.query(BillingInvoice.self, on: db).filter(\.$fromCrmId == fromCrm!.id!)
+            .filter(\.$toCrmId == toCrm!.id!).filter(\.$periodFrom == period.from).filter(\.$periodTo == period.to).first()
+        let invoice = existing ?? BillingInvoice()
         invoice.organizationId = scope.organizationId
         invoice.fromCrmId = fromCrm!.id!
         invoice.toCrmId = toCrm!.id!
@@ -118,14 +140,14 @@ enum BillingService {
         invoice.periodTo = period.to
         invoice.leadCount = lines.reduce(0) { $0 + $1.leads }
         invoice.amountCents = lines.reduce(0) { $0 + $1.amountCents }
-        invoice.notes = text
+        invoice.notes = text ?? existing?.notes
         invoice.userEmail = scope.userEmail
         invoice.createdAt = now
         try await db.transaction { tx in
-            try await invoice.create(on: tx)
+            try await invoice.save(on: tx)
             try await ActivityService.record(
-                .create, objectType: "billing_invoice", objectId: invoice.id,
-                summary: "Période \(period.from) → \(period.to) facturée : \(toCrm!.name) doit \(BillingPeriod.euros(cents: invoice.amountCents)) à \(fromCrm!.name) (\(invoice.leadCount) leads)",
+                existing == nil ? .create : .update, objectType: "billing_invoice", objectId: invoice.id,
+                summary: "Période \(period.from) → \(period.to) facturée\(existing == nil ? "" : " (mise à jour)") : \(toCrm!.name) facture \(BillingPeriod.euros(cents: invoice.amountCents)) à \(fromCrm!.name) (\(invoice.leadCount) leads redirigés)",
                 scope: scope, at: now, on: tx)
         }
         return invoice
@@ -158,7 +180,9 @@ enum BillingService {
 
     static func invoices(scope: TenantScope, now: Date, on db: any Database) async throws -> [InvoiceState] {
         var query = scope.query(BillingInvoice.self, on: db)
-        if let visible = scope.visibleCrmIds { query = query.filter(\.$fromCrmId ~~ Array(visible)) }
+        if let visible = scope.visibleCrmIds {
+            query = query.group(.or) { $0.filter(\.$fromCrmId ~~ Array(visible)).filter(\.$toCrmId ~~ Array(visible)) }
+        }
         let invoices = try await query.sort(\.$periodFrom, .descending).sort(\.$createdAt, .descending).limit(500).all()
         var states: [InvoiceState] = []
         for invoice in invoices {
