@@ -106,10 +106,13 @@ import VaporTesting
             let deleted = try await t.api(
                 .POST, "/api/admin/leads/bulk", token: tenant.adminToken, json: ["action": "delete", "ids": ids])
             #expect(try deleted.json()["changed"] as? Int == 3)
-            #expect(try await Lead.query(on: t.db).count() == 1)
-            #expect(try await LeadEvent.query(on: t.db).filter(\.$leadId ~~ leads.map { $0.id! }).count() == 0)
+            // "Supprimer" archives, as in the first version: nothing is ever deleted from the back office.
+            #expect(try await Lead.query(on: t.db).count() == 4)
+            #expect(try await t.api(.GET, "/api/admin/leads?archived=1", token: tenant.adminToken).items().count == 3)
+            #expect(try await LeadEvent.query(on: t.db).filter(\.$leadId ~~ leads.map { $0.id! }).count() >= 3)
             let single = try await t.api(.DELETE, "/api/admin/leads/\(tenant.lead.id!)", token: tenant.adminToken)
             #expect(single.status == .noContent)
+            #expect(try await Lead.find(tenant.lead.id, on: t.db)?.archivedAt != nil)
         }
     }
 
@@ -182,7 +185,30 @@ import VaporTesting
                 .POST, "/api/admin/leads/bulk", token: token,
                 json: ["action": "delete", "ids": [tenant.lead.id!.uuidString]])
             #expect(try bulk.json()["changed"] as? Int == 0)
-            #expect(try await Lead.find(tenant.lead.id, on: t.db) != nil)
+            #expect(try await Lead.find(tenant.lead.id, on: t.db)?.archivedAt == nil)
+        }
+    }
+
+    @Test func leadsOlderThanNMonthsAreArchivedByAnAdmin() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let old = try await t.makeLead(
+                form: tenant.form, account: tenant.account, fields: ["phone": .string("0611110001"), "nom": .string("Ancien")],
+                at: t.clock.now().addingTimeInterval(-100 * 86_400))
+            let body = ["months": 3]
+            #expect(try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.editorToken, json: body).status == .forbidden)
+            let bad = try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.adminToken, json: ["months": 0])
+            #expect(bad.status == .unprocessableEntity)
+            let done = try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.adminToken, json: body)
+            #expect(try done.json()["changed"] as? Int == 1)
+            #expect(try await Lead.find(old.id, on: t.db)?.archivedAt != nil)
+            #expect(try await Lead.find(tenant.lead.id, on: t.db)?.archivedAt == nil)
+            let session = try await t.login(email: tenant.admin.email)
+            let page = try await t.browse(.GET, "/leads", session: session)
+            #expect(page.text.contains("Archiver les leads de plus de"))
+            #expect(!page.text.contains("Supprimer définitivement"))
+            let again = try await t.browse(.POST, "/leads/archive-older", session: session, form: ["months": "1"])
+            #expect(again.status == .seeOther)
         }
     }
 

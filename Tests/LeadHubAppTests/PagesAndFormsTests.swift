@@ -211,4 +211,36 @@ import VaporTesting
             #expect(!(try await t.browse(.GET, "/settings", session: editor).text.contains("Clés API de l")))
         }
     }
+
+    @Test func aFormWithLeadsKeepsItsCodeAndItsCrmToken() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let path = "/api/admin/forms/\(tenant.form.id!)"
+            // Without leads a form may still change both.
+            let fresh = try await t.makeForm(in: tenant.id, account: tenant.account, name: "Neuf", product: "PV", code: "PV-050")
+            let renamed = try await t.api(
+                .PATCH, "/api/admin/forms/\(fresh.id!)", token: tenant.editorToken, json: ["code": "PV-051", "crm_token": "tok-1"])
+            #expect(renamed.status == .ok)
+            #expect(try await t.api(
+                .PATCH, "/api/admin/forms/\(fresh.id!)", token: tenant.editorToken, json: ["crm_token": "tok-2"]).status == .ok)
+
+            // The fixture form has a lead: its token is set once, then neither code nor token moves.
+            #expect(try await t.api(.PATCH, path, token: tenant.editorToken, json: ["crm_token": "tok-a"]).status == .ok)
+            let code = try await t.api(.PATCH, path, token: tenant.editorToken, json: ["code": "PV-099"])
+            #expect(code.status == .unprocessableEntity)
+            #expect(try code.fieldErrors()["code"]?.first?.contains("déjà reçu des leads") == true)
+            let token = try await t.api(.PATCH, path, token: tenant.editorToken, json: ["crm_token": "tok-b"])
+            #expect(token.status == .unprocessableEntity)
+            #expect(try token.fieldErrors()["crm_token"] != nil)
+            let cleared = try await t.api(.PATCH, path, token: tenant.editorToken, json: ["crm_token": ""])
+            #expect(cleared.status == .unprocessableEntity)
+            // The same values again are not a change; other fields still save.
+            let same = try await t.api(
+                .PATCH, path, token: tenant.editorToken, json: ["code": "PV-001", "crm_token": "tok-a", "name": "Renommé"])
+            #expect(same.status == .ok)
+            let form = try #require(try await Form.find(tenant.form.id, on: t.db))
+            #expect(form.code == "PV-001" && form.name == "Renommé")
+            #expect(try t.app.secretBox.open(form.crmTokenSealed!) == "tok-a")
+        }
+    }
 }

@@ -73,6 +73,10 @@ enum PublicAPISpec {
             }
             properties[field.name] = schema
         }
+        properties["form_id"] = [
+            "type": "string", "maxLength": 100,
+            "description": "Compatibilité première version : identifiant du formulaire (ancien id, id LeadHub ou code), à la place de form_code.",
+        ]
         properties["consent"] = [
             "type": "object",
             "description":
@@ -89,6 +93,9 @@ enum PublicAPISpec {
             "required": ["error"],
             "properties": [
                 "error": ["type": "string", "description": "Message en français."],
+                "success": ["type": "boolean", "description": "Toujours false (lu par le code des pages de la première version)."],
+                "detail": ["type": "string", "description": "Le message et les erreurs par champ, en une phrase."],
+                "message": ["type": "string", "description": "Comme detail."],
                 "errors": [
                     "type": "object", "description": "Erreurs par champ, toutes à la fois.",
                     "additionalProperties": ["type": "array", "items": ["type": "string"]],
@@ -113,6 +120,9 @@ enum PublicAPISpec {
                 "duplicate_of": ["type": "string", "format": "uuid", "description": "Lead d'origine (doublon)."],
                 "form_code": ["type": "string"],
                 "created_at": ["type": "string", "format": "date-time"],
+                "lead_id": ["type": "string", "format": "uuid", "description": "Comme id (première version)."],
+                "success": ["type": "boolean", "description": "true : le lead est enregistré (première version)."],
+                "message": ["type": "string", "description": "« Lead enregistré » (première version)."],
             ],
         ]
         func text(_ description: String, max: Int) -> [String: Any] {

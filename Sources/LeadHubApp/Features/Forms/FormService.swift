@@ -269,9 +269,21 @@ enum FormService {
         }
         if input.notes != nil { form.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors) }
         if input.imageURL != nil { form.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors) }
+        // Deployed pages and the CRM depend on a form's code and token: once it has leads they stay.
+        var leadCount: Int? = nil
+        func hasLeads() async throws -> Bool {
+            if creating { return false }
+            if leadCount == nil { leadCount = try await Lead.query(on: db).filter(\.$formId == form.requireID()).count() }
+            return leadCount! > 0
+        }
         if let token = input.crmToken?.trimmingCharacters(in: .whitespacesAndNewlines) {
             guard let box = input.secrets else { throw AppError.badRequest("Secrets non pris en charge ici.") }
-            if token.isEmpty {
+            let current = creating ? nil : form.crmTokenSealed.flatMap { try? box.open($0) }
+            if token != (current ?? ""), current != nil, try await hasLeads() {
+                errors.add(
+                    "crm_token",
+                    "Ce formulaire a déjà reçu des leads : son jeton CRM ne peut plus être modifié ni effacé (créez un nouveau formulaire).")
+            } else if token.isEmpty {
                 form.crmTokenSealed = nil
             } else if token.count > 500 {
                 errors.add("crm_token", "Le jeton compte 500 caractères au plus.")
@@ -287,6 +299,10 @@ enum FormService {
         if let code = input.code?.trimmingCharacters(in: .whitespaces).uppercased(), !code.isEmpty {
             if !PageCode.isValid(code) {
                 errors.add("code", "Code invalide : lettres majuscules, chiffres et tirets (ex. PV-001).")
+            } else if !creating, code != form.code, try await hasLeads() {
+                errors.add(
+                    "code",
+                    "Ce formulaire a déjà reçu des leads : son code ne change plus (les pages déployées l'utilisent).")
             } else {
                 form.code = code
             }

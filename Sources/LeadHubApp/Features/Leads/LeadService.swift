@@ -215,10 +215,12 @@ enum LeadService {
     }
 
     enum BulkAction: String, Codable, Sendable {
+        /// `delete` is the first version's "supprimer": it archives (a lead is never deleted from the
+        /// back office; only the RGPD erase, by an admin, removes personal data).
         case archive, unarchive, delete
     }
 
-    /// Archives, restores or deletes several visible leads; returns how many were changed.
+    /// Archives or restores several visible leads; returns how many were changed.
     static func bulk(_ action: BulkAction, ids: [UUID], scope: TenantScope, now: Date, on db: any Database) async throws
         -> Int
     {
@@ -226,35 +228,47 @@ enum LeadService {
         guard !ids.isEmpty else { return 0 }
         guard ids.count <= 1_000 else { throw FieldErrors(["ids": ["1 000 leads au plus par action."]]) }
         let leads = try await scope.query(Lead.self, on: db).filter(\.$id ~~ ids).all()
-        let visibleIds = leads.compactMap(\.id)
-        // Nothing visible: nothing to do (and PostgreSQL refuses an empty IN list).
-        guard !visibleIds.isEmpty else { return 0 }
+        guard !leads.isEmpty else { return 0 }
+        let archiving = action != .unarchive
         try await db.transaction { tx in
-            switch action {
-            case .archive, .unarchive:
-                for lead in leads {
-                    lead.archivedAt = action == .archive ? (lead.archivedAt ?? now) : nil
-                    lead.updatedAt = now
-                    try await lead.save(on: tx)
-                    try await LeadWriter.insertEvent(
-                        leadId: lead.id!, organizationId: lead.organizationId, kind: action.rawValue,
-                        summary: action == .archive ? "Archivé" : "Désarchivé", userEmail: scope.userEmail, at: now,
-                        on: tx as! any SQLDatabase)
-                }
-            case .delete:
-                try await LeadEvent.query(on: tx).filter(\.$organizationId == scope.organizationId)
-                    .filter(\.$leadId ~~ visibleIds).delete()
-                try await (tx as! any SQLDatabase).delete(from: "idempotency_keys")
-                    .where("organization_id", .equal, scope.organizationId).where("lead_id", .in, visibleIds).run()
-                try await Lead.query(on: tx).filter(\.$organizationId == scope.organizationId)
-                    .filter(\.$id ~~ visibleIds).delete()
+            for lead in leads {
+                lead.archivedAt = archiving ? (lead.archivedAt ?? now) : nil
+                lead.updatedAt = now
+                try await lead.save(on: tx)
+                try await LeadWriter.insertEvent(
+                    leadId: lead.id!, organizationId: lead.organizationId, kind: archiving ? "archive" : "unarchive",
+                    summary: archiving ? (action == .delete ? "Supprimé (archivé)" : "Archivé") : "Désarchivé",
+                    userEmail: scope.userEmail, at: now, on: tx as! any SQLDatabase)
             }
-            let verb = ["archive": "archivé(s)", "unarchive": "désarchivé(s)", "delete": "supprimé(s)"][action.rawValue]!
             try await ActivityService.record(
-                action == .delete ? .delete : .update, objectType: "lead", objectId: leads.count == 1 ? leads[0].id : nil,
-                summary: "\(leads.count) lead(s) \(verb)", scope: scope, at: now, on: tx)
+                .update, objectType: "lead", objectId: leads.count == 1 ? leads[0].id : nil,
+                summary: "\(leads.count) lead(s) " + (archiving ? "archivé(s)" : "désarchivé(s)"), scope: scope, at: now, on: tx)
         }
         return leads.count
+    }
+
+    /// "Archiver les leads de plus de N mois" (admins, as in the first version): every visible
+    /// lead received before `months` calendar months ago is archived; returns how many.
+    static func archiveOlder(than months: Int?, scope: TenantScope, now: Date, on db: any Database) async throws -> Int {
+        try scope.require(.manageOrganization)
+        guard let months, (1...120).contains(months) else {
+            throw FieldErrors(["months": ["Nombre de mois invalide : de 1 à 120."]])
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = FrenchFormat.parisTimeZone
+        let cutoff = calendar.date(byAdding: .month, value: -months, to: now)!
+        return try await db.transaction { tx in
+            let ids = try await scope.query(Lead.self, on: tx).filter(\.$createdAt < cutoff).filter(\.$archivedAt == nil)
+                .all(\.$id)
+            for chunk in ids.chunked(500) {
+                try await Lead.query(on: tx).filter(\.$organizationId == scope.organizationId).filter(\.$id ~~ chunk)
+                    .set(\.$archivedAt, to: now).set(\.$updatedAt, to: now).update()
+            }
+            try await ActivityService.record(
+                .update, objectType: "lead",
+                summary: "\(ids.count) lead(s) de plus de \(months) mois archivé(s)", scope: scope, at: now, on: tx)
+            return ids.count
+        }
     }
 
     /// RGPD: erases a person's data, found by phone or e-mail, across the organization. The leads

@@ -174,6 +174,15 @@ struct LeadsAPIController {
         return BulkResult(changed: changed)
     }
 
+    struct ArchiveOlderBody: Content { var months: Int? }
+
+    /// `POST /api/admin/leads/archive-older {"months": 3}` (admins).
+    @Sendable func archiveOlder(req: Request) async throws -> BulkResult {
+        let months = try req.content.decode(ArchiveOlderBody.self).months
+        return BulkResult(
+            changed: try await LeadService.archiveOlder(than: months, scope: try req.tenantScope(), now: req.now, on: req.db))
+    }
+
     struct EraseBody: Content {
         var phone: String?
         var email: String?

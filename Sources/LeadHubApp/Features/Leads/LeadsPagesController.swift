@@ -227,10 +227,21 @@ struct LeadsPagesController {
         }
         if ids.isEmpty { return req.redirect(to: "/leads", flash: "Aucun lead sélectionné.", error: true) }
         let changed = try await LeadService.bulk(action, ids: ids, scope: scope, now: req.now, on: req.db)
-        let verb = ["archive": "archivé(s)", "unarchive": "désarchivé(s)", "delete": "supprimé(s)"][action.rawValue]!
+        let verb = ["archive": "archivé(s)", "unarchive": "désarchivé(s)", "delete": "archivé(s)"][action.rawValue]!
         let back = AuthController.safeRedirect(form.back ?? "/leads")
-        let target = action == .delete && req.id("lead_id") != nil ? "/leads" : back
-        return req.redirect(to: target, flash: "\(changed) lead(s) \(verb).")
+        return req.redirect(to: back, flash: "\(changed) lead(s) \(verb).")
+    }
+
+    struct ArchiveOlderForm: Content { var months: String? }
+
+    /// "Archiver les leads de plus de N mois".
+    @Sendable func archiveOlder(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let months = (try? req.content.decode(ArchiveOlderForm.self))?.months.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        switch try await attempt({ try await LeadService.archiveOlder(than: months, scope: scope, now: req.now, on: req.db) }) {
+        case .success(let count): return req.redirect(to: "/leads", flash: "\(count) lead(s) archivé(s).")
+        case .failure(let errors): return req.redirect(to: "/leads", flash: errors.summary, error: true)
+        }
     }
 
     struct EraseContext: Encodable {
