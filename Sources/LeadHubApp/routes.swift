@@ -114,6 +114,7 @@ func routes(_ app: Application) throws {
     let notifications = NotificationsController()
     pages.post("settings", "notifications", use: notifications.post)
     pages.post("settings", "notifications", "test", use: notifications.postTest)
+    pages.post("settings", "notifications", "summary", use: notifications.postSummary)
     let backups = BackupsPagesController()
     pages.get("settings", "backups", use: backups.index)
     pages.post("settings", "backups", use: backups.create)
@@ -183,6 +184,9 @@ func routes(_ app: Application) throws {
 
     // Admin JSON API: bearer token.
     let api = app.grouped("api", "admin").grouped(APIAuthMiddleware())
+    // The caller itself (the first version's `GET /api/auth/me`), and the same under /api/admin.
+    app.grouped("api", "auth").grouped(APIAuthMiddleware()).get("me", use: auth.me)
+    api.get("me", use: auth.me)
     let crmsAPI = AdminAPI.crms
     api.get("crms", use: crmsAPI.index)
     api.post("crms", use: crmsAPI.create)
@@ -265,6 +269,7 @@ func routes(_ app: Application) throws {
     api.get("notifications", use: notifications.show)
     api.patch("notifications", use: notifications.patch)
     api.post("notifications", "test", use: notifications.test)
+    api.post("notifications", "summary", use: notifications.summary)
     api.get("alerts", use: alerts.index)
     api.post("alerts", ":alert_id", "resolve", use: alerts.resolve)
 

@@ -96,6 +96,21 @@ import Testing
         #expect(AnalyticsPeriod.today.range(now: late).start == paris("2026-11-27"))
     }
 
+    @Test func theWeekStartsOnMondayInParis() {
+        // Friday 27 November 2026: the week began on Monday the 23rd.
+        #expect(AnalyticsPeriod.named("week") == .thisWeek && AnalyticsPeriod.named("semaine") == .thisWeek)
+        #expect(AnalyticsPeriod.thisWeek.range(now: now) == DateInterval(start: paris("2026-11-23"), end: paris("2026-11-30")))
+        #expect(AnalyticsPeriod.thisWeek.previousRange(now: now) == DateInterval(start: paris("2026-11-16"), end: paris("2026-11-23")))
+        // Sunday 23:30 in Paris is still that week; Monday 00:30 is the next one.
+        let sunday = ISO8601DateFormatter().date(from: "2026-11-29T22:30:00Z")!
+        #expect(AnalyticsPeriod.thisWeek.range(now: sunday).start == paris("2026-11-23"))
+        let monday = ISO8601DateFormatter().date(from: "2026-11-29T23:30:00Z")!
+        #expect(AnalyticsPeriod.thisWeek.range(now: monday).start == paris("2026-11-30"))
+        // The week of the autumn change lasts 7 days and 169 hours.
+        let autumn = AnalyticsPeriod.thisWeek.range(now: ISO8601DateFormatter().date(from: "2026-10-24T12:00:00Z")!)
+        #expect(autumn.start == paris("2026-10-19") && autumn.duration == 169 * 3_600)
+    }
+
     @Test func daylightSavingDaysLast23And25Hours() {
         // Clocks go forward on 2026-03-29 and back on 2026-10-25 in Paris.
         let spring = AnalyticsPeriod.custom(from: "2026-03-29", to: "2026-03-29").range(now: now)

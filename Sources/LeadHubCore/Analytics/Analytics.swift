@@ -1,15 +1,15 @@
 import Foundation
 
 /// Dashboard periods, in Europe/Paris days: "aujourd'hui", "hier", "7 jours" (today and the six
-/// days before), "ce mois", "mois dernier", or chosen days. Each has a previous period of the same
+/// days before), "cette semaine" (since Monday), "ce mois", "mois dernier", or chosen days. Each has a previous period of the same
 /// kind to compare with.
 public enum AnalyticsPeriod: Sendable, Equatable {
-    case today, yesterday, last7Days, thisMonth, lastMonth
+    case today, yesterday, last7Days, thisWeek, thisMonth, lastMonth
     /// From the first day to the last day, both included ("YYYY-MM-DD" in Paris).
     case custom(from: String, to: String)
 
     public static let choices: [(key: String, label: String)] = [
-        ("today", "Aujourd'hui"), ("yesterday", "Hier"), ("7d", "7 jours"), ("month", "Ce mois"),
+        ("today", "Aujourd'hui"), ("yesterday", "Hier"), ("7d", "7 jours"), ("week", "Cette semaine"), ("month", "Ce mois"),
         ("last_month", "Mois dernier"), ("custom", "Personnalisé"),
     ]
 
@@ -18,6 +18,7 @@ public enum AnalyticsPeriod: Sendable, Equatable {
         case .today: "today"
         case .yesterday: "yesterday"
         case .last7Days: "7d"
+        case .thisWeek: "week"
         case .thisMonth: "month"
         case .lastMonth: "last_month"
         case .custom: "custom"
@@ -30,6 +31,7 @@ public enum AnalyticsPeriod: Sendable, Equatable {
         case "today": return .today
         case "yesterday": return .yesterday
         case "7d", "": return .last7Days
+        case "week", "semaine": return .thisWeek
         case "month": return .thisMonth
         case "last_month": return .lastMonth
         case "custom":
@@ -52,6 +54,10 @@ public enum AnalyticsPeriod: Sendable, Equatable {
         case .today: return DateInterval(start: today, end: day(1))
         case .yesterday: return DateInterval(start: day(-1), end: today)
         case .last7Days: return DateInterval(start: day(-6), end: day(1))
+        case .thisWeek:
+            // ISO weeks start on Monday (the first version's "semaine").
+            let monday = calendar.dateInterval(of: .weekOfYear, for: now)!.start
+            return DateInterval(start: monday, end: day(7, from: monday))
         case .thisMonth: return DateInterval(start: monthStart, end: calendar.date(byAdding: .month, value: 1, to: monthStart)!)
         case .lastMonth: return DateInterval(start: calendar.date(byAdding: .month, value: -1, to: monthStart)!, end: monthStart)
         case .custom(let from, let to):

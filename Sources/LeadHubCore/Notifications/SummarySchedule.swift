@@ -35,6 +35,20 @@ public enum SummarySchedule {
         return result
     }
 
+    /// The last complete period of a kind at `now`, for "envoyer maintenant": yesterday, or the
+    /// Monday-to-Sunday week before the current one (the first version's rule).
+    public static func latest(_ kind: SummaryPeriod.Kind, now: Date) -> SummaryPeriod {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = FrenchFormat.parisTimeZone
+        let today = calendar.startOfDay(for: now)
+        switch kind {
+        case .daily: return daily(calendar.date(byAdding: .day, value: -1, to: today)!, calendar)
+        case .weekly:
+            let monday = calendar.dateInterval(of: .weekOfYear, for: now)!.start
+            return weekly(calendar.date(byAdding: .day, value: -7, to: monday)!, calendar)
+        }
+    }
+
     static func daily(_ start: Date, _ calendar: Calendar) -> SummaryPeriod {
         let parts = calendar.dateComponents([.year, .month, .day], from: start)
         let key = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)

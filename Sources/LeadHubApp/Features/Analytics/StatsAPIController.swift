@@ -4,7 +4,7 @@ import LeadHubCore
 import Vapor
 
 /// `GET /api/admin/stats/funnel` and `/api/admin/stats/timeseries`: the dashboard's figures as
-/// JSON, for a period (`from`/`to` Paris days, or `period=today|yesterday|7d|month|last_month`)
+/// JSON, for a period (`from`/`to` Paris days, or `period=today|yesterday|7d|week|month|last_month`)
 /// and optional `lp_code`, `form_code`, `account_id`, `crm_id`, `source` (diffusion source id).
 struct StatsAPIController {
     struct Query: Content {
@@ -43,7 +43,7 @@ struct StatsAPIController {
             }
         } else if let key = query.period {
             if let named = AnalyticsPeriod.named(key), key != "custom" { period = named } else {
-                errors.add("period", "Période inconnue (today, yesterday, 7d, month, last_month, ou from/to).")
+                errors.add("period", "Période inconnue (today, yesterday, 7d, week, month, last_month, ou from/to).")
             }
         }
         var filter = StatsService.Filter()

@@ -123,4 +123,31 @@ struct AuthController {
         else { return "/" }
         return next
     }
+
+    struct MeDTO: Content {
+        let user: UserDTO
+        let organizationId: UUID
+        let organizationName: String
+        /// The first version's names for the same facts.
+        let id: UUID
+        let email: String
+        let nom: String
+        let role: String
+        let allowedAccounts: [UUID]
+
+        enum CodingKeys: String, CodingKey {
+            case user, organizationId = "organization_id", organizationName = "organization_name", id, email, nom, role
+            case allowedAccounts = "allowed_accounts"
+        }
+    }
+
+    /// `GET /api/auth/me`: who the token belongs to, and in which organization.
+    @Sendable func me(req: Request) async throws -> MeDTO {
+        guard let identity = req.identity else { throw AppError.unauthorized() }
+        let organization = try await Organization.find(identity.scope.organizationId, on: req.db)
+        let user = identity.user
+        return MeDTO(
+            user: UserDTO(user), organizationId: identity.scope.organizationId, organizationName: organization?.name ?? "",
+            id: try user.requireID(), email: user.email, nom: user.name, role: user.roleRaw, allowedAccounts: user.accountIds)
+    }
 }

@@ -20,6 +20,8 @@ struct DashboardPagesController {
     struct Context: Encodable {
         let tiles: [Tile]
         let recent: [Recent]
+        /// The latest leads (the first version's dashboard showed them).
+        let latestLeads: [LeadsPagesController.Row]
         let crmName: String?
         let alerts: [AlertsController.Row]
         let stats: DashboardStats
@@ -47,10 +49,17 @@ struct DashboardPagesController {
         let recent = try await scope.query(ActivityEntry.self, on: req.db).sort(\.$createdAt, .descending).limit(8).all()
             .map { Recent(when: FrenchFormat.dateTime($0.createdAt), who: $0.userEmail ?? "Système", summary: $0.summary) }
         let crmName = try await crmFilter.asyncMap { try await scope.find(Crm.self, $0, on: req.db).name }
+        let visibleAccounts = try await accounts.all()
+        let accountNames = Dictionary(uniqueKeysWithValues: visibleAccounts.map { ($0.id!, $0.name) })
+        var latest = scope.query(Lead.self, on: req.db).filter(\.$archivedAt == nil)
+        if crmFilter != nil { latest = latest.filter(\.$accountId ~~ Array(accountNames.keys)) }
+        let latestLeads = crmFilter != nil && accountNames.isEmpty
+            ? [] : try await latest.sort(\.$createdAt, .descending).limit(10).all()
+                .map { LeadsPagesController.row($0, accountNames: accountNames) }
         return try await req.renderPage(
             "dashboard/index", title: "Tableau de bord",
             Context(
-                tiles: tiles, recent: recent, crmName: crmName,
+                tiles: tiles, recent: recent, latestLeads: latestLeads, crmName: crmName,
                 alerts: try await scope.query(Alert.self, on: req.db).filter(\.$resolvedAt == nil)
                     .sort(\.$lastSeenAt, .descending).limit(5).all().map(AlertsController.row),
                 stats: try await DashboardStats.build(req: req, scope: scope, crmFilter: crmFilter)))

@@ -78,9 +78,11 @@ struct DeliveriesAPIController {
     struct RetryAllBody: Content {
         var crmId: UUID?
         var statuses: [String]?
+        /// Only deliveries of the last `hours` (leads received since then).
+        var hours: Int?
 
         enum CodingKeys: String, CodingKey {
-            case crmId = "crm_id", statuses
+            case crmId = "crm_id", statuses, hours
         }
     }
 
@@ -90,9 +92,9 @@ struct DeliveriesAPIController {
 
     @Sendable func retryAll(req: Request) async throws -> CountAnswer {
         let body = try req.content.decode(RetryAllBody.self)
-        guard body.crmId != nil else { throw FieldErrors(["crm_id": ["Choisissez le CRM."]]) }
         let count = try await QueueService.retryAll(
-            crmId: body.crmId, statuses: body.statuses, scope: try req.tenantScope(), now: req.now, on: req.db)
+            crmId: body.crmId, statuses: body.statuses, hours: body.hours, scope: try req.tenantScope(), now: req.now,
+            on: req.db)
         req.application.deliveryWorker.wake()
         return CountAnswer(count: count)
     }

@@ -133,10 +133,11 @@ struct QueuePagesController {
         var action: String?
         var crmId: UUID?
         var olderThanDays: Int?
+        var hours: Int?
         var back: String?
 
         enum CodingKeys: String, CodingKey {
-            case action, crmId = "crm_id", olderThanDays = "older_than_days", back
+            case action, crmId = "crm_id", olderThanDays = "older_than_days", hours, back
         }
     }
 
@@ -170,7 +171,7 @@ struct QueuePagesController {
             switch form.action {
             case "retry_all":
                 let count = try await QueueService.retryAll(
-                    crmId: form.crmId, statuses: nil, scope: scope, now: req.now, on: req.db)
+                    crmId: form.crmId, statuses: nil, hours: form.hours, scope: scope, now: req.now, on: req.db)
                 req.application.deliveryWorker.wake()
                 return req.redirect(to: "/queue", flash: count == 0 ? "Aucune livraison à relancer." : "\(count) livraison(s) relancée(s).")
             case "purge":

@@ -167,23 +167,33 @@ enum QueueService {
     }
 
     /// Sends again every exhausted, refused or auth-error delivery of a CRM; returns how many.
-    static func retryAll(crmId: UUID?, statuses: [String]?, scope: TenantScope, now: Date, on db: any Database)
-        async throws -> Int
-    {
+    /// "Relancer les échecs": the deliveries that need a person (exhausted, refused, auth errors
+    /// by default) go back to the queue — of one CRM, or of every CRM the user sees, optionally
+    /// only those of leads received in the last `hours` (the first version's `retry-failed?hours=24`).
+    static func retryAll(
+        crmId: UUID?, statuses: [String]?, hours: Int? = nil, scope: TenantScope, now: Date, on db: any Database
+    ) async throws -> Int {
         try scope.require(.edit)
-        let crm = try await scope.find(Crm.self, crmId, on: db)
+        let crm = try await crmId.asyncMap { try await scope.find(Crm.self, $0, on: db) }
         let wanted = statuses?.isEmpty == false ? statuses! : ["exhausted", "refused", "auth_error"]
         guard wanted.allSatisfy({ DeliveryStatus(rawValue: $0)?.needsHuman == true }) else {
             throw FieldErrors(["statuses": ["Choisissez parmi exhausted, refused et auth_error."]])
         }
-        let ids = try await scope.query(Delivery.self, on: db).filter(\.$crmId == crm.id!).filter(\.$statusRaw ~~ wanted)
-            .all().compactMap(\.id)
+        if let hours, !(1...8_760).contains(hours) {
+            throw FieldErrors(["hours": ["Fenêtre invalide : de 1 à 8 760 heures."]])
+        }
+        var query = scope.query(Delivery.self, on: db).filter(\.$statusRaw ~~ wanted)
+        if let crm { query = query.filter(\.$crmId == crm.id!) }
+        if let hours { query = query.filter(\.$createdAt >= now.addingTimeInterval(-Double(hours) * 3_600)) }
+        let ids = try await query.all().compactMap(\.id)
         guard !ids.isEmpty else { return 0 }
         try await db.transaction { tx in
             for chunk in ids.chunked(500) { try await requeue(chunk, now: now, on: tx) }
+            let target = crm.map { "vers \($0.name)" } ?? "vers tous les CRM"
             try await ActivityService.record(
-                .update, objectType: "crm", objectId: crm.id,
-                summary: "\(ids.count) livraison(s) relancée(s) vers \(crm.name)", scope: scope, at: now, on: tx)
+                .update, objectType: "crm", objectId: crm?.id,
+                summary: "\(ids.count) livraison(s) en échec relancée(s) \(target)" + (hours.map { " (dernières \($0) h)" } ?? ""),
+                scope: scope, at: now, on: tx)
         }
         return ids.count
     }

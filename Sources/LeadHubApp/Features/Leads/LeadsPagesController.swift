@@ -20,6 +20,18 @@ struct LeadsPagesController {
         let archived: Bool
     }
 
+    /// One lead as the lists show it (leads list, dashboard).
+    static func row(_ lead: Lead, accountNames: [UUID: String]) -> Row {
+        Row(
+            id: lead.id!.uuidString, date: FrenchFormat.dateTime(lead.createdAt),
+            phone: lead.erasedAt == nil ? displayPhone(lead.phone) : "effacé",
+            name: [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " "), email: lead.email,
+            departement: lead.departement, productType: lead.productType, formCode: lead.formCode,
+            lpCode: lead.lpCode, account: accountNames[lead.accountId] ?? "—",
+            status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,
+            archived: lead.archivedAt != nil)
+    }
+
     struct IndexContext: Encodable {
         let rows: [Row]
         let totals: String
@@ -57,16 +69,7 @@ struct LeadsPagesController {
         let totals = try await LeadService.totals(filters, scope: scope, on: req.db)
         let accounts = try await scope.query(Account.self, on: req.db).sort(\.$name).all()
         let accountNames = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id!, $0.name) })
-        let rows = page.items.map { lead in
-            Row(
-                id: lead.id!.uuidString, date: FrenchFormat.dateTime(lead.createdAt),
-                phone: lead.erasedAt == nil ? displayPhone(lead.phone) : "effacé",
-                name: [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " "), email: lead.email,
-                departement: lead.departement, productType: lead.productType, formCode: lead.formCode,
-                lpCode: lead.lpCode, account: accountNames[lead.accountId] ?? "—",
-                status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,
-                archived: lead.archivedAt != nil)
-        }
+        let rows = page.items.map { Self.row($0, accountNames: accountNames) }
         func link(_ change: (inout LeadFilters) -> Void) -> String {
             var copy = filters
             change(&copy)

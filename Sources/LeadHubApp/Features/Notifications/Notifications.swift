@@ -253,4 +253,44 @@ struct NotificationsController {
             return req.redirect(to: "/settings", flash: errors.summary, error: true)
         }
     }
+
+    struct SummaryBody: Content { var kind: String? }
+
+    struct SummaryAnswer: Content {
+        let period: String
+        let accepted: Bool
+        let status: Int?
+        let body: String
+    }
+
+    static func kind(_ raw: String?) throws -> SummaryPeriod.Kind {
+        switch raw ?? "" {
+        case "daily", "quotidien", "jour": return .daily
+        case "weekly", "hebdomadaire", "semaine": return .weekly
+        default: throw FieldErrors(["kind": ["Résumé inconnu : daily (la veille) ou weekly (la semaine dernière)."]])
+        }
+    }
+
+    /// `POST /api/admin/notifications/summary {"kind": "daily"|"weekly"}` (admins).
+    @Sendable func summary(req: Request) async throws -> SummaryAnswer {
+        let kind = try Self.kind(try req.content.decode(SummaryBody.self).kind)
+        let (period, result) = try await SummaryService.sendNow(
+            kind, scope: try req.tenantScope(), app: req.application, now: req.now, on: req.db)
+        return SummaryAnswer(period: period.key, accepted: result.accepted, status: result.status, body: result.body)
+    }
+
+    @Sendable func postSummary(req: Request) async throws -> Response {
+        do {
+            let kind = try Self.kind(try req.content.decode(SummaryBody.self).kind)
+            let (period, result) = try await SummaryService.sendNow(
+                kind, scope: try req.tenantScope(), app: req.application, now: req.now, on: req.db)
+            let answer = "SendGrid a répondu \(result.status.map(String.init) ?? "—")."
+            return req.redirect(
+                to: "/settings",
+                flash: (result.accepted ? "Résumé \(period.kind == .daily ? "du" : "de la") \(period.label) envoyé. " : "Résumé refusé. ")
+                    + answer, error: !result.accepted)
+        } catch let errors as FieldErrors {
+            return req.redirect(to: "/settings", flash: errors.summary, error: true)
+        }
+    }
 }

@@ -60,6 +60,35 @@ enum SummaryService {
         return lines.joined(separator: "\n")
     }
 
+    /// "Envoyer le résumé maintenant" (admins): yesterday's or last week's summary, to the alert
+    /// recipients, at once; the schedule is not changed. Returns SendGrid's answer.
+    static func sendNow(
+        _ kind: SummaryPeriod.Kind, scope: TenantScope, app: Application, now: Date, on db: any Database
+    ) async throws -> (SummaryPeriod, MailResult) {
+        try scope.require(.manageOrganization)
+        guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
+        guard let sealed = organization.sendgridKeySealed, let key = try? app.secretBox.open(sealed) else {
+            throw FieldErrors(["sendgrid_api_key": ["Renseignez d'abord la clé d'API SendGrid."]])
+        }
+        guard let from = organization.mailFrom else {
+            throw FieldErrors(["mail_from": ["Renseignez d'abord l'adresse d'expéditeur (validée chez SendGrid)."]])
+        }
+        let recipients = NotificationService.recipients(organization)
+        guard !recipients.isEmpty else {
+            throw FieldErrors(["alert_emails": ["Renseignez d'abord les destinataires des alertes et des résumés."]])
+        }
+        let period = SummarySchedule.latest(kind, now: now)
+        let text = try await compose(period, organization: organization, on: db)
+        let subject = "LeadHub — résumé \(period.kind == .daily ? "du" : "de la") \(period.label)"
+        let result = await app.mailer.send(apiKey: key, from: from, to: recipients, subject: subject, text: text)
+        try await ActivityService.record(
+            .update, objectType: "organization", objectId: organization.id,
+            summary: "Résumé \(period.kind == .daily ? "du" : "de la") \(period.label) envoyé à la demande"
+                + (result.accepted ? "" : " (refusé par SendGrid : \(result.status.map(String.init) ?? "—"))"),
+            scope: scope, at: now, on: db)
+        return (period, result)
+    }
+
     /// Sends what is due for every organization with SendGrid and recipients set.
     static func sendDue(app: Application) async throws {
         let now = app.clock.now()
