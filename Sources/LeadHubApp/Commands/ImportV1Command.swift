@@ -27,6 +27,7 @@ struct ImportV1Command: AsyncCommand {
         }
         var options = V1Importer.Options(directory: from, organization: org, dryRun: signature.dryRun)
         if let batch = signature.batch { options.batchSize = max(1, batch) }
+        try await DatabaseSetup.enlargeSQLiteCache(context.application, megabytes: 512)
         let importer = V1Importer(app: context.application, options: options)
         let report = try await importer.run()
         let full = report.text(collections: V1Importer.collections)

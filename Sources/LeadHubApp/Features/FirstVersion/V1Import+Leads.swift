@@ -200,11 +200,13 @@ extension V1Importer {
             }
             counted(collection, change)
             if batch.count >= options.batchSize {
-                try await write(batch, on: db)
+                try await submit(batch, on: db)
                 batch = LeadBatch()
             }
         }
-        if batch.count > 0 { try await write(batch, on: db) }
+        if batch.count > 0 { try await submit(batch, on: db) }
+        try await pendingWrite?.value
+        pendingWrite = nil
         if archived {
             for (leadId, _) in queue { report.skip("lead_queue", leadId, "aucun lead importé ne porte cet id") }
             report.count("lead_queue") { $0.created += consumedQueue }
@@ -328,13 +330,23 @@ extension V1Importer {
             deliveredAt: delivered ? (ISODate.parse(doc["sent_at"]) ?? row.createdAt) : nil, createdAt: row.createdAt)
     }
 
-    func write(_ batch: LeadBatch, on db: any Database) async throws {
-        let org = organizationId
-        let now = self.now
+    /// Hands a batch to the writer: the previous batch's transaction must have committed first,
+    /// and the next batch is read and mapped while this one is written (the two cores work).
+    func submit(_ batch: LeadBatch, on db: any Database) async throws {
         let links = newLinks
         newLinks.removeAll()
         let changed = changedLinks
         changedLinks.removeAll()
+        try await pendingWrite?.value
+        pendingWrite = Task { try await self.write(batch, links: links, changed: changed, on: db) }
+    }
+
+    func write(
+        _ batch: LeadBatch, links: [(String, String, UUID, String)], changed: [(String, String, String)],
+        on db: any Database
+    ) async throws {
+        let org = organizationId
+        let now = self.now
         try await db.transaction { tx in
             let sql = tx as! any SQLDatabase
             let leadNames = Self.leadColumns.map(\.name)
@@ -383,9 +395,7 @@ extension V1Importer {
                     """
                 ).run()
             }
-            self.newLinks = links
-            self.changedLinks = changed
-            try await self.flushLinks(on: tx)
+            try await self.insertLinks(links, changed: changed, on: tx)
         }
     }
 

@@ -40,6 +40,8 @@ final class V1Importer: @unchecked Sendable {
     var links: [String: [String: Link]] = [:]
     var newLinks: [(String, String, UUID, String)] = []
     var changedLinks: [(String, String, String)] = []
+    /// The lead batch being written while the next one is mapped.
+    var pendingWrite: Task<Void, any Error>? = nil
 
     // What later collections look up.
     var crms: [UUID: Crm] = [:]
@@ -212,6 +214,16 @@ final class V1Importer: @unchecked Sendable {
     }
 
     func flushLinks(on db: any Database) async throws {
+        let links = newLinks
+        newLinks.removeAll()
+        let changed = changedLinks
+        changedLinks.removeAll()
+        try await insertLinks(links, changed: changed, on: db)
+    }
+
+    func insertLinks(
+        _ newLinks: [(String, String, UUID, String)], changed changedLinks: [(String, String, String)], on db: any Database
+    ) async throws {
         let sql = db as! any SQLDatabase
         for chunk in newLinks.chunked(500) {
             var insert = sql.insert(into: "v1_id_map")
@@ -223,13 +235,11 @@ final class V1Importer: @unchecked Sendable {
             }
             try await insert.run()
         }
-        newLinks.removeAll()
         for (collection, oldId, fingerprint) in changedLinks {
             try await sql.update("v1_id_map").set("fingerprint", to: fingerprint).set("updated_at", to: now)
                 .where("organization_id", .equal, organizationId).where("collection", .equal, collection)
                 .where("old_id", .equal, oldId).run()
         }
-        changedLinks.removeAll()
     }
 
     /// Created, updated or unchanged, from the id map and the document's fingerprint.
@@ -238,6 +248,12 @@ final class V1Importer: @unchecked Sendable {
     func change(_ collection: String, _ oldId: String, _ fingerprint: String) -> Change {
         guard let known = links[collection]?[oldId] else { return .create }
         return known.fingerprint == fingerprint ? .unchanged(known.newId) : .update(known.newId)
+    }
+
+    /// The change for a row found (or not) by the id map or by a natural key (code, slug, name).
+    func change(existing id: UUID?, _ collection: String, _ oldId: String, _ fingerprint: String) -> Change {
+        guard let id else { return .create }
+        return link(collection, oldId)?.fingerprint == fingerprint ? .unchanged(id) : .update(id)
     }
 
     func counted(_ collection: String, _ change: Change) {
@@ -319,7 +335,7 @@ final class V1Importer: @unchecked Sendable {
             let fingerprint = Self.fingerprint(doc)
             let product = byCode[code] ?? ProductType()
             let isNew = product.id == nil
-            let change: Change = isNew ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(product.id!) : .update(product.id!))
+            let change = self.change(existing: product.id, name, id, fingerprint)
             if case .unchanged = change {
                 counted(name, change)
                 return
@@ -354,7 +370,7 @@ final class V1Importer: @unchecked Sendable {
             let fingerprint = Self.fingerprint(doc)
             let source = link(name, id).flatMap { l in sourcesByName.values.first { $0.id == l.newId } }
                 ?? sourcesByName[label.lowercased()] ?? DiffusionSource()
-            let change: Change = source.id == nil ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(source.id!) : .update(source.id!))
+            let change = self.change(existing: source.id, name, id, fingerprint)
             if case .unchanged = change { return counted(name, change) }
             source.organizationId = organizationId
             source.name = String(label.prefix(100))
@@ -389,7 +405,7 @@ final class V1Importer: @unchecked Sendable {
             let fingerprint = Self.fingerprint(doc)
             let slug = Slug.make(Self.text(doc["slug"]) ?? label)
             let crm = link(name, id).flatMap { crms[$0.newId] } ?? crms.values.first { $0.slug == slug } ?? Crm()
-            let change: Change = crm.id == nil ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(crm.id!) : .update(crm.id!))
+            let change = self.change(existing: crm.id, name, id, fingerprint)
             if case .unchanged = change {
                 remember(name, id, crm.id!, fingerprint)
                 return counted(name, change)
@@ -433,7 +449,7 @@ final class V1Importer: @unchecked Sendable {
                 }
                 let fingerprint = Self.fingerprint(doc)
                 let account = link(name, id).flatMap { accounts[$0.newId] } ?? Account()
-                let change: Change = account.id == nil ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(account.id!) : .update(account.id!))
+                let change = self.change(existing: account.id, name, id, fingerprint)
                 if case .unchanged = change { return counted(name, change) }
                 account.organizationId = organizationId
                 account.crmId = crmId
@@ -520,7 +536,7 @@ final class V1Importer: @unchecked Sendable {
             let fingerprint = Self.fingerprint(doc)
             let page = link(name, id).flatMap { l in landingPagesByCode.values.first { $0.id == l.newId } }
                 ?? landingPagesByCode[code] ?? LandingPage()
-            let change: Change = page.id == nil ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(page.id!) : .update(page.id!))
+            let change = self.change(existing: page.id, name, id, fingerprint)
             if case .unchanged = change {
                 remember(name, id, page.id!, fingerprint)
                 return counted(name, change)
@@ -555,7 +571,7 @@ final class V1Importer: @unchecked Sendable {
             }
             let fingerprint = Self.fingerprint(doc)
             let form = link(name, id).flatMap { forms[$0.newId] } ?? formsByCode[code] ?? Form()
-            let change: Change = form.id == nil ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(form.id!) : .update(form.id!))
+            let change = self.change(existing: form.id, name, id, fingerprint)
             if case .unchanged = change {
                 remember(name, id, form.id!, fingerprint)
                 return counted(name, change)
@@ -637,7 +653,7 @@ final class V1Importer: @unchecked Sendable {
                 return report.skip(name, id, "\(email) est déjà utilisateur d'une autre organisation")
             }
             let user = existing ?? User()
-            let change: Change = user.id == nil ? .create : (link(name, id)?.fingerprint == fingerprint ? .unchanged(user.id!) : .update(user.id!))
+            let change = self.change(existing: user.id, name, id, fingerprint)
             if case .unchanged = change {
                 remember(name, id, user.id!, fingerprint)
                 usersByOldId[id] = user
