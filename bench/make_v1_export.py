@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a synthetic first-version export (mongoexport layout) for the import benchmark:
 2 CRMs, 10 accounts, 50 LPs, 50 forms, N leads over 18 months as JSON lines, with the first
-version's field names and statuses. Made up, never a real dump.
+version's field names and statuses, in insertion (time) order as mongoexport writes them. Made
+up, never a real dump.
 
     python3 bench/make_v1_export.py DIR --leads 1000000
 """
@@ -60,7 +61,8 @@ with open(os.path.join(args.dir, "leads.json"), "w") as out:
         origin = crms[i % 10 % 2]
         target = origin if rng.random() < 0.9 else crms[1 - i % 10 % 2]
         cp = postal[n % len(postal)]
-        created = start + timedelta(seconds=rng.randrange(span))
+        # mongoexport writes documents in insertion order: leads come out in time order.
+        created = start + timedelta(seconds=n * span // args.leads + rng.randrange(60))
         doc = {
             "_id": {"$oid": f"{n:024x}"}, "id": f"lead-{n:08d}", "form_id": form["id"], "form_code": form["code"],
             "account_id": form["account_id"], "product_type": ["PV", "PAC", "ITE"][i % 3],

@@ -103,9 +103,16 @@ import VaporTesting
             #expect(withForms.status == .conflict)
             #expect(try withForms.json()["error"] as? String != nil)
             _ = try await t.api(.DELETE, "/api/admin/lps/\(tenant.landingPage.id!)", token: tenant.adminToken)
+            // "Supprimer" a lead archives it: its form, and so the account, stay.
             _ = try await t.api(.DELETE, "/api/admin/leads/\(tenant.lead.id!)", token: tenant.adminToken)
-            _ = try await t.api(.DELETE, "/api/admin/forms/\(tenant.form.id!)", token: tenant.adminToken)
-            let parent = try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken)
+            #expect(try await t.api(.DELETE, "/api/admin/forms/\(tenant.form.id!)", token: tenant.adminToken).status == .conflict)
+            #expect(try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken).status == .conflict)
+            // An account whose forms never received a lead can go.
+            let empty = try await t.makeAccount(in: tenant.id, crm: tenant.crm, name: "Compte vide")
+            _ = try await t.makeForm(in: tenant.id, account: empty, name: "Sans leads", product: "PV", code: "PV-077")
+            let form = try #require(try await Form.query(on: t.db).filter(\.$code == "PV-077").first())
+            #expect(try await t.api(.DELETE, "/api/admin/forms/\(form.id!)", token: tenant.adminToken).status == .noContent)
+            let parent = try await t.api(.DELETE, "/api/admin/accounts/\(empty.id!)", token: tenant.adminToken)
             #expect(parent.status == .noContent)
         }
     }

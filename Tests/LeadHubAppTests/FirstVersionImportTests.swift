@@ -261,7 +261,7 @@ import VaporTesting
             #expect(third.counts["crms"]?.updated == 1 && third.counts["crms"]?.unchanged == 1)
             #expect(try await Crm.query(on: t.db).filter(\.$name == "Maison du Lead SAS").count() == 1)
             #expect(try await count(t, "crms") == before["crms"])
-            let visits = try await (t.db as! any SQLDatabase).raw("SELECT SUM(visits) AS n FROM stats_hourly").first()!
+            let visits = try await (t.db as! any SQLDatabase).raw("SELECT CAST(SUM(visits) AS BIGINT) AS n FROM stats_hourly").first()!
                 .decode(column: "n", as: Int.self)
             #expect(visits == 4)
         }

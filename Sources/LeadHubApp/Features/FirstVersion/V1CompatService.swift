@@ -35,7 +35,8 @@ enum V1CompatService {
         guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
         let days = (0..<usageDays).map { ParisDay.text(now.addingTimeInterval(Double(-$0) * 86_400)) }
         let rows = try await (db as! any SQLDatabase).select()
-            .column("endpoint").column(SQLFunction("SUM", args: SQLColumn("calls")), as: "calls")
+            // PostgreSQL sums bigints as numeric: cast back so that both databases answer an integer.
+            .column("endpoint").column(SQLRaw("CAST(SUM(calls) AS BIGINT)"), as: "calls")
             .column(SQLFunction("MAX", args: SQLColumn("last_at")), as: "last_at").column("page_code")
             .from("v1_calls")
             .where("organization_id", .equal, scope.organizationId)
