@@ -40,8 +40,21 @@ import VaporTesting
         }
     }
 
-    @Test func operatorsCreateListAndDownloadBackupsOthersCannot() async throws {
+    @Test func withoutOperatorsNobodyGetsTheInstancesBackupsAndThePageSaysWhy() async throws {
         try await TestApp.run { t in
+            let alpha = try await t.makeTenant("Alpha")
+            // The admin of the oldest organization used to be an operator by default: no longer.
+            let session = try await t.login(email: alpha.admin.email)
+            let page = try await t.browse(.GET, "/settings/backups", session: session)
+            #expect(page.status == .forbidden)
+            #expect(page.text.contains("LEADHUB_OPERATOR_EMAILS"))
+            #expect(page.text.contains("toutes"))
+            #expect(try await t.browse(.POST, "/settings/backups", session: session).status == .forbidden)
+        }
+    }
+
+    @Test func operatorsCreateListAndDownloadBackupsOthersCannot() async throws {
+        try await TestApp.run(configure: { $0.operatorEmails = ["admin@alpha.test"] }) { t in
             let alpha = try await t.makeTenant("Alpha")
             let bravo = try await t.makeTenant("Bravo")
             let bravoSession = try await t.login(email: bravo.admin.email)

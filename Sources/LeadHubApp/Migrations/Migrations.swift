@@ -29,5 +29,6 @@ enum LeadHubMigrations {
         CreateTracking(),
         CreateLeadLandingPageIndex(),
         CreateFirstVersionCompat(),
+        UpdateAlertsAddSubjects(),
     ]
 }

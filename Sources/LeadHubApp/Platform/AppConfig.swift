@@ -54,6 +54,9 @@ public struct AppConfig: Sendable {
     /// Listening address and port; `serve --hostname/--port` override them.
     public var host: String?
     public var port: Int?
+    /// Who may make and download backups of the whole instance (`LEADHUB_OPERATOR_EMAILS`);
+    /// nobody when empty: a backup holds every organization.
+    public var operatorEmails: [String] = []
 
     public init(
         databaseURL: String? = nil,
@@ -124,6 +127,8 @@ public struct AppConfig: Sendable {
         config.deliveryConcurrencyPerCrm = value("LEADHUB_DELIVERY_CONCURRENCY").flatMap(Int.init).map { min(max($0, 1), 256) } ?? 8
         config.breakerThreshold = value("LEADHUB_BREAKER_THRESHOLD").flatMap(Int.init).map { max($0, 1) } ?? 5
         config.breakerCooldown = value("LEADHUB_BREAKER_COOLDOWN").flatMap(Double.init).map { max($0, 0.1) } ?? 60
+        config.operatorEmails = (value("LEADHUB_OPERATOR_EMAILS") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         config.postgresPoolSize = value("LEADHUB_DB_POOL_SIZE").flatMap(Int.init).map { min(max($0, 1), 64) } ?? 4
         return config
     }

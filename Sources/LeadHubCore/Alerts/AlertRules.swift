@@ -20,13 +20,22 @@ public struct AlertCondition: Sendable, Equatable {
     public let category: String
     public let message: String
     public let details: String
+    /// What the alert is about, when it is one CRM or one form (users limited to some CRMs or
+    /// accounts see only the alerts about what they see, and those about the whole organization).
+    public let crmId: UUID?
+    public let formId: UUID?
 
-    public init(key: String, level: AlertLevel, category: String, message: String, details: String) {
+    public init(
+        key: String, level: AlertLevel, category: String, message: String, details: String, crmId: UUID? = nil,
+        formId: UUID? = nil
+    ) {
         self.key = key
         self.level = level
         self.category = category
         self.message = message
         self.details = details
+        self.crmId = crmId
+        self.formId = formId
     }
 }
 
@@ -111,7 +120,8 @@ public enum AlertRules {
                     AlertCondition(
                         key: "crm_auth:\(crm.id.uuidString)", level: .critical, category: "crm_auth",
                         message: "\(crm.name) refuse nos identifiants (erreur 401/403).",
-                        details: "\(crm.authErrorsLastHour) livraison(s) refusée(s) pour authentification depuis une heure : vérifiez les jetons des comptes, formulaires ou de redistribution, puis relancez."))
+                        details: "\(crm.authErrorsLastHour) livraison(s) refusée(s) pour authentification depuis une heure : vérifiez les jetons des comptes, formulaires ou de redistribution, puis relancez.",
+                        crmId: crm.id))
             }
             let rate = crm.attempts24h > 0 ? Double(crm.successes24h) / Double(crm.attempts24h) : 1
             if crm.consecutiveFailures >= t.consecutiveFailures
@@ -121,7 +131,8 @@ public enum AlertRules {
                     AlertCondition(
                         key: "crm_failing:\(crm.id.uuidString)", level: .critical, category: "crm_failing",
                         message: "\(crm.name) échoue : les leads s'accumulent en nouvel essai.",
-                        details: "\(crm.consecutiveFailures) échec(s) d'affilée ; taux de réussite sur 24 h : \(Int((rate * 100).rounded())) % sur \(crm.attempts24h) tentative(s)."))
+                        details: "\(crm.consecutiveFailures) échec(s) d'affilée ; taux de réussite sur 24 h : \(Int((rate * 100).rounded())) % sur \(crm.attempts24h) tentative(s).",
+                        crmId: crm.id))
             }
         }
         if s.waiting >= t.backlog {
@@ -156,7 +167,8 @@ public enum AlertRules {
                         AlertCondition(
                             key: "form_silent:\(form.id.uuidString)", level: .warning, category: "traffic",
                             message: "Aucun lead sur \(form.code) depuis \(t.silentFormHours) h ou plus.",
-                            details: "Le formulaire a reçu \(form.leadsLastWeek) lead(s) ces 7 derniers jours : vérifiez la page, le trafic et l'intégration."))
+                            details: "Le formulaire a reçu \(form.leadsLastWeek) lead(s) ces 7 derniers jours : vérifiez la page, le trafic et l'intégration.",
+                            formId: form.id))
                 }
             }
         }

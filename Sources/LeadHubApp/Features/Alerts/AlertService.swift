@@ -21,11 +21,28 @@ final class Alert: Model, @unchecked Sendable {
     @Field(key: "count") var count: Int
     @OptionalField(key: "resolved_at") var resolvedAt: Date?
     @OptionalField(key: "resolved_by") var resolvedBy: String?
+    /// What it is about (nil: the whole organization).
+    @OptionalField(key: "crm_id") var crmId: UUID?
+    @OptionalField(key: "account_id") var accountId: UUID?
+    @OptionalField(key: "form_id") var formId: UUID?
 
     init() {}
 }
 
-extension Alert: TenantOwned {}
+extension Alert: TenantOwned {
+    /// A user limited to some CRMs or accounts sees the organization-wide alerts and those about
+    /// a CRM or an account they see; never one naming another CRM, account or form.
+    static func restrict(_ query: QueryBuilder<Alert>, to scope: TenantScope) -> QueryBuilder<Alert> {
+        var restricted = query
+        if let crms = scope.visibleCrmIds {
+            restricted = restricted.group(.or) { $0.filter(\.$crmId == nil).filter(\.$crmId ~~ Array(crms)) }
+        }
+        if let accounts = scope.visibleAccountIds {
+            restricted = restricted.group(.or) { $0.filter(\.$accountId == nil).filter(\.$accountId ~~ Array(accounts)) }
+        }
+        return restricted
+    }
+}
 
 /// Evaluates the alert rules for an organization and keeps the `alerts` table in step: a new row
 /// for a condition that starts, `last_seen_at`/`count` for one that lasts, automatic resolution
@@ -93,8 +110,23 @@ enum AlertService {
         }
         let openKeys = Set(open.map(\.key))
         var opened: [Alert] = []
+        // A form's alert is about its account and that account's CRM too.
+        let formIds = conditions.compactMap(\.formId)
+        var formSubjects: [UUID: (account: UUID, crm: UUID)] = [:]
+        if !formIds.isEmpty {
+            let forms = try await Form.query(on: db).filter(\.$id ~~ formIds).all()
+            let accounts = try await Account.query(on: db).filter(\.$id ~~ forms.map(\.accountId)).all()
+            for form in forms {
+                if let account = accounts.first(where: { $0.id == form.accountId }) {
+                    formSubjects[form.id!] = (form.accountId, account.crmId)
+                }
+            }
+        }
         for condition in conditions where !openKeys.contains(condition.key) {
             let alert = Alert()
+            alert.formId = condition.formId
+            alert.accountId = condition.formId.flatMap { formSubjects[$0]?.account }
+            alert.crmId = condition.crmId ?? condition.formId.flatMap { formSubjects[$0]?.crm }
             alert.organizationId = organizationId
             alert.key = condition.key
             alert.level = condition.level.rawValue

@@ -5,8 +5,9 @@ import SQLKit
 import Vapor
 
 /// Consistent online copies of the SQLite database (`VACUUM INTO`, safe while serving), kept under
-/// `data/backups`. A backup holds every organization: only operators (the admins of the first
-/// organization, or the e-mails in `LEADHUB_OPERATOR_EMAILS`) may see or make them.
+/// `data/backups`. A backup holds every organization: only the operators named in
+/// `LEADHUB_OPERATOR_EMAILS` may see or make them from the pages — nobody when it is not set
+/// (`leadhub backup` on the server always works).
 enum BackupService {
     struct Backup: Encodable {
         let name: String
@@ -19,19 +20,17 @@ enum BackupService {
         (app.config.dataDirectory as NSString).appendingPathComponent("backups")
     }
 
-    static func isOperator(_ identity: Identity, on db: any Database) async throws -> Bool {
-        let configured = (Environment.get("LEADHUB_OPERATOR_EMAILS") ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        if !configured.isEmpty { return configured.contains(identity.user.email) }
-        guard identity.user.role == .admin else { return false }
-        let first = try await Organization.query(on: db).sort(\.$createdAt).sort(\.$id).first()
-        return first?.id == identity.user.organizationId
+    static func isOperator(_ identity: Identity, config: AppConfig) -> Bool {
+        config.operatorEmails.contains(identity.user.email.lowercased())
     }
 
     static func requireOperator(_ req: Request) async throws -> Identity {
         guard let identity = req.identity else { throw AppError.unauthorized() }
-        guard try await isOperator(identity, on: req.db) else {
-            throw AppError.forbidden("Les sauvegardes concernent toute l'instance : réservées aux opérateurs.")
+        guard isOperator(identity, config: req.application.config) else {
+            throw AppError.forbidden(
+                req.application.config.operatorEmails.isEmpty
+                    ? "Les sauvegardes concernent toute l'instance : aucun opérateur n'est configuré (LEADHUB_OPERATOR_EMAILS)."
+                    : "Les sauvegardes concernent toute l'instance : réservées aux opérateurs.")
         }
         return identity
     }
@@ -116,16 +115,27 @@ struct BackupsPagesController {
         let backups: [BackupService.Backup]
         let postgres: Bool
         let folder: String
+        /// Not an operator: the page says why, and how an operator is named.
+        let denied: Bool
+        let noOperators: Bool
     }
 
     @Sendable func index(req: Request) async throws -> Response {
-        _ = try await BackupService.requireOperator(req)
-        let postgres = req.application.config.usesPostgres
+        guard let identity = req.identity else { throw AppError.unauthorized() }
+        let config = req.application.config
+        let postgres = config.usesPostgres
+        guard BackupService.isOperator(identity, config: config) else {
+            return try await req.renderPage(
+                "backups/index", title: "Sauvegardes",
+                Context(
+                    backups: [], postgres: postgres, folder: "", denied: true, noOperators: config.operatorEmails.isEmpty),
+                status: .forbidden)
+        }
         return try await req.renderPage(
             "backups/index", title: "Sauvegardes",
             Context(
                 backups: postgres ? [] : try BackupService.list(app: req.application), postgres: postgres,
-                folder: BackupService.directory(req.application)))
+                folder: BackupService.directory(req.application), denied: false, noOperators: false))
     }
 
     @Sendable func create(req: Request) async throws -> Response {

@@ -179,11 +179,7 @@ enum BillingService {
     }
 
     static func invoices(scope: TenantScope, now: Date, on db: any Database) async throws -> [InvoiceState] {
-        var query = scope.query(BillingInvoice.self, on: db)
-        if let visible = scope.visibleCrmIds {
-            query = query.group(.or) { $0.filter(\.$fromCrmId ~~ Array(visible)).filter(\.$toCrmId ~~ Array(visible)) }
-        }
-        let invoices = try await query.sort(\.$periodFrom, .descending).sort(\.$createdAt, .descending).limit(500).all()
+        let invoices = try await scope.query(BillingInvoice.self, on: db).sort(\.$periodFrom, .descending).sort(\.$createdAt, .descending).limit(500).all()
         var states: [InvoiceState] = []
         for invoice in invoices {
             let period = try period(from: invoice.periodFrom, to: invoice.periodTo, now: now)
@@ -201,4 +197,10 @@ enum BillingService {
     }
 }
 
-extension BillingInvoice: TenantOwned {}
+extension BillingInvoice: TenantOwned {
+    /// A user limited to some CRMs sees the invoiced periods where one of them pays or invoices.
+    static func restrict(_ query: QueryBuilder<BillingInvoice>, to scope: TenantScope) -> QueryBuilder<BillingInvoice> {
+        guard let visible = scope.visibleCrmIds else { return query }
+        return query.group(.or) { $0.filter(\.$fromCrmId ~~ Array(visible)).filter(\.$toCrmId ~~ Array(visible)) }
+    }
+}
