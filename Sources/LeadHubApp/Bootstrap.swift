@@ -51,7 +51,8 @@ public enum LeadHubMain {
             }
             try await app.execute()
         } catch {
-            app.logger.report(error: error)
+            // Missing resources are said once, by the caller, in one line.
+            if !(error is ResourcesCheck.Missing) { app.logger.report(error: error) }
             try? await app.asyncShutdown()
             throw error
         }

@@ -13,6 +13,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     if let resources = config.resourcesDirectory {
         app.directory = DirectoryConfiguration(workingDirectory: resources)
     }
+    try ResourcesCheck.require(in: app.directory)
 
     if let host = config.host { app.http.server.configuration.hostname = host }
     if let port = config.port { app.http.server.configuration.port = port }
@@ -84,5 +85,27 @@ struct RequestIdMiddleware: AsyncMiddleware {
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: "X-Request-Id", value: request.id)
         return response
+    }
+}
+
+/// A server started without its templates or its tracker cannot answer: say so in one line
+/// (French, then English) instead of failing later with a backtrace.
+enum ResourcesCheck {
+    struct Missing: Error, CustomStringConvertible {
+        let path: String
+        var description: String {
+            "Ressources introuvables : \(path) — lancez LeadHub depuis son dossier ou définissez LEADHUB_RESOURCES_DIR. "
+                + "/ Resources not found: \(path) — run LeadHub from its folder or set LEADHUB_RESOURCES_DIR."
+        }
+    }
+
+    static func require(in directory: DirectoryConfiguration) throws {
+        let needed = [
+            directory.viewsDirectory + "layouts/app.leaf", directory.resourcesDirectory + "Tracker/t.js",
+            directory.publicDirectory,
+        ]
+        for path in needed where !FileManager.default.fileExists(atPath: path) {
+            throw Missing(path: path)
+        }
     }
 }

@@ -146,4 +146,19 @@ import VaporTesting
             #expect(try await Organization.query(on: t.db).count() == 1)
         }
     }
+
+    @Test func aServerWithoutItsResourcesSaysSoInOneLine() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("leadhub-nores-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(throws: ResourcesCheck.Missing.self) { try ResourcesCheck.require(in: DirectoryConfiguration(workingDirectory: empty)) }
+        do {
+            try ResourcesCheck.require(in: DirectoryConfiguration(workingDirectory: empty))
+        } catch {
+            let line = String(describing: error)
+            #expect(line.contains("Ressources introuvables") && line.contains("Resources not found"))
+            #expect(!line.contains("\n"))
+        }
+        try ResourcesCheck.require(in: DirectoryConfiguration(workingDirectory: TestApp.packageRoot))
+    }
 }

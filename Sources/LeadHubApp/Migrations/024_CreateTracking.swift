@@ -38,19 +38,24 @@ struct CreateTracking: AsyncMigration {
         var hourly = database.schema("stats_hourly")
             .field("organization_id", .uuid, .required, .references("organizations", "id", onDelete: .cascade))
             .field("hour", .int64, .required)
-        for dimension in StatsDimensions.hourly { hourly = hourly.field(.string(dimension), .string, .required, .sql(.default(""))) }
-        for measure in StatsDimensions.hourlyMeasures { hourly = hourly.field(.string(measure), .int64, .required, .sql(.default(0))) }
+        // Spelled out: a landed migration never reads a runtime constant (later dimensions are new migrations).
+        let hourlyDimensions = ["lp_id", "form_id", "account_id", "crm_id", "source_id", "product_type"]
+        let hourlyMeasures = ["visits", "cta_clicks", "form_starts", "form_steps", "leads", "duplicates", "delivered"]
+        let dailyDimensions = ["departement", "account_id", "crm_id", "product_type"]
+        let dailyMeasures = ["leads", "delivered"]
+        for dimension in hourlyDimensions { hourly = hourly.field(.string(dimension), .string, .required, .sql(.default(""))) }
+        for measure in hourlyMeasures { hourly = hourly.field(.string(measure), .int64, .required, .sql(.default(0))) }
         try await hourly.constraint(
-            .constraint(.unique(fields: (["organization_id", "hour"] + StatsDimensions.hourly).map { .key(.string($0)) }), name: nil)
+            .constraint(.unique(fields: (["organization_id", "hour"] + hourlyDimensions).map { .key(.string($0)) }), name: nil)
         ).create()
 
         var daily = database.schema("stats_daily_departements")
             .field("organization_id", .uuid, .required, .references("organizations", "id", onDelete: .cascade))
             .field("day", .int64, .required)
-        for dimension in StatsDimensions.daily { daily = daily.field(.string(dimension), .string, .required, .sql(.default(""))) }
-        for measure in StatsDimensions.dailyMeasures { daily = daily.field(.string(measure), .int64, .required, .sql(.default(0))) }
+        for dimension in dailyDimensions { daily = daily.field(.string(dimension), .string, .required, .sql(.default(""))) }
+        for measure in dailyMeasures { daily = daily.field(.string(measure), .int64, .required, .sql(.default(0))) }
         try await daily.constraint(
-            .constraint(.unique(fields: (["organization_id", "day"] + StatsDimensions.daily).map { .key(.string($0)) }), name: nil)
+            .constraint(.unique(fields: (["organization_id", "day"] + dailyDimensions).map { .key(.string($0)) }), name: nil)
         ).create()
     }
 
@@ -59,12 +64,4 @@ struct CreateTracking: AsyncMigration {
         try await database.schema("stats_hourly").delete()
         try await database.schema("tracking_events").delete()
     }
-}
-
-/// The columns of the aggregate tables, shared by the migration and the writers.
-enum StatsDimensions {
-    static let hourly = ["lp_id", "form_id", "account_id", "crm_id", "source_id", "product_type"]
-    static let hourlyMeasures = ["visits", "cta_clicks", "form_starts", "form_steps", "leads", "duplicates", "delivered"]
-    static let daily = ["departement", "account_id", "crm_id", "product_type"]
-    static let dailyMeasures = ["leads", "delivered"]
 }

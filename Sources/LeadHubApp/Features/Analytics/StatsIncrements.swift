@@ -156,3 +156,12 @@ struct LeadStatsRef: Sendable {
     let hourKey: StatsIncrements.HourKey
     let dayKey: StatsIncrements.DayKey
 }
+
+/// The columns of the aggregate tables as the writers use them (created by migration 024, which
+/// spells them out; a new dimension is a new migration and a new name here).
+enum StatsDimensions {
+    static let hourly = ["lp_id", "form_id", "account_id", "crm_id", "source_id", "product_type"]
+    static let hourlyMeasures = ["visits", "cta_clicks", "form_starts", "form_steps", "leads", "duplicates", "delivered"]
+    static let daily = ["departement", "account_id", "crm_id", "product_type"]
+    static let dailyMeasures = ["leads", "delivered"]
+}
