@@ -108,3 +108,20 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct SummaryClaimTests {
+    /// Two servers sharing the database evaluate the schedule at the same minute: the summary is
+    /// marked before it is sent, and only the server whose mark changed the row sends it.
+    @Test func aSummaryIsClaimedOnceBeforeItIsSent() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let period = SummarySchedule.latest(.daily, now: t.clock.now())
+            let first = try await SummaryService.claim(period, organizationId: tenant.id, on: t.db)
+            let second = try await SummaryService.claim(period, organizationId: tenant.id, on: t.db)
+            #expect(first && !second)
+            #expect(try await Organization.find(tenant.id, on: t.db)?.lastDailySummary == period.key)
+            let week = SummarySchedule.latest(.weekly, now: t.clock.now())
+            #expect(try await SummaryService.claim(week, organizationId: tenant.id, on: t.db))
+        }
+    }
+}

@@ -89,6 +89,22 @@ enum SummaryService {
         return (period, result)
     }
 
+    /// Marks `period` as the organization's last summary of its kind unless it already is; true when
+    /// this call made the change (and so must send it).
+    static func claim(_ period: SummaryPeriod, organizationId: UUID, on db: any Database) async throws -> Bool {
+        let column = period.kind == .daily ? "last_daily_summary" : "last_weekly_summary"
+        let rows = try await (db as! any SQLDatabase).update("organizations")
+            .set(SQLIdentifier(column), to: SQLBind(period.key))
+            .where("id", .equal, organizationId)
+            .where(SQLGroupExpression(
+                SQLBinaryExpression(
+                    SQLBinaryExpression(SQLIdentifier(column), .is, SQLLiteral.null), .or,
+                    SQLBinaryExpression(SQLIdentifier(column), .notEqual, SQLBind(period.key)))))
+            .returning("id")
+            .all()
+        return !rows.isEmpty
+    }
+
     /// Sends what is due for every organization with SendGrid and recipients set.
     static func sendDue(app: Application) async throws {
         let now = app.clock.now()
@@ -101,17 +117,18 @@ enum SummaryService {
             for period in SummarySchedule.due(
                 now: now, lastDaily: organization.lastDailySummary, lastWeekly: organization.lastWeeklySummary)
             {
+                // Marked before it is sent, by one conditional update: of several servers sharing the
+                // database, only the one whose update changed the row sends it.
+                guard try await claim(period, organizationId: try organization.requireID(), on: app.db) else { continue }
                 let text = try await compose(period, organization: organization, on: app.db)
                 let subject = "LeadHub — résumé \(period.kind == .daily ? "du" : "de la") \(period.label)"
                 let result = await app.mailer.send(apiKey: key, from: from, to: recipients, subject: subject, text: text)
-                if !result.accepted {
+                if result.accepted {
+                    app.logger.info("summary \(period.key) sent to \(recipients.count) recipient(s)")
+                } else {
+                    // Not sent again: a refused key should not send the same summary every minute.
                     app.logger.warning("summary e-mail refused by SendGrid: \(result.status ?? 0) \(result.body.prefix(200))")
                 }
-                // Remembered either way: a refused key should not send the same summary every minute.
-                if period.kind == .daily { organization.lastDailySummary = period.key } else {
-                    organization.lastWeeklySummary = period.key
-                }
-                try await organization.save(on: app.db)
             }
         }
     }
