@@ -87,3 +87,35 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct OneOpenAlertPerConditionTests {
+    /// Two servers evaluate the same condition at once: the database keeps one open alert, and
+    /// the second insert is not announced as a new alert.
+    @Test func aConditionHasAtMostOneOpenAlert() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let condition = AlertCondition(key: "queue_oldest", level: .warning, category: "queue", message: "m", details: "d")
+            let first = try await AlertService.refresh(organizationId: tenant.id, conditions: [condition], now: t.clock.now(), on: t.db)
+            #expect(first.count == 1)
+            // What a second server does without seeing the first one's row: insert the same open alert.
+            let twin = Alert()
+            twin.organizationId = tenant.id
+            twin.key = "queue_oldest"
+            twin.level = "warning"
+            twin.category = "queue"
+            twin.message = "m"
+            twin.details = "d"
+            twin.firstSeenAt = t.clock.now()
+            twin.lastSeenAt = t.clock.now()
+            twin.count = 1
+            await #expect(throws: (any Error).self) { try await twin.create(on: t.db) }
+            let open = try await Alert.query(on: t.db).filter(\.$organizationId == tenant.id).filter(\.$key == "queue_oldest")
+                .filter(\.$resolvedAt == nil).count()
+            #expect(open == 1)
+            // Once resolved, the same condition may open a new alert.
+            _ = try await AlertService.refresh(organizationId: tenant.id, conditions: [], now: t.clock.now(), on: t.db)
+            let again = try await AlertService.refresh(organizationId: tenant.id, conditions: [condition], now: t.clock.now(), on: t.db)
+            #expect(again.count == 1)
+        }
+    }
+}

@@ -30,5 +30,6 @@ enum LeadHubMigrations {
         CreateLeadLandingPageIndex(),
         CreateFirstVersionCompat(),
         UpdateAlertsAddSubjects(),
+        UpdateAlertsAddOneOpenPerCondition(),
     ]
 }

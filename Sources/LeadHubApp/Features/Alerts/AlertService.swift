@@ -136,7 +136,12 @@ enum AlertService {
             alert.firstSeenAt = now
             alert.lastSeenAt = now
             alert.count = 1
-            try await alert.create(on: db)
+            do {
+                try await alert.create(on: db)
+            } catch let error as any DatabaseError where error.isConstraintFailure {
+                // Another server opened it a moment ago (one open alert per condition): not ours to announce.
+                continue
+            }
             opened.append(alert)
         }
         return opened
