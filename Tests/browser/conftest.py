@@ -37,7 +37,9 @@ def server():
     SERVER_DATA = data
     port = free_port()
     env = dict(os.environ, LEADHUB_DATA_DIR=data, LEADHUB_DEMO_PASSWORD=DEMO_PASSWORD, LEADHUB_BCRYPT_COST="8",
-               LEADHUB_DEMO_PARTNERS="1", LEADHUB_DELIVERY_RETRY_SCHEDULE="1,1,1")
+               LEADHUB_DEMO_PARTNERS="1", LEADHUB_DELIVERY_RETRY_SCHEDULE="1,1,1",
+               # The instance's operator (backups hold every organization: nobody by default).
+               LEADHUB_OPERATOR_EMAILS="admin@demo.leadhub.fr")
     env.pop("DATABASE_URL", None)
     subprocess.run([BINARY, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     log = open(os.path.join(data, "server.log"), "w")
