@@ -1,4 +1,5 @@
 import Fluent
+import Foundation
 import SQLKit
 
 /// What an alert is about — a CRM, an account (through a form), a form — so that users limited
