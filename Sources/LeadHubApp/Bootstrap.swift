@@ -39,8 +39,7 @@ public enum LeadHubMain {
                 if wantsDemo, try await Organization.query(on: app.db).count() == 0 {
                     for line in try await DemoData.create(app: app) { app.logger.notice("\(line)") }
                 }
-                let partnersWanted = ["1", "true", "yes", "on"].contains(
-                    Environment.get("LEADHUB_DEMO_PARTNERS")?.lowercased() ?? "")
+                let partnersWanted = ["1", "true", "yes", "on"].contains(app.config.demoPartners)
                 if wantsDemo || partnersWanted {
                     DemoPartners.mount(on: app)
                     app.logger.notice("Mode démo : ZR7 et Maison du Lead simulés sur \(DemoPartners.pathPrefix)…")
@@ -80,7 +79,9 @@ public enum LeadHubMain {
             let manager = FileManager.default
             try? manager.removeItem(atPath: config.sqlitePath)
             if manager.fileExists(atPath: saved) { try? manager.moveItem(atPath: saved, toPath: config.sqlitePath) }
-            throw CommandFailure("Restauration annulée : la sauvegarde est illisible ou incomplète (\(error)). Base d'origine remise en place.")
+            throw CommandFailure(
+                "Restauration annulée : la sauvegarde est illisible ou incomplète (\(error)). Base d'origine remise en place."
+            )
         }
     }
 }

@@ -55,9 +55,9 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.lifecycle.use(DeliveryWorkerLifecycle())
     app.alertMonitor = AlertMonitor(app: app)
     app.lifecycle.use(AlertMonitorLifecycle())
-    app.intakeLimits = .fromEnvironment()
+    app.intakeLimits = IntakeLimits(config: config)
     app.trackerScript = try TrackingController.Script.load(from: app.directory.resourcesDirectory)
-    let eventRate = Environment.get("LEADHUB_EVENTS_ADDRESS_RATE").flatMap(Double.init) ?? 20
+    let eventRate = config.eventsAddressRate
     app.eventLimits = RateLimiter(capacity: max(50, eventRate * 10), perSecond: eventRate)
     app.eventIngest = EventIngest(app: app)
     _ = app.botVerdicts

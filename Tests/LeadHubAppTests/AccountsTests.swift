@@ -46,7 +46,9 @@ import VaporTesting
                 ])
             #expect(response.status == .unprocessableEntity)
             let errors = try response.fieldErrors()
-            for field in ["name", "crm_id", "domain", "product_types", "primary_color", "logo_main_url", "redirect_urls"] {
+            for field in [
+                "name", "crm_id", "domain", "product_types", "primary_color", "logo_main_url", "redirect_urls",
+            ] {
                 #expect(errors[field] != nil, "no error for \(field)")
             }
         }
@@ -95,23 +97,30 @@ import VaporTesting
     @Test func accountWithSubAccountsCannotBeDeleted() async throws {
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
-            let refused = try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken)
+            let refused = try await t.api(
+                .DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken)
             #expect(refused.status == .conflict)
             let sub = try await t.api(.DELETE, "/api/admin/accounts/\(tenant.subAccount.id!)", token: tenant.adminToken)
             #expect(sub.status == .noContent)
-            let withForms = try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken)
+            let withForms = try await t.api(
+                .DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken)
             #expect(withForms.status == .conflict)
             #expect(try withForms.json()["error"] as? String != nil)
             _ = try await t.api(.DELETE, "/api/admin/lps/\(tenant.landingPage.id!)", token: tenant.adminToken)
             // "Supprimer" a lead archives it: its form, and so the account, stay.
             _ = try await t.api(.DELETE, "/api/admin/leads/\(tenant.lead.id!)", token: tenant.adminToken)
-            #expect(try await t.api(.DELETE, "/api/admin/forms/\(tenant.form.id!)", token: tenant.adminToken).status == .conflict)
-            #expect(try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken).status == .conflict)
+            #expect(
+                try await t.api(.DELETE, "/api/admin/forms/\(tenant.form.id!)", token: tenant.adminToken).status
+                    == .conflict)
+            #expect(
+                try await t.api(.DELETE, "/api/admin/accounts/\(tenant.account.id!)", token: tenant.adminToken).status
+                    == .conflict)
             // An account whose forms never received a lead can go.
             let empty = try await t.makeAccount(in: tenant.id, crm: tenant.crm, name: "Compte vide")
             _ = try await t.makeForm(in: tenant.id, account: empty, name: "Sans leads", product: "PV", code: "PV-077")
             let form = try #require(try await Form.query(on: t.db).filter(\.$code == "PV-077").first())
-            #expect(try await t.api(.DELETE, "/api/admin/forms/\(form.id!)", token: tenant.adminToken).status == .noContent)
+            #expect(
+                try await t.api(.DELETE, "/api/admin/forms/\(form.id!)", token: tenant.adminToken).status == .noContent)
             let parent = try await t.api(.DELETE, "/api/admin/accounts/\(empty.id!)", token: tenant.adminToken)
             #expect(parent.status == .noContent)
         }
@@ -147,7 +156,9 @@ import VaporTesting
                 form: ["name": "Mon compte", "crm_id": "", "domain": "mauvais domaine", "gtm_cta": "cta()"])
             #expect(response.status == .unprocessableEntity)
             #expect(response.text.contains("value=\"Mon compte\""))
-            #expect(response.text.contains("Choisissez le CRM d&#39;origine du compte.") || response.text.contains("Choisissez le CRM d'origine"))
+            #expect(
+                response.text.contains("Choisissez le CRM d&#39;origine du compte.")
+                    || response.text.contains("Choisissez le CRM d'origine"))
             #expect(response.text.contains("cta()"))
         }
     }

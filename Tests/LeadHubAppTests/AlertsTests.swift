@@ -26,8 +26,11 @@ import VaporTesting
             headers.replaceOrAdd(name: .authorization, value: "Token \(tenant.apiKeyRaw)")
             _ = try await t.api(
                 .POST, "/api/v1/leads",
-                json: ["form_code": "PV-001", "phone": "0611223361", "code_postal": "75001", "statut_occupant": "proprietaire", "nom": "Martin", "email": "m@exemple.fr",
-                    "type_logement": "maison"], headers: headers)
+                json: [
+                    "form_code": "PV-001", "phone": "0611223361", "code_postal": "75001",
+                    "statut_occupant": "proprietaire", "nom": "Martin", "email": "m@exemple.fr",
+                    "type_logement": "maison",
+                ], headers: headers)
             try await t.app.deliveryWorker.runOnce()
 
             try await AlertService.evaluate(organizationId: tenant.id, app: t.app)
@@ -49,7 +52,10 @@ import VaporTesting
             t.clock.advance(by: 3_700)
             try await AlertService.evaluate(organizationId: tenant.id, app: t.app)
             let resolved = try await t.api(.GET, "/api/admin/alerts?status=resolved", token: tenant.viewerToken).items()
-            #expect(resolved.contains { $0["category"] as? String == "crm_auth" && $0["resolved_by"] as? String == "automatique" })
+            #expect(
+                resolved.contains {
+                    $0["category"] as? String == "crm_auth" && $0["resolved_by"] as? String == "automatique"
+                })
         }
     }
 
@@ -57,9 +63,11 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             #expect(
-                try await t.api(.POST, "/api/admin/alerts/\(tenant.alert.id!)/resolve", token: tenant.viewerToken).status
+                try await t.api(.POST, "/api/admin/alerts/\(tenant.alert.id!)/resolve", token: tenant.viewerToken)
+                    .status
                     == .forbidden)
-            let resolved = try await t.api(.POST, "/api/admin/alerts/\(tenant.alert.id!)/resolve", token: tenant.editorToken)
+            let resolved = try await t.api(
+                .POST, "/api/admin/alerts/\(tenant.alert.id!)/resolve", token: tenant.editorToken)
             #expect(try resolved.json()["resolved_by"] as? String == "editor@alpha.test")
             let session = try await t.login(email: tenant.admin.email)
             let page = try await t.browse(.GET, "/alerts", session: session).text
@@ -82,8 +90,11 @@ import VaporTesting
             thresholds.daytime = 0..<24
             let conditions = AlertRules.evaluate(snapshot, thresholds: thresholds)
             #expect(Set(conditions.map(\.category)) == ["queue", "traffic"])
-            try await AlertService.refresh(organizationId: tenant.id, conditions: conditions, now: t.clock.now(), on: t.db)
-            #expect(try await Alert.query(on: t.db).filter(\.$organizationId == tenant.id).filter(\.$resolvedAt == nil).count() == 3)
+            try await AlertService.refresh(
+                organizationId: tenant.id, conditions: conditions, now: t.clock.now(), on: t.db)
+            #expect(
+                try await Alert.query(on: t.db).filter(\.$organizationId == tenant.id).filter(\.$resolvedAt == nil)
+                    .count() == 3)
         }
     }
 }
@@ -94,8 +105,10 @@ import VaporTesting
     @Test func aConditionHasAtMostOneOpenAlert() async throws {
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
-            let condition = AlertCondition(key: "queue_oldest", level: .warning, category: "queue", message: "m", details: "d")
-            let first = try await AlertService.refresh(organizationId: tenant.id, conditions: [condition], now: t.clock.now(), on: t.db)
+            let condition = AlertCondition(
+                key: "queue_oldest", level: .warning, category: "queue", message: "m", details: "d")
+            let first = try await AlertService.refresh(
+                organizationId: tenant.id, conditions: [condition], now: t.clock.now(), on: t.db)
             #expect(first.count == 1)
             // What a second server does without seeing the first one's row: insert the same open alert.
             let twin = Alert()
@@ -109,12 +122,15 @@ import VaporTesting
             twin.lastSeenAt = t.clock.now()
             twin.count = 1
             await #expect(throws: (any Error).self) { try await twin.create(on: t.db) }
-            let open = try await Alert.query(on: t.db).filter(\.$organizationId == tenant.id).filter(\.$key == "queue_oldest")
-                .filter(\.$resolvedAt == nil).count()
+            let open = try await Alert.query(on: t.db).filter(\.$organizationId == tenant.id).filter(
+                \.$key == "queue_oldest"
+            )
+            .filter(\.$resolvedAt == nil).count()
             #expect(open == 1)
             // Once resolved, the same condition may open a new alert.
             _ = try await AlertService.refresh(organizationId: tenant.id, conditions: [], now: t.clock.now(), on: t.db)
-            let again = try await AlertService.refresh(organizationId: tenant.id, conditions: [condition], now: t.clock.now(), on: t.db)
+            let again = try await AlertService.refresh(
+                organizationId: tenant.id, conditions: [condition], now: t.clock.now(), on: t.db)
             #expect(again.count == 1)
         }
     }

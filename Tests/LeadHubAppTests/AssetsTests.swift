@@ -17,7 +17,8 @@ import VaporTesting
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(key)\"\r\n\r\n\(value)\r\n")
         }
         body.writeString(
-            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
         body.writeBytes(bytes)
         body.writeString("\r\n--\(boundary)--\r\n")
         var headers = HTTPHeaders()
@@ -32,7 +33,8 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             // A PNG named .jpg is still a PNG.
             let response = try await upload(
-                t, token: tenant.editorToken, bytes: tinyPNG, filename: "photo.jpg", fields: ["label": "Bannière", "kind": "background"])
+                t, token: tenant.editorToken, bytes: tinyPNG, filename: "photo.jpg",
+                fields: ["label": "Bannière", "kind": "background"])
             #expect(response.status == .created)
             let body = try response.json()
             #expect(body["content_type"] as? String == "image/png")
@@ -57,10 +59,12 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             let svg = try await upload(
-                t, token: tenant.editorToken, bytes: Array("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8), filename: "x.png")
+                t, token: tenant.editorToken, bytes: Array("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8),
+                filename: "x.png")
             #expect(svg.status == .unsupportedMediaType)
             #expect((try svg.json()["error"] as? String)?.contains("SVG") == true)
-            let big = try await upload(t, token: tenant.editorToken, bytes: tinyPNG + [UInt8](repeating: 0, count: 5 * 1024 * 1024))
+            let big = try await upload(
+                t, token: tenant.editorToken, bytes: tinyPNG + [UInt8](repeating: 0, count: 5 * 1024 * 1024))
             #expect(big.status == .payloadTooLarge)
             let viewer = try await upload(t, token: tenant.viewerToken, bytes: tinyPNG)
             #expect(viewer.status == .forbidden)
@@ -87,11 +91,14 @@ import VaporTesting
             #expect(global.status == .created)
             let (_, token) = try await t.makeUser(
                 in: tenant.id, role: .editor, email: "limite@alpha.test", crmIds: [tenant.otherCrm.id!])
-            let labels = try await t.api(.GET, "/api/admin/assets", token: token).items().compactMap { $0["label"] as? String }
+            let labels = try await t.api(.GET, "/api/admin/assets", token: token).items().compactMap {
+                $0["label"] as? String
+            }
             #expect(labels == ["Globale"])
             let mustChoose = try await upload(t, token: token, bytes: tinyPNG)
             #expect(mustChoose.status == .unprocessableEntity)
-            let own = try await upload(t, token: token, bytes: tinyPNG, fields: ["account_id": tenant.otherAccount.id!.uuidString])
+            let own = try await upload(
+                t, token: token, bytes: tinyPNG, fields: ["account_id": tenant.otherAccount.id!.uuidString])
             #expect(own.status == .created)
         }
     }
@@ -122,14 +129,16 @@ import VaporTesting
             }
             let image = "https://cdn.alpha.test" + tenant.asset.path
             let lp = try await t.api(
-                .PATCH, "/api/admin/lps/\(tenant.landingPage.id!)", token: tenant.editorToken, json: ["image_url": image])
+                .PATCH, "/api/admin/lps/\(tenant.landingPage.id!)", token: tenant.editorToken,
+                json: ["image_url": image])
             #expect(lp.status == .ok)
             #expect(try lp.json()["image_url"] as? String == image)
             let form = try await t.api(
                 .PATCH, "/api/admin/forms/\(tenant.form.id!)", token: tenant.editorToken, json: ["image_url": image])
             #expect(try form.json()["image_url"] as? String == image)
             let bad = try await t.api(
-                .PATCH, "/api/admin/forms/\(tenant.form.id!)", token: tenant.editorToken, json: ["image_url": "logo.png"])
+                .PATCH, "/api/admin/forms/\(tenant.form.id!)", token: tenant.editorToken,
+                json: ["image_url": "logo.png"])
             #expect(bad.status == .unprocessableEntity)
             #expect((try bad.json()["errors"] as? [String: Any])?["image_url"] != nil)
             // Through the page too, and the card shows the visual.
@@ -143,7 +152,8 @@ import VaporTesting
             let cards = try await t.browse(.GET, "/landing-pages", session: session).text
             #expect(cards.contains("class=\"card-image\" src=\"\(image)\""))
             // A duplicate keeps the visual.
-            let copy = try await t.api(.POST, "/api/admin/forms/\(tenant.form.id!)/duplicate", token: tenant.editorToken)
+            let copy = try await t.api(
+                .POST, "/api/admin/forms/\(tenant.form.id!)/duplicate", token: tenant.editorToken)
             #expect(try copy.json()["image_url"] as? String == image)
         }
     }

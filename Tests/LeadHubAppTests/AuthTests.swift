@@ -109,7 +109,8 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             let session = try await t.login(email: tenant.admin.email)
-            let response = try await t.browse(.POST, "/crms", session: session, form: ["name": "Pirate"], sendCSRF: false)
+            let response = try await t.browse(
+                .POST, "/crms", session: session, form: ["name": "Pirate"], sendCSRF: false)
             #expect(response.status == .forbidden)
             #expect(response.text.contains("CSRF"))
             let forged = session.copy()

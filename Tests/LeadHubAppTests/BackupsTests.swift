@@ -36,7 +36,9 @@ import VaporTesting
             FileManager.default.createFile(atPath: bogus, contents: Data("pas une base".utf8))
             var config = t.app.config
             config.dataDirectory = t.app.config.dataDirectory + "/other"
-            #expect(throws: CommandFailure.self) { _ = try BackupService.restore(from: bogus, config: config, now: Date()) }
+            #expect(throws: CommandFailure.self) {
+                _ = try BackupService.restore(from: bogus, config: config, now: Date())
+            }
         }
     }
 

@@ -15,12 +15,14 @@ import VaporTesting
         _ = try await t.api(
             .PATCH, "/api/admin/crms/\(tenant.crm.id!)", token: tenant.adminToken,
             json: [
-                "api_url": fake.url, "orders": ["PV": ["active": true, "departements": ["75"]]], "lead_prices": ["PV": 25],
+                "api_url": fake.url, "orders": ["PV": ["active": true, "departements": ["75"]]],
+                "lead_prices": ["PV": 25],
             ])
         _ = try await t.api(
             .PATCH, "/api/admin/crms/\(tenant.otherCrm.id!)", token: tenant.adminToken,
             json: [
-                "api_url": fake.url, "orders": ["PV": ["active": true, "departements": ["33"]]], "lead_prices": ["PV": 30.5],
+                "api_url": fake.url, "orders": ["PV": ["active": true, "departements": ["33"]]],
+                "lead_prices": ["PV": 30.5],
                 "redistribution_tokens": ["PV": "jeton-deux-redistribution"],
             ])
         _ = try await t.api(
@@ -75,16 +77,21 @@ import VaporTesting
             #expect((receiver["leads_rerouted_in"] as? [String: Int])?["total"] == 2)
             // A price change later does not change what was routed before.
             _ = try await t.api(
-                .PATCH, "/api/admin/crms/\(tenant.otherCrm.id!)", token: tenant.adminToken, json: ["lead_prices": ["PV": 99]])
-            #expect(try await t.api(.GET, "/api/admin/billing", token: tenant.viewerToken).json()["total"] as? Double == 61)
+                .PATCH, "/api/admin/crms/\(tenant.otherCrm.id!)", token: tenant.adminToken,
+                json: ["lead_prices": ["PV": 99]])
+            #expect(
+                try await t.api(.GET, "/api/admin/billing", token: tenant.viewerToken).json()["total"] as? Double == 61)
             // Another period has nothing; bad dates are explained.
-            let other = try await t.api(.GET, "/api/admin/billing?from=2026-01-01&to=2026-01-31", token: tenant.viewerToken)
+            let other = try await t.api(
+                .GET, "/api/admin/billing?from=2026-01-01&to=2026-01-31", token: tenant.viewerToken)
             #expect(try (other.json()["rows"] as? [Any])?.isEmpty == true)
-            let bad = try await t.api(.GET, "/api/admin/billing?from=2026-13-01&to=2026-01-31", token: tenant.viewerToken)
+            let bad = try await t.api(
+                .GET, "/api/admin/billing?from=2026-13-01&to=2026-01-31", token: tenant.viewerToken)
             #expect(bad.status == .unprocessableEntity)
             // The leads behind the cell, and the CSV for Excel.
             let leads = try await t.api(
-                .GET, "/api/admin/billing/leads?from_crm_id=\(tenant.crm.id!)&to_crm_id=\(tenant.otherCrm.id!)&product_type=PV",
+                .GET,
+                "/api/admin/billing/leads?from_crm_id=\(tenant.crm.id!)&to_crm_id=\(tenant.otherCrm.id!)&product_type=PV",
                 token: tenant.viewerToken
             ).items()
             #expect(leads.count == 2)
@@ -106,7 +113,9 @@ import VaporTesting
                 "from": month.from, "to": month.to, "from_crm_id": tenant.crm.id!.uuidString,
                 "to_crm_id": tenant.otherCrm.id!.uuidString, "notes": "Facture F-2026-11",
             ]
-            #expect(try await t.api(.POST, "/api/admin/billing/invoices", token: tenant.editorToken, json: body).status == .forbidden)
+            #expect(
+                try await t.api(.POST, "/api/admin/billing/invoices", token: tenant.editorToken, json: body).status
+                    == .forbidden)
             let created = try await t.api(.POST, "/api/admin/billing/invoices", token: tenant.adminToken, json: body)
             #expect(created.status == .created)
             let invoice = try created.json()
@@ -116,14 +125,18 @@ import VaporTesting
             // Marking the same period and pair again updates it: one entry, the new notes.
             var again = body
             again["notes"] = "Facture F-2026-11 (corrigée)"
-            let updated = try await t.api(.POST, "/api/admin/billing/invoices", token: tenant.adminToken, json: again).json()
+            let updated = try await t.api(.POST, "/api/admin/billing/invoices", token: tenant.adminToken, json: again)
+                .json()
             #expect(updated["id"] as? String == invoice["id"] as? String)
-            #expect(try await BillingInvoice.query(on: t.db).filter(\.$organizationId == tenant.organization.id!).count() == 2)
+            #expect(
+                try await BillingInvoice.query(on: t.db).filter(\.$organizationId == tenant.organization.id!).count()
+                    == 2)
 
             // A lead of the period changes after the invoice: the history says so.
             t.clock.advance(by: 60)
             let lead = try #require(try await Lead.query(on: t.db).filter(\.$rerouted == true).first())
-            _ = try await t.api(.PATCH, "/api/admin/leads/\(lead.id!)", token: tenant.adminToken, json: ["nom": "Durand"])
+            _ = try await t.api(
+                .PATCH, "/api/admin/leads/\(lead.id!)", token: tenant.adminToken, json: ["nom": "Durand"])
             let history = try await t.api(.GET, "/api/admin/billing/invoices", token: tenant.viewerToken).items()
             let entry = try #require(history.first { $0["id"] as? String == invoice["id"] as? String })
             #expect(entry["changed"] as? Bool == true)

@@ -22,13 +22,18 @@ import VaporTesting
             #expect(markdown.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-PV-001.md\"")
             let text = markdown.text
             #expect(text.hasPrefix("# Brief d'intégration — formulaire PV-001"))
-            #expect(text.contains("data-org=\"\(alpha.organization.slug)\" data-form=\"PV-001\" data-form-key=\"\(alpha.form.formKey)\""))
+            #expect(
+                text.contains(
+                    "data-org=\"\(alpha.organization.slug)\" data-form=\"PV-001\" data-form-key=\"\(alpha.form.formKey)\""
+                ))
             #expect(text.contains("/t.js?v=\(t.app.trackerScript.version)"))
             #expect(text.contains("<!-- pixel Alpha -->"))
             #expect(text.contains("<!-- conversion Alpha -->"))
             // The account's identity and legal texts: missing ones are said.
             #expect(text.contains("## Identité du compte et textes"))
-            #expect(text.contains("Le compte Alpha Compte Un n'a pas de politique de confidentialité ni de mentions légales"))
+            #expect(
+                text.contains(
+                    "Le compte Alpha Compte Un n'a pas de politique de confidentialité ni de mentions légales"))
             alpha.account.privacyPolicy = "Politique Alpha : vos données servent à vous rappeler."
             alpha.account.primaryColor = "#123456"
             try await alpha.account.save(on: t.db)
@@ -42,7 +47,9 @@ import VaporTesting
             // Always generated from the current configuration.
             alpha.form.thankYouURL = "https://alpha.example/merci-nouveau"
             try await alpha.form.save(on: t.db)
-            #expect(try await t.api(.GET, path, token: alpha.adminToken).text.contains("https://alpha.example/merci-nouveau"))
+            #expect(
+                try await t.api(.GET, path, token: alpha.adminToken).text.contains(
+                    "https://alpha.example/merci-nouveau"))
 
             let html = try await t.api(.GET, path + "?format=html", token: alpha.adminToken)
             #expect(html.headers.first(name: .contentType) == "text/html; charset=utf-8")
@@ -74,14 +81,20 @@ import VaporTesting
             #expect(pair.text.contains("<a href=\"\(alpha.form.url!)\" data-leadhub-cta>"))
 
             let integrated = try await t.api(.GET, path + "?mode=integrated", token: alpha.adminToken)
-            #expect(integrated.text.contains("data-lp=\"LP-001\" data-form=\"PV-001\" data-form-key=\"\(alpha.form.formKey)\""))
+            #expect(
+                integrated.text.contains(
+                    "data-lp=\"LP-001\" data-form=\"PV-001\" data-form-key=\"\(alpha.form.formKey)\""))
             #expect(integrated.text.contains("<a href=\"#leadhub-form\" data-leadhub-cta>"))
 
             // A landing page whose form is inside it: integrated unless asked otherwise.
             alpha.landingPage.kind = .integrated
             try await alpha.landingPage.save(on: t.db)
-            #expect(try await t.api(.GET, path, token: alpha.adminToken).text.contains("<a href=\"#leadhub-form\" data-leadhub-cta>"))
-            #expect(try await t.api(.GET, path + "?mode=separate", token: alpha.adminToken).text.contains("data-lp=\"LP-001\" async>"))
+            #expect(
+                try await t.api(.GET, path, token: alpha.adminToken).text.contains(
+                    "<a href=\"#leadhub-form\" data-leadhub-cta>"))
+            #expect(
+                try await t.api(.GET, path + "?mode=separate", token: alpha.adminToken).text.contains(
+                    "data-lp=\"LP-001\" async>"))
 
             let alone = try await t.api(.GET, path + "?form_id=none", token: alpha.adminToken)
             #expect(alone.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-LP-001.md\"")
@@ -89,7 +102,8 @@ import VaporTesting
 
             // From the form's side, the pair is asked for with lp_id.
             let fromForm = try await t.api(
-                .GET, "/api/admin/forms/\(alpha.form.id!)/brief?lp_id=\(alpha.landingPage.id!)&mode=integrated", token: alpha.adminToken)
+                .GET, "/api/admin/forms/\(alpha.form.id!)/brief?lp_id=\(alpha.landingPage.id!)&mode=integrated",
+                token: alpha.adminToken)
             #expect(fromForm.status == .ok)
             #expect(fromForm.text.hasPrefix("# Brief d'intégration — LP-001 + PV-001"))
         }
@@ -100,15 +114,19 @@ import VaporTesting
             let alpha = try await t.makeTenant("Alpha")
             let bravo = try await t.makeTenant("Bravo")
             let paired = try await t.api(
-                .GET, "/api/admin/forms/\(bravo.form.id!)/brief?lp_id=\(alpha.landingPage.id!)", token: bravo.adminToken)
+                .GET, "/api/admin/forms/\(bravo.form.id!)/brief?lp_id=\(alpha.landingPage.id!)", token: bravo.adminToken
+            )
             #expect(paired.status == .unprocessableEntity)
             #expect(try paired.fieldErrors()["lp_id"] == ["Landing page introuvable."])
             #expect(!paired.text.contains(alpha.landingPage.name))
             let other = try await t.api(
-                .GET, "/api/admin/lps/\(bravo.landingPage.id!)/brief?form_id=\(alpha.form.id!)", token: bravo.adminToken)
+                .GET, "/api/admin/lps/\(bravo.landingPage.id!)/brief?form_id=\(alpha.form.id!)", token: bravo.adminToken
+            )
             #expect(other.status == .unprocessableEntity)
             #expect(!other.text.contains(alpha.form.formKey))
-            for path in ["/api/admin/forms/\(alpha.form.id!)/brief", "/api/admin/lps/\(alpha.landingPage.id!)/integration-check"] {
+            for path in [
+                "/api/admin/forms/\(alpha.form.id!)/brief", "/api/admin/lps/\(alpha.landingPage.id!)/integration-check",
+            ] {
                 #expect(try await t.api(.GET, path, token: bravo.adminToken).status == .notFound)
             }
         }
@@ -127,7 +145,9 @@ import VaporTesting
             #expect(!brief.text.contains(alpha.form.formKey))
             #expect(!brief.text.contains("PV-001"))
             #expect(try await t.api(.GET, "/api/admin/forms/\(alpha.form.id!)/brief", token: token).status == .notFound)
-            let check = try await t.api(.GET, "/api/admin/lps/\(alpha.landingPage.id!)/integration-check?form_id=none", token: token).json()
+            let check = try await t.api(
+                .GET, "/api/admin/lps/\(alpha.landingPage.id!)/integration-check?form_id=none", token: token
+            ).json()
             #expect((check["leads"] as? [Any])?.isEmpty == true)
         }
     }
@@ -149,7 +169,9 @@ import VaporTesting
             #expect(html.contains("data-check-url=\"\(base)/check?"))
             #expect(html.contains("name=\"mode\" value=\"integrated\""))
             // The LP's edit page links to it.
-            #expect(try await t.browse(.GET, "/landing-pages/\(alpha.landingPage.id!)", session: session).text.contains("\(base)\""))
+            #expect(
+                try await t.browse(.GET, "/landing-pages/\(alpha.landingPage.id!)", session: session).text.contains(
+                    "\(base)\""))
 
             // The pair removed with "integrated" still checked: the page shows the separate brief.
             let alone = try await t.browse(.GET, base + "?form_id=none&mode=integrated", session: session)
@@ -158,7 +180,9 @@ import VaporTesting
 
             let download = try await t.browse(.GET, base + "/download?format=html&mode=integrated", session: session)
             #expect(download.status == .ok)
-            #expect(download.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-LP-001-PV-001.html\"")
+            #expect(
+                download.headers.first(name: .contentDisposition) == "attachment; filename=\"brief-LP-001-PV-001.html\""
+            )
 
             // Account codes and names are the customer's text: shown, never run.
             alpha.account.gtmHead = "<script>alert('pixel')</script>"
@@ -196,7 +220,10 @@ import VaporTesting
             let events: [String: Any] = [
                 "org": alpha.organization.slug,
                 "events": [
-                    ["type": "lp_visit", "lp_code": "LP-001", "session_id": "sess-1", "utm_source": "google", "url": "https://alpha.example/lp"],
+                    [
+                        "type": "lp_visit", "lp_code": "LP-001", "session_id": "sess-1", "utm_source": "google",
+                        "url": "https://alpha.example/lp",
+                    ],
                     ["type": "cta_click", "lp_code": "LP-001", "session_id": "sess-1"],
                     ["type": "form_start", "lp_code": "LP-001", "form_code": "PV-001", "session_id": "sess-1"],
                 ],
@@ -212,7 +239,8 @@ import VaporTesting
             let lead = try await t.api(
                 .POST, "/api/v1/leads",
                 json: [
-                    "phone": "06 11 22 33 44", "nom": "Martin", "code_postal": "69003", "statut_occupant": "proprietaire",
+                    "phone": "06 11 22 33 44", "nom": "Martin", "code_postal": "69003",
+                    "statut_occupant": "proprietaire",
                     "type_logement": "maison", "lp_code": "LP-001", "session_id": "sess-1", "utm_source": "google",
                 ], headers: leadHeaders)
             #expect(lead.status == .created)

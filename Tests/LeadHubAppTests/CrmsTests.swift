@@ -96,7 +96,8 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             for index in 0..<5 {
-                _ = try await t.api(.POST, "/api/admin/crms", token: tenant.adminToken, json: ["name": "Partenaire \(index)"])
+                _ = try await t.api(
+                    .POST, "/api/admin/crms", token: tenant.adminToken, json: ["name": "Partenaire \(index)"])
             }
             var seen: [String] = []
             var cursor: String? = nil
@@ -126,7 +127,8 @@ import VaporTesting
             #expect(response.text.contains("value=\"Nouveau partenaire\""))
             #expect(response.text.contains("Adresse invalide"))
             let ok = try await t.browse(
-                .POST, "/crms", session: session, form: ["name": "Nouveau partenaire", "api_url": "https://np.example/api"])
+                .POST, "/crms", session: session,
+                form: ["name": "Nouveau partenaire", "api_url": "https://np.example/api"])
             #expect(ok.status == .seeOther)
             let list = try await t.browse(.GET, "/crms", session: session)
             #expect(list.text.contains("CRM « Nouveau partenaire » créé."))
@@ -158,7 +160,8 @@ import VaporTesting
             let saved = try await t.browse(
                 .POST, "/crms/\(tenant.crm.id!)/routing", session: session,
                 form: [
-                    "delivery_kind": "mdl", "active_PV": "on", "departements_PV": "75, 92;2a 971", "weekly_quota_PV": "50",
+                    "delivery_kind": "mdl", "active_PV": "on", "departements_PV": "75, 92;2a 971",
+                    "weekly_quota_PV": "50",
                     "price_PV": "25,50", "limit_PV": "100", "token_PV": "jeton-secret-de-redistribution",
                     "map_code_postal": "cp", "map_ville": "-",
                 ])

@@ -85,7 +85,9 @@ import VaporTesting
             let body = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])
             #expect(body["phone"] as? String == "0612345678")
             #expect(body["nom"] as? String == "Dupont")
-            #expect(((body["custom_fields"] as? [String: Any])?["departement"] as? [String: Any])?["value"] as? String == "75")
+            #expect(
+                ((body["custom_fields"] as? [String: Any])?["departement"] as? [String: Any])?["value"] as? String
+                    == "75")
             // Nothing more to do.
             #expect(try await t.app.deliveryWorker.runOnce() == 0)
             // The attempt is on the lead's timeline.
@@ -99,7 +101,9 @@ import VaporTesting
         (.badRequest, "champ manquant", "refused", "failed"),
         (.forbidden, "jeton invalide", "auth_error", "failed"),
     ])
-    func finalAnswersEndTheDeliveryAfterOneAttempt(status: HTTPResponseStatus, body: String, expected: String, leadStatus: String)
+    func finalAnswersEndTheDeliveryAfterOneAttempt(
+        status: HTTPResponseStatus, body: String, expected: String, leadStatus: String
+    )
         async throws
     {
         let fake = try await FakeCrm.start { _ in FakeCrm.Reply(status: status, body: body) }
@@ -147,7 +151,9 @@ import VaporTesting
 
     @Test func tooManyRequestsWaitsWhatTheCrmAsks() async throws {
         let fake = try await FakeCrm.start { count in
-            count == 1 ? FakeCrm.Reply(status: .tooManyRequests, body: "slow", headers: [("Retry-After", "600")]) : FakeCrm.Reply()
+            count == 1
+                ? FakeCrm.Reply(status: .tooManyRequests, body: "slow", headers: [("Retry-After", "600")])
+                : FakeCrm.Reply()
         }
         defer { Task { await fake.shutdown() } }
         try await TestApp.run { t in
@@ -189,7 +195,9 @@ import VaporTesting
 
     @Test func unparseableAnswerCountsByItsStatus() async throws {
         let fake = try await FakeCrm.start { count in
-            count == 1 ? FakeCrm.Reply(status: .badGateway, body: "<html>\u{0}\u{7}garbage") : FakeCrm.Reply(status: .created, body: "not json at all")
+            count == 1
+                ? FakeCrm.Reply(status: .badGateway, body: "<html>\u{0}\u{7}garbage")
+                : FakeCrm.Reply(status: .created, body: "not json at all")
         }
         defer { Task { await fake.shutdown() } }
         try await TestApp.run { t in
@@ -206,7 +214,9 @@ import VaporTesting
     @Test func retriesRunOutAsExhausted() async throws {
         let fake = try await FakeCrm.start { _ in FakeCrm.Reply(status: .serviceUnavailable, body: "down") }
         defer { Task { await fake.shutdown() } }
-        try await TestApp.run(configure: { $0.retrySchedule = RetrySchedule(delays: [1, 2]); $0.breakerThreshold = 100 }) { t in
+        try await TestApp.run(configure: {
+            $0.retrySchedule = RetrySchedule(delays: [1, 2]); $0.breakerThreshold = 100
+        }) { t in
             let tenant = try await prepare(t, fake: fake)
             let id = try await submit(t, tenant)
             for _ in 0..<3 {
@@ -286,10 +296,13 @@ import VaporTesting
     @Test func repeatedFailuresOpenTheBreakerThenAProbeClosesIt() async throws {
         let healthy = Flag()
         let fake = try await FakeCrm.start { _ in
-            healthy.value.load(ordering: .relaxed) ? FakeCrm.Reply() : FakeCrm.Reply(status: .internalServerError, body: "x")
+            healthy.value.load(ordering: .relaxed)
+                ? FakeCrm.Reply() : FakeCrm.Reply(status: .internalServerError, body: "x")
         }
         defer { Task { await fake.shutdown() } }
-        try await TestApp.run(configure: { $0.breakerThreshold = 2; $0.breakerCooldown = 600 }) { t in
+        try await TestApp.run(configure: {
+            $0.breakerThreshold = 2; $0.breakerCooldown = 600
+        }) { t in
             let tenant = try await prepare(t, fake: fake)
             for index in 0..<4 { _ = try await submit(t, tenant, phone: "061234560\(index)") }
             // Two failures open the breaker; the leads left are not attempted meanwhile.
@@ -326,20 +339,26 @@ import VaporTesting
 
             // A viewer may look but not act.
             let deliveryId = try #require(try await delivery(t, tenant, refused)["id"] as? String)
-            #expect(try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.viewerToken).status == .forbidden)
+            #expect(
+                try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.viewerToken).status
+                    == .forbidden)
             let retried = try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.editorToken)
             #expect(retried.status == .ok)
             #expect(try await lead(t, tenant, refused)["status"] as? String == "received")
             try await t.app.deliveryWorker.runOnce()
             #expect(try await delivery(t, tenant, refused)["status"] as? String == "delivered")
             let detail = try await t.api(.GET, "/api/admin/deliveries/\(deliveryId)", token: tenant.viewerToken).json()
-            #expect((detail["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["refused", "delivered"])
-            #expect(try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.editorToken).status == .conflict)
+            #expect(
+                (detail["attempts"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["refused", "delivered"])
+            #expect(
+                try await t.api(.POST, "/api/admin/deliveries/\(deliveryId)/retry", token: tenant.editorToken).status
+                    == .conflict)
 
             // Cancel a waiting one.
             let waiting = try await submit(t, tenant, phone: "0611223302")
             let waitingId = try #require(try await delivery(t, tenant, waiting)["id"] as? String)
-            let cancelled = try await t.api(.POST, "/api/admin/deliveries/\(waitingId)/cancel", token: tenant.editorToken)
+            let cancelled = try await t.api(
+                .POST, "/api/admin/deliveries/\(waitingId)/cancel", token: tenant.editorToken)
             #expect(try (cancelled.json()["delivery"] as? [String: Any])?["status"] as? String == "cancelled")
             #expect(try await lead(t, tenant, waiting)["status"] as? String == "not_sent")
             #expect(try await t.app.deliveryWorker.runOnce() == 0)
@@ -347,13 +366,16 @@ import VaporTesting
             // Force it to the other CRM (admins only): a new delivery, billable.
             _ = try await t.api(
                 .PATCH, "/api/admin/crms/\(tenant.otherCrm.id!)", token: tenant.adminToken,
-                json: ["api_url": fake.url, "lead_prices": ["PV": 40], "redistribution_tokens": ["PV": "jeton-deux-0000"]])
+                json: [
+                    "api_url": fake.url, "lead_prices": ["PV": 40], "redistribution_tokens": ["PV": "jeton-deux-0000"],
+                ])
             let refusedForce = try await t.api(
                 .POST, "/api/admin/leads/\(waiting)/force", token: tenant.editorToken,
                 json: ["crm_id": tenant.otherCrm.id!.uuidString])
             #expect(refusedForce.status == .forbidden)
             let forced = try await t.api(
-                .POST, "/api/admin/leads/\(waiting)/force", token: tenant.adminToken, json: ["crm_id": tenant.otherCrm.id!.uuidString])
+                .POST, "/api/admin/leads/\(waiting)/force", token: tenant.adminToken,
+                json: ["crm_id": tenant.otherCrm.id!.uuidString])
             #expect(forced.status == .created)
             try await t.app.deliveryWorker.runOnce()
             let forcedLead = try await lead(t, tenant, waiting)
@@ -363,16 +385,22 @@ import VaporTesting
             #expect(fake.received.last?.authorization == "jeton-deux-0000")
 
             // Retry all of a CRM, then purge delivered rows older than a day.
-            let list = try await t.api(.GET, "/api/admin/deliveries?status=delivered", token: tenant.viewerToken).items()
+            let list = try await t.api(.GET, "/api/admin/deliveries?status=delivered", token: tenant.viewerToken)
+                .items()
             #expect(list.count == 2)
             let none = try await t.api(
-                .POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken, json: ["crm_id": tenant.crm.id!.uuidString])
+                .POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken,
+                json: ["crm_id": tenant.crm.id!.uuidString])
             #expect(try none.json()["count"] as? Int == 0)
             t.clock.advance(by: 2 * 86_400)
-            let purged = try await t.api(.POST, "/api/admin/deliveries/purge", token: tenant.adminToken, json: ["older_than_days": 1])
+            let purged = try await t.api(
+                .POST, "/api/admin/deliveries/purge", token: tenant.adminToken, json: ["older_than_days": 1])
             #expect(try purged.json()["count"] as? Int == 2)
-            #expect(try await t.api(.GET, "/api/admin/deliveries?status=delivered", token: tenant.viewerToken).items().isEmpty)
-            let activity = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.id).all().map(\.summary)
+            #expect(
+                try await t.api(.GET, "/api/admin/deliveries?status=delivered", token: tenant.viewerToken).items()
+                    .isEmpty)
+            let activity = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.id).all().map(
+                \.summary)
             #expect(activity.contains("Lead envoyé de force vers \(tenant.otherCrm.name)"))
         }
     }
@@ -391,14 +419,16 @@ import VaporTesting
             #expect(queue.contains("Santé des CRM"))
             #expect(queue.contains("Erreur d&#39;authentification") || queue.contains("Erreur d'authentification"))
             #expect(queue.contains("jeton refusé"))
-            let filtered = try await t.browse(.GET, "/queue?status=needs_human&crm_id=\(tenant.crm.id!)", session: session)
+            let filtered = try await t.browse(
+                .GET, "/queue?status=needs_human&crm_id=\(tenant.crm.id!)", session: session)
             #expect(filtered.status == .ok)
 
             let page = try await t.browse(.GET, "/leads/\(id)", session: session).text
             #expect(page.contains("Routage et livraison"))
             #expect(page.contains("origin_has_order"))
             #expect(page.contains("Tentative 1"))
-            let retried = try await t.browse(.POST, "/leads/\(id)/delivery", session: session, form: ["action": "retry"])
+            let retried = try await t.browse(
+                .POST, "/leads/\(id)/delivery", session: session, form: ["action": "retry"])
             #expect(retried.status == .seeOther)
             try await t.app.deliveryWorker.runOnce()
             #expect(try await lead(t, tenant, id)["status"] as? String == "delivered")
@@ -409,7 +439,8 @@ import VaporTesting
             // The queue page's own actions.
             let waiting = try await submit(t, tenant, phone: "0611223304")
             let deliveryId = try #require(try await delivery(t, tenant, waiting)["id"] as? String)
-            let cancelled = try await t.browse(.POST, "/queue/\(deliveryId)/actions", session: session, form: ["action": "cancel"])
+            let cancelled = try await t.browse(
+                .POST, "/queue/\(deliveryId)/actions", session: session, form: ["action": "cancel"])
             #expect(cancelled.status == .seeOther)
             #expect(try await delivery(t, tenant, waiting)["status"] as? String == "cancelled")
             let purge = try await t.browse(
@@ -454,8 +485,11 @@ import VaporTesting
             // Saving the form again without typing a token keeps it.
             _ = try await t.browse(
                 .POST, "/forms/\(tenant.form.id!)", session: session,
-                form: ["account_id": tenant.account.id!.uuidString, "name": form.name, "product_type": "PV", "code": form.code,
-                    "tracking_type": "gtm", "crm_token": ""])
+                form: [
+                    "account_id": tenant.account.id!.uuidString, "name": form.name, "product_type": "PV",
+                    "code": form.code,
+                    "tracking_type": "gtm", "crm_token": "",
+                ])
             #expect(try await Form.find(tenant.form.id, on: t.db)?.crmTokenSealed != nil)
         }
     }

@@ -13,7 +13,8 @@ import VaporTesting
 @Suite struct FirstVersionCompatTests {
     static let globalKey = "crm_Zk3vQ2mX8pL0aB7nR5tY1uW9eC4dF6gH2jK8sA0qE3i"
     static let formKey = "0b6f1c2e-3d4a-4f5b-8c6d-7e8f9a0b1c2d"
-    static let browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+    static let browser =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
     /// What the first version's "script complet" posted (`form_id` + the lead's fields).
     static var oldLead: [String: Any] {
@@ -201,14 +202,17 @@ import VaporTesting
     @Test func oldTrackingCallsBecomeEventsCountedInTheFunnel() async throws {
         try await TestApp.run { t in
             let tenant = try await firstVersionTenant(t)
-            let visit = try await post(t, "/api/track/lp-visit", ["lp_code": "LP-001", "referrer": "https://www.google.fr/"])
+            let visit = try await post(
+                t, "/api/track/lp-visit", ["lp_code": "LP-001", "referrer": "https://www.google.fr/"])
             #expect(visit.status == .ok)
             #expect(try visit.json()["success"] as? Bool == true)
             #expect(visit.headers.first(name: .accessControlAllowOrigin) == "https://lp.alpha.example")
-            let click = try await post(t, "/api/track/cta-click", ["lp_code": "LP-001", "form_code": "PV-001", "domain": "lp.alpha.example"])
+            let click = try await post(
+                t, "/api/track/cta-click", ["lp_code": "LP-001", "form_code": "PV-001", "domain": "lp.alpha.example"])
             #expect(click.status == .ok)
             // The form page reads ?lp= and ?liaison= from its address; the liaison code alone names the LP.
-            let start = try await post(t, "/api/track/form-start", ["form_code": "PV-001", "liaison_code": "LP-001_PV-001"])
+            let start = try await post(
+                t, "/api/track/form-start", ["form_code": "PV-001", "liaison_code": "LP-001_PV-001"])
             #expect(start.status == .ok)
             let fromQuery = try await post(t, "/api/track/form-start", ["form_code": "PV-001"], query: "?lp=LP-001")
             #expect(fromQuery.status == .ok)
@@ -239,7 +243,8 @@ import VaporTesting
             headers.replaceOrAdd(name: .accessControlRequestHeaders, value: "content-type")
             for path in ["/api/track/lp-visit", "/api/track/cta-click", "/api/track/form-start", "/api/submit-lead"] {
                 let preflight = try await t.app.testing().performTest(
-                    request: TestingHTTPRequest(method: .OPTIONS, url: URI(path: path), headers: headers, body: ByteBuffer()))
+                    request: TestingHTTPRequest(
+                        method: .OPTIONS, url: URI(path: path), headers: headers, body: ByteBuffer()))
                 #expect(preflight.status == .noContent, "\(path)")
                 #expect(preflight.headers.first(name: .accessControlAllowOrigin) == "https://lp.alpha.example")
                 #expect(preflight.headers.first(name: .accessControlAllowMethods)?.contains("POST") == true)
@@ -293,7 +298,8 @@ import VaporTesting
             let pages = try #require(figures["pages"] as? [[String: Any]])
             #expect(pages.first?["page_code"] as? String == "LP-001")
             #expect(pages.first?["calls"] as? Int == 2)
-            #expect(pages.contains { $0["endpoint"] as? String == "v1/leads" && $0["page_code"] as? String == "PV-001" })
+            #expect(
+                pages.contains { $0["endpoint"] as? String == "v1/leads" && $0["page_code"] as? String == "PV-001" })
 
             let admin = try await t.login(email: "admin@alpha.test")
             let page = try await t.browse(.GET, "/settings", session: admin)
@@ -301,7 +307,8 @@ import VaporTesting
             #expect(page.body.string.contains("LP-001"))
 
             // A viewer may not switch it; an admin turns it off from the page; calls are then refused.
-            let viewer = try await t.api(.PATCH, "/api/admin/v1-compat", token: tenant.viewerToken, json: ["enabled": false])
+            let viewer = try await t.api(
+                .PATCH, "/api/admin/v1-compat", token: tenant.viewerToken, json: ["enabled": false])
             #expect(viewer.status == .forbidden)
             let off = try await t.browse(.POST, "/settings/v1-compat", session: admin)
             #expect(off.status == .seeOther)
@@ -309,13 +316,17 @@ import VaporTesting
             let refused = try await post(t, "/api/v1/leads", Self.oldLead, authorization: "Token \(Self.globalKey)")
             #expect(refused.status == .unauthorized)
             #expect((try refused.json()["detail"] as? String)?.contains("première version") == true)
-            #expect(try await post(t, "/api/submit-lead", ["api_key": Self.formKey, "phone": "0612345678"]).status == .unauthorized)
+            #expect(
+                try await post(t, "/api/submit-lead", ["api_key": Self.formKey, "phone": "0612345678"]).status
+                    == .unauthorized)
             #expect(try await post(t, "/api/track/lp-visit", ["lp_code": "LP-001"]).status == .notFound)
             // LeadHub's own keys are untouched.
             var body = Self.oldLead
             body["form_code"] = "PV-001"
-            #expect(try await post(t, "/api/v1/leads", body, authorization: "Token \(tenant.apiKeyRaw)").status == .created)
-            let entries = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.organization.id!).all()
+            #expect(
+                try await post(t, "/api/v1/leads", body, authorization: "Token \(tenant.apiKeyRaw)").status == .created)
+            let entries = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.organization.id!)
+                .all()
             #expect(entries.contains { $0.summary.contains("Compatibilité première version désactivée") })
         }
     }

@@ -12,7 +12,8 @@ import VaporTesting
 @Suite struct FirstVersionImportTests {
     func importer(_ t: TestApp, _ folder: String, dryRun: Bool = false) -> V1Importer {
         V1Importer(
-            app: t.app, options: .init(directory: folder, organization: "Solaire Direct Groupe", dryRun: dryRun, batchSize: 3),
+            app: t.app,
+            options: .init(directory: folder, organization: "Solaire Direct Groupe", dryRun: dryRun, batchSize: 3),
             now: t.clock.now())
     }
 
@@ -66,7 +67,8 @@ import VaporTesting
     @Test func configurationIsMappedToLeadHubsWords() async throws {
         try await TestApp.run { t in
             let report = try await importer(t, try V1Export.realistic().write()).run()
-            let org = try #require(try await Organization.query(on: t.db).filter(\.$name == "Solaire Direct Groupe").first())
+            let org = try #require(
+                try await Organization.query(on: t.db).filter(\.$name == "Solaire Direct Groupe").first())
             #expect(org.v1CompatEnabled)
             #expect(report.organizationCreated)
             let crms = try await Crm.query(on: t.db).filter(\.$organizationId == org.id!).all()
@@ -119,7 +121,9 @@ import VaporTesting
             _ = try await importer(t, try V1Export.realistic().write()).run()
             let leads = try await Lead.query(on: t.db).all()
             func lead(_ old: String) throws -> Lead {
-                try #require(leads.first { $0.extra["v1_id"] == .string(old) }, "\(old) \(leads.map { $0.extra["v1_id"]?.text ?? "-" })")
+                try #require(
+                    leads.first { $0.extra["v1_id"] == .string(old) },
+                    "\(old) \(leads.map { $0.extra["v1_id"]?.text ?? "-" })")
             }
             let crms = try await Crm.query(on: t.db).all()
             let zr7 = crms.first { $0.slug == "zr7" }!.id!
@@ -190,15 +194,18 @@ import VaporTesting
     @Test func oldTrackingRowsFeedTheHourlyAggregates() async throws {
         try await TestApp.run { t in
             _ = try await importer(t, try V1Export.realistic().write()).run()
-            let org = try #require(try await Organization.query(on: t.db).filter(\.$name == "Solaire Direct Groupe").first())
-            let admin = try #require(try await User.query(on: t.db).filter(\.$email == "direction@solaire-direct.fr").first())
+            let org = try #require(
+                try await Organization.query(on: t.db).filter(\.$name == "Solaire Direct Groupe").first())
+            let admin = try #require(
+                try await User.query(on: t.db).filter(\.$email == "direction@solaire-direct.fr").first())
             let (raw, _) = try await AuthService.issueToken(
                 for: admin, name: "test", lifetime: nil, now: t.clock.now(), on: t.db)
             let today = try await t.api(.GET, "/api/admin/stats/funnel?period=today", token: raw).json()
             #expect(today["visits"] as? Int == 2)
             #expect(today["cta_clicks"] as? Int == 2)
             #expect(today["form_starts"] as? Int == 3)
-            let august = try await t.api(.GET, "/api/admin/stats/funnel?from=2026-08-01&to=2026-08-31", token: raw).json()
+            let august = try await t.api(.GET, "/api/admin/stats/funnel?from=2026-08-01&to=2026-08-31", token: raw)
+                .json()
             #expect(august["visits"] as? Int == 1)
             #expect(august["leads"] as? Int == 6)
             _ = org
@@ -235,7 +242,9 @@ import VaporTesting
             let invoices = try await t.api(.GET, "/api/admin/billing/invoices", token: token).items()
             let july = try #require(invoices.first { $0["from"] as? String == "2026-07-01" })
             #expect(july["from_crm_id"] as? String == zr7 && july["to_crm_id"] as? String == mdl)
-            #expect(july["amount"] as? Double == 440 && july["leads"] as? Int == 20 && july["to"] as? String == "2026-07-31")
+            #expect(
+                july["amount"] as? Double == 440 && july["leads"] as? Int == 20 && july["to"] as? String == "2026-07-31"
+            )
         }
     }
 
@@ -251,9 +260,12 @@ import VaporTesting
             #expect(try await snapshot(t) == before)
 
             // One CRM renamed and one more visit: updated, nothing duplicated.
-            export.files["crms"] = export.files["crms"]!.replacingOccurrences(of: "Maison du Lead", with: "Maison du Lead SAS")
-            export.files["tracking"]! += V1Export.json(
-                ["id": "t-7", "event": "lp_visit", "lp_code": "LP-001", "created_at": "2026-09-21T06:40:00Z"]) + "\n"
+            export.files["crms"] = export.files["crms"]!.replacingOccurrences(
+                of: "Maison du Lead", with: "Maison du Lead SAS")
+            export.files["tracking"]! +=
+                V1Export.json(
+                    ["id": "t-7", "event": "lp_visit", "lp_code": "LP-001", "created_at": "2026-09-21T06:40:00Z"])
+                + "\n"
             for (name, text) in export.files where ["crms", "tracking"].contains(name) {
                 try text.write(toFile: folder + "/\(name).json", atomically: true, encoding: .utf8)
             }
@@ -261,8 +273,10 @@ import VaporTesting
             #expect(third.counts["crms"]?.updated == 1 && third.counts["crms"]?.unchanged == 1)
             #expect(try await Crm.query(on: t.db).filter(\.$name == "Maison du Lead SAS").count() == 1)
             #expect(try await count(t, "crms") == before["crms"])
-            let visits = try await (t.db as! any SQLDatabase).raw("SELECT CAST(SUM(visits) AS BIGINT) AS n FROM stats_hourly").first()!
-                .decode(column: "n", as: Int.self)
+            let visits = try await (t.db as! any SQLDatabase).raw(
+                "SELECT CAST(SUM(visits) AS BIGINT) AS n FROM stats_hourly"
+            ).first()!
+            .decode(column: "n", as: Int.self)
             #expect(visits == 4)
         }
     }

@@ -22,7 +22,8 @@ import VaporTesting
             #expect(body["organization_name"] as? String == "Alpha")
             #expect((body["user"] as? [String: Any])?["email"] as? String == "viewer@alpha.test")
             #expect(body["allowed_accounts"] as? [Any] != nil)
-            #expect(try await t.api(.GET, "/api/admin/me", token: tenant.adminToken).json()["role"] as? String == "admin")
+            #expect(
+                try await t.api(.GET, "/api/admin/me", token: tenant.adminToken).json()["role"] as? String == "admin")
             #expect(try await t.api(.GET, "/api/auth/me").status == .unauthorized)
         }
     }
@@ -48,24 +49,33 @@ import VaporTesting
     }
 
     @Test func summariesAreSentOnDemandToTheRecipients() async throws {
-        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in FakeCrm.Reply(status: .accepted, body: "") }
+        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in
+            FakeCrm.Reply(status: .accepted, body: "")
+        }
         defer { Task { await sendgrid.shutdown() } }
         try await TestApp.run { t in
             t.app.mailer = SendGridMailer(client: t.app.http.client.shared, baseURL: sendgrid.base)
             let tenant = try await t.makeTenant("Alpha")
-            let unset = try await t.api(.POST, "/api/admin/notifications/summary", token: tenant.adminToken, json: ["kind": "daily"])
+            let unset = try await t.api(
+                .POST, "/api/admin/notifications/summary", token: tenant.adminToken, json: ["kind": "daily"])
             #expect(unset.status == .unprocessableEntity)
             _ = try await t.api(
                 .PATCH, "/api/admin/notifications", token: tenant.adminToken,
-                json: ["sendgrid_api_key": "SG.key", "mail_from": "alertes@alpha.test", "alert_emails": "ops@alpha.test"])
-            #expect(try await t.api(
-                .POST, "/api/admin/notifications/summary", token: tenant.editorToken, json: ["kind": "daily"]).status == .forbidden)
-            let daily = try await t.api(.POST, "/api/admin/notifications/summary", token: tenant.adminToken, json: ["kind": "daily"])
+                json: [
+                    "sendgrid_api_key": "SG.key", "mail_from": "alertes@alpha.test", "alert_emails": "ops@alpha.test",
+                ])
+            #expect(
+                try await t.api(
+                    .POST, "/api/admin/notifications/summary", token: tenant.editorToken, json: ["kind": "daily"]
+                ).status == .forbidden)
+            let daily = try await t.api(
+                .POST, "/api/admin/notifications/summary", token: tenant.adminToken, json: ["kind": "daily"])
             #expect(daily.status == .ok)
             #expect(try daily.json()["accepted"] as? Bool == true)
             #expect(try daily.json()["period"] as? String == SummarySchedule.latest(.daily, now: t.clock.now()).key)
             let session = try await t.login(email: tenant.admin.email)
-            let weekly = try await t.browse(.POST, "/settings/notifications/summary", session: session, form: ["kind": "weekly"])
+            let weekly = try await t.browse(
+                .POST, "/settings/notifications/summary", session: session, form: ["kind": "weekly"])
             #expect(weekly.status == .seeOther)
             #expect(sendgrid.received.count == 2)
             #expect(sendgrid.received.last?.body.contains("semaine du") == true)
@@ -90,24 +100,29 @@ import VaporTesting
                     at: t.clock.now().addingTimeInterval(-age))
                 let delivery = try #require(try await Delivery.query(on: t.db).filter(\.$leadId == lead.id!).first())
                 try await sql.update("deliveries").set("status", to: "exhausted").set("crm_id", to: crm.id!)
-                    .set("created_at", to: t.clock.now().addingTimeInterval(-age)).where("id", .equal, delivery.id!).run()
+                    .set("created_at", to: t.clock.now().addingTimeInterval(-age)).where("id", .equal, delivery.id!)
+                    .run()
                 ids.append(delivery.id!)
             }
-            let window = try await t.api(.POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken, json: ["hours": 24])
+            let window = try await t.api(
+                .POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken, json: ["hours": 24])
             #expect(try window.json()["count"] as? Int == 2)
             let statuses = try await Delivery.query(on: t.db).filter(\.$id ~~ ids).all()
             #expect(statuses.filter { $0.status == .retrying || $0.status == .pending }.count == 2)
             #expect(statuses.first { $0.id == ids[2] }?.status == .exhausted)
-            let bad = try await t.api(.POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken, json: ["hours": 0])
+            let bad = try await t.api(
+                .POST, "/api/admin/deliveries/retry-all", token: tenant.editorToken, json: ["hours": 0])
             #expect(bad.status == .unprocessableEntity)
             // From the queue page, every CRM, no window: the old one goes too.
             let session = try await t.login(email: tenant.admin.email)
             let page = try await t.browse(.GET, "/queue", session: session)
             #expect(page.text.contains("Relancer les échecs de tous les CRM"))
-            let all = try await t.browse(.POST, "/queue/actions", session: session, form: ["action": "retry_all", "hours": "168"])
+            let all = try await t.browse(
+                .POST, "/queue/actions", session: session, form: ["action": "retry_all", "hours": "168"])
             #expect(all.status == .seeOther)
             #expect(try await Delivery.find(ids[2], on: t.db)?.status != .exhausted)
-            let activity = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.id).all().map(\.summary)
+            let activity = try await ActivityEntry.query(on: t.db).filter(\.$organizationId == tenant.id).all().map(
+                \.summary)
             #expect(activity.contains { $0.contains("vers tous les CRM (dernières 24 h)") })
         }
     }

@@ -11,11 +11,13 @@ import VaporTesting
 @Suite struct IntakeTests {
     static var lead: [String: Any] {
         [
-        "phone": "06 12 34 56 78", "nom": "Dupont", "prenom": "Marie", "email": "marie@exemple.fr",
-        "code_postal": "20090", "statut_occupant": "propriétaire", "type_logement": "maison",
-        "utm_source": "taboola", "session_id": "sess-1", "lp_code": "LP-001",
-        "consent": ["phone": true, "email": false, "text": "J'accepte d'être rappelé.", "url": "https://lp.example/"],
-        "projet": "toiture plein sud",
+            "phone": "06 12 34 56 78", "nom": "Dupont", "prenom": "Marie", "email": "marie@exemple.fr",
+            "code_postal": "20090", "statut_occupant": "propriétaire", "type_logement": "maison",
+            "utm_source": "taboola", "session_id": "sess-1", "lp_code": "LP-001",
+            "consent": [
+                "phone": true, "email": false, "text": "J'accepte d'être rappelé.", "url": "https://lp.example/",
+            ],
+            "projet": "toiture plein sud",
         ]
     }
 
@@ -95,12 +97,15 @@ import VaporTesting
                 var h = headers
                 h.contentType = type
                 return try await t.app.testing().performTest(
-                    request: TestingHTTPRequest(method: .POST, url: "/api/v1/leads", headers: h, body: ByteBuffer(string: body)))
+                    request: TestingHTTPRequest(
+                        method: .POST, url: "/api/v1/leads", headers: h, body: ByteBuffer(string: body)))
             }
             #expect(try await raw("{\"phone\": ").status == .badRequest)
             #expect(try await raw("[1, 2]").status == .badRequest)
             #expect(try await raw("phone=0612345678", type: .urlEncodedForm).status == .unsupportedMediaType)
-            let huge = "{\"form_code\": \"PV-001\", \"phone\": \"0612345678\", \"notes\": \"" + String(repeating: "x", count: 70_000) + "\"}"
+            let huge =
+                "{\"form_code\": \"PV-001\", \"phone\": \"0612345678\", \"notes\": \""
+                + String(repeating: "x", count: 70_000) + "\"}"
             let tooLarge = try await raw(huge)
             #expect(tooLarge.status == .payloadTooLarge)
             #expect(try tooLarge.json()["error"] as? String != nil)
@@ -113,7 +118,9 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             let response = try await submit(
                 t, key: tenant.apiKeyRaw,
-                body: ["form_code": "PV-001", "phone": "123", "email": "non", "code_postal": "75008", "departement": "92"])
+                body: [
+                    "form_code": "PV-001", "phone": "123", "email": "non", "code_postal": "75008", "departement": "92",
+                ])
             #expect(response.status == .unprocessableEntity)
             let errors = try response.fieldErrors()
             #expect(errors["phone"]?.first?.contains("10 chiffres") == true)
@@ -201,7 +208,8 @@ import VaporTesting
                 for _ in 0..<50 {
                     group.addTask {
                         let response = try await submit(
-                            t, key: tenant.apiKeyRaw, body: withForm(Self.lead), headers: ["Idempotency-Key": "même-clé"])
+                            t, key: tenant.apiKeyRaw, body: withForm(Self.lead),
+                            headers: ["Idempotency-Key": "même-clé"])
                         return (response.status.code, try? response.json()["id"] as? String)
                     }
                 }
@@ -235,12 +243,14 @@ import VaporTesting
         try await TestApp.run(configure: { $0.trustProxy = true }) { t in
             let tenant = try await t.makeTenant("Alpha")
             t.app.intakeLimits = IntakeLimits(
-                perKey: RateLimiter(capacity: 100, perSecond: 100), perAddress: RateLimiter(capacity: 3, perSecond: 0.1))
+                perKey: RateLimiter(capacity: 100, perSecond: 100), perAddress: RateLimiter(capacity: 3, perSecond: 0.1)
+            )
             var last: TestingHTTPResponse? = nil
             for index in 0..<4 {
                 var body = Self.lead
                 body["session_id"] = "s\(index)"
-                last = try await submit(t, key: tenant.form.formKey, body: body, headers: ["X-Forwarded-For": "203.0.113.5"])
+                last = try await submit(
+                    t, key: tenant.form.formKey, body: body, headers: ["X-Forwarded-For": "203.0.113.5"])
             }
             #expect(last?.status == .tooManyRequests)
             #expect(last?.headers.first(name: .retryAfter) != nil)
@@ -283,7 +293,9 @@ import VaporTesting
             let idText = try #require(try response.json()["id"] as? String)
             let id = try #require(UUID(uuidString: idText))
             #expect(try await Lead.find(id, on: t.db)?.organizationId == alpha.id)
-            #expect(try await Lead.query(on: t.db).filter(\.$organizationId == bravo.id).filter(\.$id != bravo.lead.id!).count() == 0)
+            #expect(
+                try await Lead.query(on: t.db).filter(\.$organizationId == bravo.id).filter(\.$id != bravo.lead.id!)
+                    .count() == 0)
             // Bravo's duplicate rule does not see Alpha's leads.
             _ = try await t.api(.POST, "/api/admin/forms/\(bravo.form.id!)/unarchive", token: bravo.adminToken)
             let bravoLead = try await submit(t, key: bravo.apiKeyRaw, body: withForm(Self.lead))
@@ -330,7 +342,8 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 @Suite struct LeadWriterBatchTests {
-    func draft(_ tenant: Tenant, phone: String, session: String?, hash: String, key: String? = nil, at date: Date) throws
+    func draft(_ tenant: Tenant, phone: String, session: String?, hash: String, key: String? = nil, at date: Date)
+        throws
         -> LeadDraft
     {
         var fields: [String: JSONValue] = ["phone": .string(phone)]
@@ -351,7 +364,8 @@ struct SeededGenerator: RandomNumberGenerator {
             let sameSession = try draft(tenant, phone: "0611111112", session: "s1", hash: "h1", at: now)
             let samePhone = try draft(tenant, phone: "0611111112", session: "s2", hash: "h2", at: now)
             let other = try draft(tenant, phone: "0622222223", session: "s3", hash: "h3", at: now)
-            let outcomes = try await LeadWriter.store([first, sameSession, samePhone, other], on: t.db as! any SQLDatabase)
+            let outcomes = try await LeadWriter.store(
+                [first, sameSession, samePhone, other], on: t.db as! any SQLDatabase)
             guard case .stored(let a) = outcomes[0], case .doubleSubmit(let b) = outcomes[1],
                 case .stored(let c) = outcomes[2], case .stored(let d) = outcomes[3]
             else {

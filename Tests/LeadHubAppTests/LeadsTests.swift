@@ -101,7 +101,8 @@ import VaporTesting
             #expect(try await t.api(.GET, "/api/admin/leads", token: tenant.adminToken).items().count == 2)
             #expect(try await t.api(.GET, "/api/admin/leads?archived=1", token: tenant.adminToken).items().count == 2)
             _ = try await t.api(
-                .POST, "/api/admin/leads/bulk", token: tenant.adminToken, json: ["action": "unarchive", "ids": [ids[0]]])
+                .POST, "/api/admin/leads/bulk", token: tenant.adminToken,
+                json: ["action": "unarchive", "ids": [ids[0]]])
             #expect(try await t.api(.GET, "/api/admin/leads", token: tenant.adminToken).items().count == 3)
             let deleted = try await t.api(
                 .POST, "/api/admin/leads/bulk", token: tenant.adminToken, json: ["action": "delete", "ids": ids])
@@ -175,7 +176,8 @@ import VaporTesting
             let otherForm = try await t.makeForm(
                 in: tenant.id, account: tenant.otherAccount, name: "Autre", product: "PAC", code: "PAC-001")
             let other = try await t.makeLead(
-                form: otherForm, account: tenant.otherAccount, fields: ["phone": .string("0711111112"), "nom": .string("Autre")])
+                form: otherForm, account: tenant.otherAccount,
+                fields: ["phone": .string("0711111112"), "nom": .string("Autre")])
             let (_, token) = try await t.makeUser(
                 in: tenant.id, role: .editor, email: "limite@alpha.test", crmIds: [tenant.otherCrm.id!])
             let items = try await t.api(.GET, "/api/admin/leads", token: token).items()
@@ -193,11 +195,15 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             let old = try await t.makeLead(
-                form: tenant.form, account: tenant.account, fields: ["phone": .string("0611110001"), "nom": .string("Ancien")],
+                form: tenant.form, account: tenant.account,
+                fields: ["phone": .string("0611110001"), "nom": .string("Ancien")],
                 at: t.clock.now().addingTimeInterval(-100 * 86_400))
             let body = ["months": 3]
-            #expect(try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.editorToken, json: body).status == .forbidden)
-            let bad = try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.adminToken, json: ["months": 0])
+            #expect(
+                try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.editorToken, json: body).status
+                    == .forbidden)
+            let bad = try await t.api(
+                .POST, "/api/admin/leads/archive-older", token: tenant.adminToken, json: ["months": 0])
             #expect(bad.status == .unprocessableEntity)
             let done = try await t.api(.POST, "/api/admin/leads/archive-older", token: tenant.adminToken, json: body)
             #expect(try done.json()["changed"] as? Int == 1)

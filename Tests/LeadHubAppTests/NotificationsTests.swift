@@ -13,7 +13,10 @@ import VaporTesting
         let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { count in
             count == 1
                 ? FakeCrm.Reply(status: .accepted, body: "")
-                : FakeCrm.Reply(status: .forbidden, body: "{\"errors\":[{\"message\":\"The from address does not match a verified Sender Identity.\"}]}")
+                : FakeCrm.Reply(
+                    status: .forbidden,
+                    body: "{\"errors\":[{\"message\":\"The from address does not match a verified Sender Identity.\"}]}"
+                )
         }
         defer { Task { await sendgrid.shutdown() } }
         try await TestApp.run { t in
@@ -27,12 +30,17 @@ import VaporTesting
             #expect(bad.status == .unprocessableEntity)
             let saved = try await t.api(
                 .PATCH, "/api/admin/notifications", token: tenant.adminToken,
-                json: ["sendgrid_api_key": "SG.secret-key-for-tests", "mail_from": "alertes@alpha.test", "alert_emails": "ops@alpha.test; dir@alpha.test"])
+                json: [
+                    "sendgrid_api_key": "SG.secret-key-for-tests", "mail_from": "alertes@alpha.test",
+                    "alert_emails": "ops@alpha.test; dir@alpha.test",
+                ])
             let body = try saved.json()
             #expect(body["sendgrid_api_key"] as? String == "SG.s••••ests")
             #expect(body["alert_emails"] as? [String] == ["ops@alpha.test", "dir@alpha.test"])
             #expect(try await Organization.find(tenant.id, on: t.db)?.sendgridKeySealed?.contains("secret") == false)
-            #expect(try await t.api(.PATCH, "/api/admin/notifications", token: tenant.editorToken, json: [:]).status == .forbidden)
+            #expect(
+                try await t.api(.PATCH, "/api/admin/notifications", token: tenant.editorToken, json: [:]).status
+                    == .forbidden)
 
             let accepted = try await t.api(.POST, "/api/admin/notifications/test", token: tenant.adminToken).json()
             #expect(accepted["accepted"] as? Bool == true)
@@ -51,9 +59,15 @@ import VaporTesting
     }
 
     @Test func aNewAlertIsMailedAndPostedToTheWebhookOnce() async throws {
-        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in FakeCrm.Reply(status: .accepted, body: "") }
+        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in
+            FakeCrm.Reply(status: .accepted, body: "")
+        }
         let hook = try await FakeCrm.start(path: ["hook"]) { _ in FakeCrm.Reply(status: .ok, body: "ok") }
-        defer { Task { await sendgrid.shutdown(); await hook.shutdown() } }
+        defer {
+            Task {
+                await sendgrid.shutdown(); await hook.shutdown()
+            }
+        }
         try await TestApp.run { t in
             t.app.mailer = SendGridMailer(client: t.app.http.client.shared, baseURL: sendgrid.base)
             let tenant = try await t.makeTenant("Alpha")
@@ -65,12 +79,14 @@ import VaporTesting
                     "webhook_url": hook.base + "/hook",
                 ])
             // The fixture's lead waits for delivery: a backlog threshold of 1 raises an alert.
-            let snapshot = try await AlertService.snapshot(organizationId: tenant.id, breakers: [:], now: t.clock.now(), on: t.db)
+            let snapshot = try await AlertService.snapshot(
+                organizationId: tenant.id, breakers: [:], now: t.clock.now(), on: t.db)
             var thresholds = AlertThresholds()
             thresholds.backlog = 1
             for _ in 0..<2 {
                 let opened = try await AlertService.refresh(
-                    organizationId: tenant.id, conditions: AlertRules.evaluate(snapshot, thresholds: thresholds), now: t.clock.now(),
+                    organizationId: tenant.id, conditions: AlertRules.evaluate(snapshot, thresholds: thresholds),
+                    now: t.clock.now(),
                     on: t.db)
                 await NotificationService.alertsOpened(opened, organizationId: tenant.id, app: t.app)
             }
@@ -84,14 +100,18 @@ import VaporTesting
 
 @Suite struct SummaryTests {
     @Test func dailySummaryGoesOutOnceWithLeadsDeliveriesAndAlerts() async throws {
-        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in FakeCrm.Reply(status: .accepted, body: "") }
+        let sendgrid = try await FakeCrm.start(path: ["v3", "mail", "send"]) { _ in
+            FakeCrm.Reply(status: .accepted, body: "")
+        }
         defer { Task { await sendgrid.shutdown() } }
         try await TestApp.run { t in
             t.app.mailer = SendGridMailer(client: t.app.http.client.shared, baseURL: sendgrid.base)
             let tenant = try await t.makeTenant("Alpha")
             _ = try await t.api(
                 .PATCH, "/api/admin/notifications", token: tenant.adminToken,
-                json: ["sendgrid_api_key": "SG.key", "mail_from": "alertes@alpha.test", "alert_emails": "ops@alpha.test"])
+                json: [
+                    "sendgrid_api_key": "SG.key", "mail_from": "alertes@alpha.test", "alert_emails": "ops@alpha.test",
+                ])
             // The next morning at 7:30 in Paris, the day of the fixture's lead is summed up.
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = FrenchFormat.parisTimeZone

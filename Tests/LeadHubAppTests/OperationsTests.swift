@@ -148,10 +148,13 @@ import VaporTesting
     }
 
     @Test func aServerWithoutItsResourcesSaysSoInOneLine() throws {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("leadhub-nores-\(UUID().uuidString)").path
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("leadhub-nores-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        #expect(throws: ResourcesCheck.Missing.self) { try ResourcesCheck.require(in: DirectoryConfiguration(workingDirectory: empty)) }
+        #expect(throws: ResourcesCheck.Missing.self) {
+            try ResourcesCheck.require(in: DirectoryConfiguration(workingDirectory: empty))
+        }
         do {
             try ResourcesCheck.require(in: DirectoryConfiguration(workingDirectory: empty))
         } catch {

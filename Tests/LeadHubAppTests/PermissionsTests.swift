@@ -39,7 +39,8 @@ import VaporTesting
             #expect(page.status == .ok)
             #expect(page.text.contains("disabled"))
             #expect(!page.text.contains("Supprimer ce compte"))
-            let post = try await t.browse(.POST, "/accounts/\(tenant.account.id!)", session: session, form: ["name": "X"])
+            let post = try await t.browse(
+                .POST, "/accounts/\(tenant.account.id!)", session: session, form: ["name": "X"])
             #expect(post.status == .forbidden)
             #expect(try await t.browse(.GET, "/users", session: session).status == .forbidden)
         }
@@ -50,9 +51,11 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             let token = tenant.editorToken
             let account = try await t.api(
-                .POST, "/api/admin/accounts", token: token, json: ["name": "Nouveau", "crm_id": tenant.crm.id!.uuidString])
+                .POST, "/api/admin/accounts", token: token,
+                json: ["name": "Nouveau", "crm_id": tenant.crm.id!.uuidString])
             #expect(account.status == .created)
-            let source = try await t.api(.POST, "/api/admin/diffusion-sources", token: token, json: ["name": "Outbrain"])
+            let source = try await t.api(
+                .POST, "/api/admin/diffusion-sources", token: token, json: ["name": "Outbrain"])
             #expect(source.status == .created)
             #expect(try await t.api(.POST, "/api/admin/crms", token: token, json: ["name": "X"]).status == .forbidden)
             #expect(
@@ -61,7 +64,8 @@ import VaporTesting
             #expect(
                 try await t.api(.GET, "/api/admin/users/\(tenant.admin.id!)", token: token).status == .forbidden)
             #expect(
-                try await t.api(.POST, "/api/admin/users", token: token, json: ["email": "a@b.fr"]).status == .forbidden)
+                try await t.api(.POST, "/api/admin/users", token: token, json: ["email": "a@b.fr"]).status == .forbidden
+            )
         }
     }
 
@@ -82,12 +86,15 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             let (_, token) = try await t.makeUser(
                 in: tenant.id, role: .editor, email: "limite@alpha.test", crmIds: [tenant.otherCrm.id!])
-            let crms = try await t.api(.GET, "/api/admin/crms", token: token).items().compactMap { $0["name"] as? String }
+            let crms = try await t.api(.GET, "/api/admin/crms", token: token).items().compactMap {
+                $0["name"] as? String
+            }
             #expect(crms == [tenant.otherCrm.name])
             let accounts = try await t.api(.GET, "/api/admin/accounts", token: token).items()
                 .compactMap { $0["name"] as? String }
             #expect(accounts == [tenant.otherAccount.name])
-            #expect(try await t.api(.GET, "/api/admin/accounts/\(tenant.account.id!)", token: token).status == .notFound)
+            #expect(
+                try await t.api(.GET, "/api/admin/accounts/\(tenant.account.id!)", token: token).status == .notFound)
             #expect(try await t.api(.GET, "/api/admin/crms/\(tenant.crm.id!)", token: token).status == .notFound)
             let patch = try await t.api(
                 .PATCH, "/api/admin/accounts/\(tenant.account.id!)", token: token, json: ["name": "X"])
@@ -111,10 +118,13 @@ import VaporTesting
             let accounts = try await t.api(.GET, "/api/admin/accounts", token: token).items()
                 .compactMap { $0["name"] as? String }.sorted()
             #expect(accounts == [tenant.account.name, tenant.subAccount.name].sorted())
-            let crms = try await t.api(.GET, "/api/admin/crms", token: token).items().compactMap { $0["name"] as? String }
+            let crms = try await t.api(.GET, "/api/admin/crms", token: token).items().compactMap {
+                $0["name"] as? String
+            }
             #expect(crms == [tenant.crm.name])
             let root = try await t.api(
-                .POST, "/api/admin/accounts", token: token, json: ["name": "Racine", "crm_id": tenant.crm.id!.uuidString])
+                .POST, "/api/admin/accounts", token: token,
+                json: ["name": "Racine", "crm_id": tenant.crm.id!.uuidString])
             #expect(root.status == .unprocessableEntity)
             let child = try await t.api(
                 .POST, "/api/admin/accounts", token: token,

@@ -72,14 +72,21 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             let conditions = [
-                AlertCondition(key: "crm_auth:\(tenant.crm.id!)", level: .critical, category: "crm_auth", message: "m", details: "d", crmId: tenant.crm.id),
-                AlertCondition(key: "form_silent:\(tenant.form.id!)", level: .warning, category: "traffic", message: "m", details: "d", formId: tenant.form.id),
+                AlertCondition(
+                    key: "crm_auth:\(tenant.crm.id!)", level: .critical, category: "crm_auth", message: "m",
+                    details: "d", crmId: tenant.crm.id),
+                AlertCondition(
+                    key: "form_silent:\(tenant.form.id!)", level: .warning, category: "traffic", message: "m",
+                    details: "d", formId: tenant.form.id),
             ]
-            let opened = try await AlertService.refresh(organizationId: tenant.id, conditions: conditions, now: t.clock.now(), on: t.db)
+            let opened = try await AlertService.refresh(
+                organizationId: tenant.id, conditions: conditions, now: t.clock.now(), on: t.db)
             let crmAlert = try #require(opened.first { $0.category == "crm_auth" })
             let formAlert = try #require(opened.first { $0.category == "traffic" })
             #expect(crmAlert.crmId == tenant.crm.id && crmAlert.accountId == nil)
-            #expect(formAlert.formId == tenant.form.id && formAlert.accountId == tenant.account.id && formAlert.crmId == tenant.crm.id)
+            #expect(
+                formAlert.formId == tenant.form.id && formAlert.accountId == tenant.account.id
+                    && formAlert.crmId == tenant.crm.id)
         }
     }
 
@@ -93,7 +100,8 @@ import VaporTesting
             var ids = TenantIsolationTests.objectIds(of: tenant)
             for (name, id) in hidden { ids[name] = id }
             let secrets = [
-                tenant.account.name, tenant.subAccount.name, tenant.form.name, tenant.landingPage.name, tenant.lead.nom!,
+                tenant.account.name, tenant.subAccount.name, tenant.form.name, tenant.landingPage.name,
+                tenant.lead.nom!,
                 tenant.lead.email!, tenant.asset.label, tenant.form.formKey, "Alpha CRM Un refuse",
             ]
             let all = t.app.routes.all
@@ -125,7 +133,8 @@ import VaporTesting
                         "\(key) answered \(response.status.code) for an object of a CRM the user does not see")
                 }
                 for secret in secrets {
-                    #expect(!response.text.contains(secret), "\(key) showed « \(secret) » to a user limited to another CRM")
+                    #expect(
+                        !response.text.contains(secret), "\(key) showed « \(secret) » to a user limited to another CRM")
                 }
             }
             #expect(walked >= 40)

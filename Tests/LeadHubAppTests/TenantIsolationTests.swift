@@ -47,18 +47,20 @@ import VaporTesting
     }
 
     static func path(of route: Route, ids: [String: String]) throws -> String {
-        try "/" + route.path.map { component -> String in
-            switch component {
-            case .constant(let text): return text
-            case .parameter(let name):
-                guard let id = ids[name] else {
-                    throw WalkError("Route \(route.method) \(route.path.string) : paramètre « \(name) » inconnu du test")
+        try "/"
+            + route.path.map { component -> String in
+                switch component {
+                case .constant(let text): return text
+                case .parameter(let name):
+                    guard let id = ids[name] else {
+                        throw WalkError(
+                            "Route \(route.method) \(route.path.string) : paramètre « \(name) » inconnu du test")
+                    }
+                    return id
+                default:
+                    throw WalkError("Route \(route.method) \(route.path.string) : composant non pris en charge")
                 }
-                return id
-            default:
-                throw WalkError("Route \(route.method) \(route.path.string) : composant non pris en charge")
-            }
-        }.joined(separator: "/")
+            }.joined(separator: "/")
     }
 
     struct WalkError: Error, CustomStringConvertible {
@@ -72,11 +74,15 @@ import VaporTesting
             let bravo = try await t.makeTenant("Bravo")
             let session = try await t.login(email: bravo.admin.email)
             let ids = Self.objectIds(of: alpha)
-            let secrets = [
-                alpha.organization.name, alpha.crm.name, alpha.otherCrm.name, alpha.account.name, alpha.subAccount.name,
-                alpha.source.name, alpha.admin.email, alpha.activity.summary, alpha.form.name, alpha.landingPage.name,
-                alpha.comment.body, alpha.apiKey.name, alpha.form.formKey, alpha.lead.nom!, alpha.lead.email!, alpha.asset.label,
-            ] + ids.filter { $0.key != "backup_name" }.values
+            let secrets =
+                [
+                    alpha.organization.name, alpha.crm.name, alpha.otherCrm.name, alpha.account.name,
+                    alpha.subAccount.name,
+                    alpha.source.name, alpha.admin.email, alpha.activity.summary, alpha.form.name,
+                    alpha.landingPage.name,
+                    alpha.comment.body, alpha.apiKey.name, alpha.form.formKey, alpha.lead.nom!, alpha.lead.email!,
+                    alpha.asset.label,
+                ] + ids.filter { $0.key != "backup_name" }.values
             // Logout last: it ends the session the walk uses.
             let all = t.app.routes.all
             let routes = all.filter { $0.path.string != "logout" } + all.filter { $0.path.string == "logout" }
@@ -116,7 +122,10 @@ import VaporTesting
             let bravoAccounts = try await Account.query(on: t.db).filter(\.$organizationId == bravo.id).all()
             #expect(bravoAccounts.allSatisfy { $0.crmId != alpha.crm.id && $0.parentId != alpha.account.id })
             let bravoUsers = try await User.query(on: t.db).filter(\.$organizationId == bravo.id).all()
-            #expect(bravoUsers.allSatisfy { !$0.crmIds.contains(alpha.crm.id!) && !$0.accountIds.contains(alpha.account.id!) })
+            #expect(
+                bravoUsers.allSatisfy {
+                    !$0.crmIds.contains(alpha.crm.id!) && !$0.accountIds.contains(alpha.account.id!)
+                })
             #expect(try await UserSession.query(on: t.db).all().allSatisfy { $0.crmFilter != alpha.crm.id })
             let alphaForm = try #require(try await Form.find(alpha.form.id, on: t.db))
             #expect(alphaForm.status == .active && alphaForm.formKey == alpha.form.formKey)
@@ -135,7 +144,9 @@ import VaporTesting
             let alpha = try await t.makeTenant("Alpha")
             let session = try await t.login(email: alpha.admin.email)
             let usesPostgres = t.app.config.usesPostgres
-            let backup = usesPostgres ? "leadhub-20260101-000000.sqlite" : try await BackupService.create(app: t.app, now: t.clock.now())
+            let backup =
+                usesPostgres
+                ? "leadhub-20260101-000000.sqlite" : try await BackupService.create(app: t.app, now: t.clock.now())
             let ids = Self.objectIds(of: alpha, backup: backup)
             var rendered = 0
             for route in t.app.routes.all where route.method == .GET {

@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import LeadHubCore
 import SQLKit
-import Synchronization
 import Testing
 import Vapor
 import VaporTesting
@@ -10,7 +9,8 @@ import VaporTesting
 @testable import LeadHubApp
 
 @Suite struct TrackingTests {
-    static let browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+    static let browser =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
     func post(_ t: TestApp, _ body: [String: Any], userAgent: String = browser, contentType: String = "text/plain")
         async throws -> TestingHTTPResponse
@@ -115,10 +115,13 @@ import VaporTesting
             headers.replaceOrAdd(name: .userAgent, value: Self.browser)
             headers.replaceOrAdd(name: .contentType, value: "text/plain")
             let garbage = try await t.app.testing().performTest(
-                request: TestingHTTPRequest(method: .POST, url: URI(path: "/api/v1/events"), headers: headers, body: ByteBuffer(string: "{nope")))
+                request: TestingHTTPRequest(
+                    method: .POST, url: URI(path: "/api/v1/events"), headers: headers, body: ByteBuffer(string: "{nope")
+                ))
             #expect(garbage.status == .badRequest)
             // Robots are answered 202 and not counted.
-            let robot = try await post(t, ["org": org, "type": "lp_visit", "lp_code": "LP-001"], userAgent: "Googlebot/2.1")
+            let robot = try await post(
+                t, ["org": org, "type": "lp_visit", "lp_code": "LP-001"], userAgent: "Googlebot/2.1")
             #expect(robot.status == .accepted)
             #expect(try robot.json()["dropped"] as? Int == 1)
             await t.app.eventIngest.flush()
@@ -137,12 +140,15 @@ import VaporTesting
             let tenant = try await DeliveryTests().prepare(t, fake: fake)
             // The fixture already stored one lead (its delivery is cancelled by `prepare`).
             let before = try await funnel(t, tenant)["leads"] as? Int ?? 0
-            let before75 = try await (t.db as! any SQLDatabase).raw(
-                "SELECT CAST(SUM(leads) AS BIGINT) AS l FROM stats_daily_departements WHERE departement = '75'"
-            ).first()?.decode(column: "l", as: Int?.self) ?? 0
+            let before75 =
+                try await (t.db as! any SQLDatabase).raw(
+                    "SELECT CAST(SUM(leads) AS BIGINT) AS l FROM stats_daily_departements WHERE departement = '75'"
+                ).first()?.decode(column: "l", as: Int?.self) ?? 0
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: .authorization, value: "Token \(tenant.apiKeyRaw)")
-            for (phone, lp) in [("0612345678", "LP-001"), ("0612345679", "LP-001"), ("0612345678", "LP-001"), ("0612345680", "")] {
+            for (phone, lp) in [
+                ("0612345678", "LP-001"), ("0612345679", "LP-001"), ("0612345678", "LP-001"), ("0612345680", ""),
+            ] {
                 var body: [String: Any] = [
                     "form_code": "PV-001", "phone": phone, "code_postal": "75008", "nom": "Dupont",
                     "statut_occupant": "proprietaire", "type_logement": "maison",
@@ -168,7 +174,8 @@ import VaporTesting
             #expect(try departement?.decode(column: "l", as: Int.self) == before75 + 4)
             #expect(try departement?.decode(column: "d", as: Int.self) == 3)
             // Per hour and per day, every slot present.
-            let series = try await t.api(.GET, "/api/admin/stats/timeseries?period=today&interval=hour", token: tenant.adminToken)
+            let series = try await t.api(
+                .GET, "/api/admin/stats/timeseries?period=today&interval=hour", token: tenant.adminToken)
             #expect(series.status == .ok)
             let points = try #require(try series.json()["points"] as? [[String: Any]])
             #expect((23...25).contains(points.count))
@@ -182,9 +189,11 @@ import VaporTesting
         try await TestApp.run { t in
             let alpha = try await t.makeTenant("Alpha")
             let beta = try await t.makeTenant("Beta")
-            let bad = try await t.api(.GET, "/api/admin/stats/funnel?from=2026-13-01&to=2026-01-01", token: alpha.adminToken)
+            let bad = try await t.api(
+                .GET, "/api/admin/stats/funnel?from=2026-13-01&to=2026-01-01", token: alpha.adminToken)
             #expect(bad.status == .unprocessableEntity)
-            let reversed = try await t.api(.GET, "/api/admin/stats/funnel?from=2026-02-01&to=2026-01-01", token: alpha.adminToken)
+            let reversed = try await t.api(
+                .GET, "/api/admin/stats/funnel?from=2026-02-01&to=2026-01-01", token: alpha.adminToken)
             #expect(reversed.status == .unprocessableEntity)
             let period = try await t.api(.GET, "/api/admin/stats/funnel?period=forever", token: alpha.adminToken)
             #expect(period.status == .unprocessableEntity)
@@ -194,7 +203,8 @@ import VaporTesting
                 let response = try await t.api(.GET, "/api/admin/stats/funnel?\(query)", token: alpha.adminToken)
                 #expect(response.status == .notFound, "\(query)")
             }
-            let custom = try await t.api(.GET, "/api/admin/stats/funnel?from=2026-09-01&to=2026-09-30", token: alpha.viewerToken)
+            let custom = try await t.api(
+                .GET, "/api/admin/stats/funnel?from=2026-09-01&to=2026-09-30", token: alpha.viewerToken)
             #expect(custom.status == .ok)
             #expect(try custom.json()["to"] as? String == "2026-09-30")
             let anonymous = try await t.api(.GET, "/api/admin/stats/funnel")
@@ -205,13 +215,22 @@ import VaporTesting
     @Test func restrictedUsersSeeOnlyTheirAccountsTraffic() async throws {
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
-            let other = try await t.makeForm(in: tenant.id, account: tenant.otherAccount, name: "Deux", product: "PV", code: "PV-002")
+            let other = try await t.makeForm(
+                in: tenant.id, account: tenant.otherAccount, name: "Deux", product: "PV", code: "PV-002")
             _ = other
             let org = tenant.organization.slug
-            #expect(try await post(t, ["org": org, "events": [
-                ["type": "form_start", "form_code": "PV-001"], ["type": "form_start", "form_code": "PV-002"],
-                ["type": "form_start", "form_code": "PV-002"],
-            ]]).status == .accepted)
+            #expect(
+                try await post(
+                    t,
+                    [
+                        "org": org,
+                        "events": [
+                            ["type": "form_start", "form_code": "PV-001"],
+                            ["type": "form_start", "form_code": "PV-002"],
+                            ["type": "form_start", "form_code": "PV-002"],
+                        ],
+                    ]
+                ).status == .accepted)
             await t.app.eventIngest.flush()
             #expect(try await funnel(t, tenant)["form_starts"] as? Int == 3)
             let (_, token) = try await t.makeUser(
@@ -229,12 +248,15 @@ import VaporTesting
             headers.replaceOrAdd(name: .userAgent, value: Self.browser)
             let click = try await t.app.testing().performTest(
                 request: TestingHTTPRequest(
-                    method: .GET, url: URI(string: "/r/lp-001?org=\(org)&utm_source=facebook&utm_campaign=pac%20hiver&lh_session=abc123"),
+                    method: .GET,
+                    url: URI(
+                        string: "/r/lp-001?org=\(org)&utm_source=facebook&utm_campaign=pac%20hiver&lh_session=abc123"),
                     headers: headers, body: ByteBuffer()))
             #expect(click.status == .found)
             let location = try #require(click.headers.first(name: .location))
             let components = try #require(URLComponents(string: location))
-            let query = Dictionary(uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+            let query = Dictionary(
+                uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
             #expect(location.hasPrefix(tenant.form.url!))
             #expect(query["lp"] == "LP-001")
             #expect(query["utm_source"] == "facebook")
@@ -245,7 +267,9 @@ import VaporTesting
             #expect(try await funnel(t, tenant)["cta_clicks"] as? Int == 1)
 
             let go = try await t.app.testing().performTest(
-                request: TestingHTTPRequest(method: .GET, url: URI(string: "/go/PV-001?org=\(org)&gclid=xyz"), headers: headers, body: ByteBuffer()))
+                request: TestingHTTPRequest(
+                    method: .GET, url: URI(string: "/go/PV-001?org=\(org)&gclid=xyz"), headers: headers,
+                    body: ByteBuffer()))
             #expect(go.status == .found)
             #expect(go.headers.first(name: .location)?.contains("gclid=xyz") == true)
             let missing = try await t.api(.GET, "/r/LP-001")
@@ -303,7 +327,8 @@ import VaporTesting
             let invalid = try await t.browse(.GET, "/?period=custom&from=2026-05-10&to=2026-05-01", session: session)
             #expect(invalid.status == .ok)
             #expect(invalid.text.contains("Dates invalides"))
-            let custom = try await t.browse(.GET, "/?period=custom&from=2026-09-01&to=2026-09-30", session: session).text
+            let custom = try await t.browse(.GET, "/?period=custom&from=2026-09-01&to=2026-09-30", session: session)
+                .text
             #expect(custom.contains("du 1 septembre 2026 au 30 septembre 2026"))
         }
     }
@@ -312,10 +337,17 @@ import VaporTesting
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             let org = tenant.organization.slug
-            #expect(try await post(t, ["org": org, "events": [
-                ["type": "lp_visit", "lp_code": "LP-001"], ["type": "lp_visit", "lp_code": "LP-001"],
-                ["type": "cta_click", "lp_code": "LP-001"], ["type": "form_start", "form_code": "PV-001"],
-            ]]).status == .accepted)
+            #expect(
+                try await post(
+                    t,
+                    [
+                        "org": org,
+                        "events": [
+                            ["type": "lp_visit", "lp_code": "LP-001"], ["type": "lp_visit", "lp_code": "LP-001"],
+                            ["type": "cta_click", "lp_code": "LP-001"], ["type": "form_start", "form_code": "PV-001"],
+                        ],
+                    ]
+                ).status == .accepted)
             await t.app.eventIngest.flush()
             let session = try await t.login(email: tenant.admin.email)
             var cards = try await t.browse(.GET, "/landing-pages?period=today", session: session).text
@@ -326,17 +358,22 @@ import VaporTesting
 
             t.clock.advance(by: 60)
             let reset = try await t.browse(
-                .POST, "/landing-pages/\(tenant.landingPage.id!)/actions", session: session, form: ["action": "reset-stats"])
+                .POST, "/landing-pages/\(tenant.landingPage.id!)/actions", session: session,
+                form: ["action": "reset-stats"])
             #expect(reset.status == .seeOther)
             cards = try await t.browse(.GET, "/landing-pages?period=today", session: session).text
-            #expect(cards.contains("<strong>0</strong> visites"), "\(cards.components(separatedBy: "card-stats").dropFirst().first?.prefix(700) ?? "")")
+            #expect(
+                cards.contains("<strong>0</strong> visites"),
+                "\(cards.components(separatedBy: "card-stats").dropFirst().first?.prefix(700) ?? "")")
             #expect(cards.contains("depuis le"))
             // The dashboard still counts everything.
             #expect(try await funnel(t, tenant)["visits"] as? Int == 2)
-            let activity = try await ActivityEntry.query(on: t.db).filter(\.$objectType == "landing_page").all().map(\.summary)
+            let activity = try await ActivityEntry.query(on: t.db).filter(\.$objectType == "landing_page").all().map(
+                \.summary)
             #expect(activity.contains { $0.contains("à partir de maintenant") })
             _ = try await t.browse(
-                .POST, "/landing-pages/\(tenant.landingPage.id!)/actions", session: session, form: ["action": "count-all-stats"])
+                .POST, "/landing-pages/\(tenant.landingPage.id!)/actions", session: session,
+                form: ["action": "count-all-stats"])
             cards = try await t.browse(.GET, "/landing-pages?period=today", session: session).text
             #expect(cards.contains("<strong>2</strong> visites"))
             // Viewers cannot reset.
@@ -358,10 +395,14 @@ import VaporTesting
             let responses = try #require(post["responses"] as? [String: Any])
             #expect(Set(responses.keys) == ["202", "400", "413", "415", "422", "429", "503"])
             let body = try #require(
-                ((((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"])
+                ((((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"]
+                    as? [String: Any])?["schema"])
                     as? [String: Any])
             let properties = try #require(body["properties"] as? [String: Any])
-            #expect((properties["type"] as? [String: Any])?["enum"] as? [String] == ["lp_visit", "cta_click", "form_start", "form_step"])
+            #expect(
+                (properties["type"] as? [String: Any])?["enum"] as? [String] == [
+                    "lp_visit", "cta_click", "form_start", "form_step",
+                ])
             #expect((properties["events"] as? [String: Any])?["maxItems"] as? Int == 50)
             let page = try await t.api(.GET, "/docs/api")
             #expect(page.text.contains("<h2>Événements de suivi</h2>"))
@@ -377,7 +418,8 @@ import VaporTesting
                 return EventIngest.Item(
                     organizationId: tenant.id, event: TrackingEvent(type: .lpVisit, lpCode: "LP-001", sessionId: "s"),
                     lpId: tenant.landingPage.id, formId: tenant.form.id,
-                    stats: StatsIncrements.HourKey(organizationId: tenant.id, hour: StatsHour.bucket(at), lp: tenant.landingPage.id!.uuidString),
+                    stats: StatsIncrements.HourKey(
+                        organizationId: tenant.id, hour: StatsHour.bucket(at), lp: tenant.landingPage.id!.uuidString),
                     receivedAt: at)
             }
             let old = (0..<2_500).map { _ in item(daysAgo: 400) }
@@ -388,14 +430,25 @@ import VaporTesting
             // More than one batch: all of the old ones go, the recent ones and the counts stay.
             #expect(try await EventRetention.purge(app: t.app, now: now) == 2_500)
             #expect(try await count(t, "tracking_events") == 2)
-            let visits = try await (t.db as! any SQLDatabase).raw("SELECT CAST(SUM(\"visits\") AS BIGINT) AS n FROM \"stats_hourly\"").first()
+            let visits = try await (t.db as! any SQLDatabase).raw(
+                "SELECT CAST(SUM(\"visits\") AS BIGINT) AS n FROM \"stats_hourly\""
+            ).first()
             #expect(try visits?.decode(column: "n", as: Int.self) == 2_502)
-            // From the background loop: at most once an hour.
+            // From the background loop: at most once an hour across the cluster, whichever process
+            // runs it (two monitors, as two servers on one database would have).
             try await EventIngest.write([item(daysAgo: 500)], on: t.db)
-            let lastRun = Mutex<Date?>(now.addingTimeInterval(-600))
-            #expect(try await EventRetention.purgeIfDue(app: t.app, now: now, lastRun: lastRun) == 0)
-            #expect(try await EventRetention.purgeIfDue(app: t.app, now: now.addingTimeInterval(3_000), lastRun: lastRun) == 1)
-            #expect(try await EventRetention.purgeIfDue(app: t.app, now: now.addingTimeInterval(3_060), lastRun: lastRun) == 0)
+            let one = AlertMonitor(app: t.app, leases: JobLeases(owner: "serveur-1"))
+            let two = AlertMonitor(app: t.app, leases: JobLeases(owner: "serveur-2"))
+            #expect(await one.runOnce(interval: 60).contains(AlertMonitor.retentionJob))
+            #expect(try await count(t, "tracking_events") == 2)
+            try await EventIngest.write([item(daysAgo: 500)], on: t.db)
+            t.clock.advance(by: 3_000)
+            #expect(await two.runOnce(interval: 60).contains(AlertMonitor.retentionJob) == false)
+            #expect(await one.runOnce(interval: 60).contains(AlertMonitor.retentionJob) == false)
+            #expect(try await count(t, "tracking_events") == 3)
+            t.clock.advance(by: 660)
+            #expect(await two.runOnce(interval: 60).contains(AlertMonitor.retentionJob))
+            #expect(try await count(t, "tracking_events") == 2)
         }
     }
 }

@@ -113,11 +113,13 @@ import VaporTesting
             let later = try await t.browse(.GET, "/settings", session: session)
             #expect(!later.text.contains(String(token)))
             #expect(later.text.contains(String(token.prefix(10))))
-            let tokenId = try #require(try await ApiToken.query(on: t.db).filter(\.$name == "Export nocturne").first()?.id)
+            let tokenId = try #require(
+                try await ApiToken.query(on: t.db).filter(\.$name == "Export nocturne").first()?.id)
             let revoked = try await t.browse(.POST, "/settings/tokens/\(tokenId)/revoke", session: session)
             #expect(revoked.status == .seeOther)
             #expect(try await t.api(.GET, "/api/admin/crms", token: String(token)).status == .unauthorized)
-            let log = try await ActivityEntry.query(on: t.db).filter(\.$action ~~ ["token_created", "token_revoked"]).count()
+            let log = try await ActivityEntry.query(on: t.db).filter(\.$action ~~ ["token_created", "token_revoked"])
+                .count()
             #expect(log == 2)
         }
     }

@@ -5,13 +5,24 @@ import Testing
 
 @Suite struct TrackingRulesTests {
     @Test func aSingleEventIsValidatedAndNormalized() throws {
-        let body = try JSONParser.parse(Array(#"{"type":"lp_visit","lp_code":" lp-001 ","session_id":"s-1","utm_source":"google","url":"https://a.fr/lp"}"#.utf8))
+        let body = try JSONParser.parse(
+            Array(
+                #"{"type":"lp_visit","lp_code":" lp-001 ","session_id":"s-1","utm_source":"google","url":"https://a.fr/lp"}"#
+                    .utf8))
         let events = try EventSubmission.parse(body).get()
-        #expect(events == [TrackingEvent(type: .lpVisit, lpCode: "LP-001", sessionId: "s-1", url: "https://a.fr/lp", attribution: ["utm_source": "google"])])
+        #expect(
+            events == [
+                TrackingEvent(
+                    type: .lpVisit, lpCode: "LP-001", sessionId: "s-1", url: "https://a.fr/lp",
+                    attribution: ["utm_source": "google"])
+            ])
     }
 
     @Test func batchErrorsNameThePositionAndTheField() throws {
-        let body = try JSONParser.parse(Array(#"{"events":[{"type":"cta_click"},{"type":"form_step","form_code":"PV-001","step":0},{"type":"form_start","form_code":"PV 1"},{"type":"lp_visit","lp_code":"LP-1","url":"javascript:x"}]}"#.utf8))
+        let body = try JSONParser.parse(
+            Array(
+                #"{"events":[{"type":"cta_click"},{"type":"form_step","form_code":"PV-001","step":0},{"type":"form_start","form_code":"PV 1"},{"type":"lp_visit","lp_code":"LP-1","url":"javascript:x"}]}"#
+                    .utf8))
         guard case .failure(let errors) = EventSubmission.parse(body) else { Issue.record("accepted"); return }
         #expect(errors.first("events[0].lp_code") != nil)
         #expect(errors.first("events[1].step") != nil)
@@ -20,17 +31,28 @@ import Testing
     }
 
     @Test func batchesAreBoundedAndNotEmpty() throws {
-        let many = "{\"events\":[" + Array(repeating: #"{"type":"lp_visit","lp_code":"LP-1"}"#, count: 51).joined(separator: ",") + "]}"
-        guard case .failure(let errors) = EventSubmission.parse(try JSONParser.parse(Array(many.utf8))) else { Issue.record("accepted"); return }
+        let many =
+            "{\"events\":["
+            + Array(repeating: #"{"type":"lp_visit","lp_code":"LP-1"}"#, count: 51).joined(separator: ",") + "]}"
+        guard case .failure(let errors) = EventSubmission.parse(try JSONParser.parse(Array(many.utf8))) else {
+            Issue.record("accepted"); return
+        }
         #expect(errors.first("events")?.contains("50") == true)
-        guard case .failure = EventSubmission.parse(try JSONParser.parse(Array(#"{"events":[]}"#.utf8))) else { Issue.record("accepted"); return }
-        let fifty = "{\"events\":[" + Array(repeating: #"{"type":"lp_visit","lp_code":"LP-1"}"#, count: 50).joined(separator: ",") + "]}"
+        guard case .failure = EventSubmission.parse(try JSONParser.parse(Array(#"{"events":[]}"#.utf8))) else {
+            Issue.record("accepted"); return
+        }
+        let fifty =
+            "{\"events\":["
+            + Array(repeating: #"{"type":"lp_visit","lp_code":"LP-1"}"#, count: 50).joined(separator: ",") + "]}"
         #expect(try EventSubmission.parse(try JSONParser.parse(Array(fifty.utf8))).get().count == 50)
     }
 
     @Test(arguments: [
         ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36", false),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile Safari/604.1", false),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile Safari/604.1",
+            false
+        ),
         ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", true),
         ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/126.0 Safari/537.36", true),
         ("curl/8.5.0", true), ("python-requests/2.31", true), ("", true),
@@ -42,10 +64,14 @@ import Testing
     @Test func attributionIsCarriedWithoutOverwritingTheFormURL() {
         let url = AttributionCarry.url(
             "https://form.example/pv?utm_source=site&x=1",
-            adding: ["utm_source": "google", "utm_campaign": "été 2026", "lh_session": "s1", "lp": "LP-001", "other": "no", "gclid": ""])
+            adding: [
+                "utm_source": "google", "utm_campaign": "été 2026", "lh_session": "s1", "lp": "LP-001", "other": "no",
+                "gclid": "",
+            ])
         let items = URLComponents(string: url)!.queryItems!
         let query = Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.value!) })
-        #expect(query == ["utm_source": "site", "x": "1", "utm_campaign": "été 2026", "lh_session": "s1", "lp": "LP-001"])
+        #expect(
+            query == ["utm_source": "site", "x": "1", "utm_campaign": "été 2026", "lh_session": "s1", "lp": "LP-001"])
         #expect(AttributionCarry.url("https://form.example/", adding: [:]) == "https://form.example/")
     }
 
@@ -65,7 +91,9 @@ import Testing
         #expect(early.uuidString < late.uuidString)
         #expect(early.uuid.6 >> 4 == 7)
         #expect(early.uuid.8 >> 6 == 2)
-        #expect(Set((0..<1_000).map { _ in TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_000)) }).count == 1_000)
+        #expect(
+            Set((0..<1_000).map { _ in TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_800_000_000)) }).count
+                == 1_000)
     }
 
     @Test func aSessionEndsAfterThirtyMinutesWithoutActivity() {
@@ -83,14 +111,25 @@ import Testing
     func paris(_ text: String) -> Date { ParisDay.start(of: text)! }
 
     @Test func periodsAreParisDays() {
-        #expect(AnalyticsPeriod.today.range(now: now) == DateInterval(start: paris("2026-11-27"), end: paris("2026-11-28")))
+        #expect(
+            AnalyticsPeriod.today.range(now: now) == DateInterval(start: paris("2026-11-27"), end: paris("2026-11-28")))
         #expect(paris("2026-11-27") == ISO8601DateFormatter().date(from: "2026-11-26T23:00:00Z"))
         #expect(AnalyticsPeriod.yesterday.range(now: now).start == paris("2026-11-26"))
-        #expect(AnalyticsPeriod.last7Days.range(now: now) == DateInterval(start: paris("2026-11-21"), end: paris("2026-11-28")))
-        #expect(AnalyticsPeriod.thisMonth.range(now: now) == DateInterval(start: paris("2026-11-01"), end: paris("2026-12-01")))
-        #expect(AnalyticsPeriod.lastMonth.range(now: now) == DateInterval(start: paris("2026-10-01"), end: paris("2026-11-01")))
-        #expect(AnalyticsPeriod.lastMonth.previousRange(now: now) == DateInterval(start: paris("2026-09-01"), end: paris("2026-10-01")))
-        #expect(AnalyticsPeriod.last7Days.previousRange(now: now) == DateInterval(start: paris("2026-11-14"), end: paris("2026-11-21")))
+        #expect(
+            AnalyticsPeriod.last7Days.range(now: now)
+                == DateInterval(start: paris("2026-11-21"), end: paris("2026-11-28")))
+        #expect(
+            AnalyticsPeriod.thisMonth.range(now: now)
+                == DateInterval(start: paris("2026-11-01"), end: paris("2026-12-01")))
+        #expect(
+            AnalyticsPeriod.lastMonth.range(now: now)
+                == DateInterval(start: paris("2026-10-01"), end: paris("2026-11-01")))
+        #expect(
+            AnalyticsPeriod.lastMonth.previousRange(now: now)
+                == DateInterval(start: paris("2026-09-01"), end: paris("2026-10-01")))
+        #expect(
+            AnalyticsPeriod.last7Days.previousRange(now: now)
+                == DateInterval(start: paris("2026-11-14"), end: paris("2026-11-21")))
         // Just after midnight in Paris is already the next day, while UTC is still the day before.
         let late = ISO8601DateFormatter().date(from: "2026-11-26T23:30:00Z")!
         #expect(AnalyticsPeriod.today.range(now: late).start == paris("2026-11-27"))
@@ -99,8 +138,12 @@ import Testing
     @Test func theWeekStartsOnMondayInParis() {
         // Friday 27 November 2026: the week began on Monday the 23rd.
         #expect(AnalyticsPeriod.named("week") == .thisWeek && AnalyticsPeriod.named("semaine") == .thisWeek)
-        #expect(AnalyticsPeriod.thisWeek.range(now: now) == DateInterval(start: paris("2026-11-23"), end: paris("2026-11-30")))
-        #expect(AnalyticsPeriod.thisWeek.previousRange(now: now) == DateInterval(start: paris("2026-11-16"), end: paris("2026-11-23")))
+        #expect(
+            AnalyticsPeriod.thisWeek.range(now: now)
+                == DateInterval(start: paris("2026-11-23"), end: paris("2026-11-30")))
+        #expect(
+            AnalyticsPeriod.thisWeek.previousRange(now: now)
+                == DateInterval(start: paris("2026-11-16"), end: paris("2026-11-23")))
         // Sunday 23:30 in Paris is still that week; Monday 00:30 is the next one.
         let sunday = ISO8601DateFormatter().date(from: "2026-11-29T22:30:00Z")!
         #expect(AnalyticsPeriod.thisWeek.range(now: sunday).start == paris("2026-11-23"))
@@ -123,14 +166,18 @@ import Testing
         let week = AnalyticsPeriod.custom(from: "2026-10-22", to: "2026-10-28")
         #expect(ParisDay.count(from: week.range(now: now).start, to: week.range(now: now).end) == 7)
         #expect(week.previousRange(now: now) == DateInterval(start: paris("2026-10-15"), end: paris("2026-10-22")))
-        #expect(ParisDay.number(paris("2026-10-25").addingTimeInterval(24.5 * 3_600)) == ParisDay.number(paris("2026-10-25")))
+        #expect(
+            ParisDay.number(paris("2026-10-25").addingTimeInterval(24.5 * 3_600))
+                == ParisDay.number(paris("2026-10-25")))
         #expect(ParisDay.number(paris("2026-10-26")) == ParisDay.number(paris("2026-10-25")) + 1)
     }
 
     @Test func customPeriodsAreChecked() {
         #expect(AnalyticsPeriod.named("custom", from: "2026-02-30", to: "2026-03-01") == nil)
         #expect(AnalyticsPeriod.named("custom", from: "2026-03-02", to: "2026-03-01") == nil)
-        #expect(AnalyticsPeriod.named("custom", from: "2026-03-01", to: "2026-03-01") == .custom(from: "2026-03-01", to: "2026-03-01"))
+        #expect(
+            AnalyticsPeriod.named("custom", from: "2026-03-01", to: "2026-03-01")
+                == .custom(from: "2026-03-01", to: "2026-03-01"))
         #expect(AnalyticsPeriod.named("never") == nil)
         #expect(AnalyticsPeriod.named(nil) == .last7Days)
     }
@@ -149,7 +196,8 @@ import Testing
 
 @Suite struct SVGChartsTests {
     @Test func theFunnelIsAnAccessibleImageWithEscapedLabels() {
-        let svg = SVGCharts.funnel([.init("Visites", 200), .init("Clics <CTA>", 50), .init("Leads", 0)], id: "f1", title: "Entonnoir & co")
+        let svg = SVGCharts.funnel(
+            [.init("Visites", 200), .init("Clics <CTA>", 50), .init("Leads", 0)], id: "f1", title: "Entonnoir & co")
         #expect(svg.hasPrefix("<svg class=\"chart\""))
         #expect(svg.contains("role=\"img\" aria-labelledby=\"f1-title f1-desc\""))
         #expect(svg.contains("<title id=\"f1-title\">Entonnoir &amp; co</title>"))

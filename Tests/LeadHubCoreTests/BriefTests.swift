@@ -9,7 +9,8 @@ import Testing
         linkedFormCode: "PV-003", linkedFormURL: "https://solaire-sud.fr/formulaire")
     static let form = BriefInput.FormInfo(
         code: "PV-003", name: "Devis solaire", url: "https://solaire-sud.fr/formulaire", formKey: "lhf_KEY123",
-        productCode: "PV", productLabel: "Panneaux solaires", requiredFields: [.phone, .nom, .codePostal, .typeLogement],
+        productCode: "PV", productLabel: "Panneaux solaires",
+        requiredFields: [.phone, .nom, .codePostal, .typeLogement],
         thankYouURL: "https://solaire-sud.fr/merci", metropolitanOnly: true, allowedOrigins: ["https://solaire-sud.fr"])
     static let codes = BriefInput.AccountCodes(
         accountName: "Solaire Sud", head: "<script>/* head pixel */</script>", cta: "dataLayer.push({event:'cta'})",
@@ -32,9 +33,17 @@ import Testing
     @Test func separateModeGivesEachPageItsOwnTagAndTheCTALeadsToTheForm() throws {
         let brief = try Brief.build(input())
         #expect(brief.title == "Brief d'intégration — LP-007 + PV-003")
-        #expect(code(brief, "tag-script-lp") == #"<script src="https://hub.example/t.js?v=abc1234567" data-org="solaire-org" data-lp="LP-007" async></script>"#)
-        #expect(code(brief, "tag-script-form") == #"<script src="https://hub.example/t.js?v=abc1234567" data-org="solaire-org" data-form="PV-003" data-form-key="lhf_KEY123" async></script>"#)
-        #expect(code(brief, "tag-cta") == #"<a href="https://solaire-sud.fr/formulaire" data-leadhub-cta>Je fais ma demande</a>"#)
+        #expect(
+            code(brief, "tag-script-lp")
+                == #"<script src="https://hub.example/t.js?v=abc1234567" data-org="solaire-org" data-lp="LP-007" async></script>"#
+        )
+        #expect(
+            code(brief, "tag-script-form")
+                == #"<script src="https://hub.example/t.js?v=abc1234567" data-org="solaire-org" data-form="PV-003" data-form-key="lhf_KEY123" async></script>"#
+        )
+        #expect(
+            code(brief, "tag-cta")
+                == #"<a href="https://solaire-sud.fr/formulaire" data-leadhub-cta>Je fais ma demande</a>"#)
         #expect(code(brief, "tag-script") == nil)
         let markdown = BriefMarkdown.render(brief)
         #expect(markdown.contains("https://hub.example/r/LP-007?org=solaire-org"))
@@ -49,14 +58,18 @@ import Testing
         #expect(submit.contains("Token lhf_KEY123"))
         #expect(submit.contains("location.href = \"https://solaire-sud.fr/merci\""))
         #expect(brief.section("a-completer") == nil)
-        let checklist = BriefMarkdown.render(BriefDocument(title: "", summary: [], sections: [try #require(brief.section("checklist"))]))
+        let checklist = BriefMarkdown.render(
+            BriefDocument(title: "", summary: [], sections: [try #require(brief.section("checklist"))]))
         #expect(checklist.contains("- [ ] Chaque bouton d'action porte `data-leadhub-cta`"))
         #expect(checklist.contains("`data-form=\"PV-003\"`"))
     }
 
     @Test func integratedModeUsesOneTagWithBothCodesAndAnAnchorCTA() throws {
         let brief = try Brief.build(input(mode: .integrated))
-        #expect(code(brief, "tag-script") == #"<script src="https://hub.example/t.js?v=abc1234567" data-org="solaire-org" data-lp="LP-007" data-form="PV-003" data-form-key="lhf_KEY123" async></script>"#)
+        #expect(
+            code(brief, "tag-script")
+                == #"<script src="https://hub.example/t.js?v=abc1234567" data-org="solaire-org" data-lp="LP-007" data-form="PV-003" data-form-key="lhf_KEY123" async></script>"#
+        )
         #expect(code(brief, "tag-script-lp") == nil)
         #expect(code(brief, "tag-script-form") == nil)
         #expect(code(brief, "tag-cta") == ##"<a href="#leadhub-form" data-leadhub-cta>Je fais ma demande</a>"##)
@@ -82,7 +95,11 @@ import Testing
         #expect(code(brief, "gtm-cta") == nil)
         #expect(code(brief, "gtm-conversion") == Self.codes.conversion)
         let api = try #require(brief.section("api"))
-        guard case .table(_, let rows)? = api.blocks.first(where: { if case .table(let h, _) = $0 { h.count == 4 } else { false } }) else {
+        guard
+            case .table(_, let rows)? = api.blocks.first(where: {
+                if case .table(let h, _) = $0 { h.count == 4 } else { false }
+            })
+        else {
             Issue.record("no field table"); return
         }
         let required = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[2]) })
@@ -105,7 +122,10 @@ import Testing
         let brief = try Brief.build(input(lp: page, form: nil))
         let warnings = try #require(brief.section("a-completer")).blocks
         #expect(warnings.contains(.warning("La landing page LP-007 n'a pas d'adresse : renseignez-la sur sa fiche.")))
-        #expect(warnings.contains { if case .warning(let text) = $0 { text.contains("Aucun formulaire n'est lié") } else { false } })
+        #expect(
+            warnings.contains {
+                if case .warning(let text) = $0 { text.contains("Aucun formulaire n'est lié") } else { false }
+            })
         #expect(code(brief, "tag-cta")?.contains("ADRESSE_DU_FORMULAIRE") == true)
         #expect(brief.section("api") == nil)
         #expect(brief.sections.first?.id == "a-completer")
@@ -116,7 +136,14 @@ import Testing
         page.linkedFormCode = "PV-009"
         let brief = try Brief.build(input(lp: page))
         let warnings = try #require(brief.section("a-completer")).blocks
-        #expect(warnings.contains { if case .warning(let text) = $0 { text.contains("liée au formulaire PV-009, pas à PV-003") } else { false } })
+        #expect(
+            warnings.contains {
+                if case .warning(let text) = $0 {
+                    text.contains("liée au formulaire PV-009, pas à PV-003")
+                } else {
+                    false
+                }
+            })
     }
 
     @Test func missingGTMCodesAreSaidNotInvented() throws {
@@ -132,7 +159,8 @@ import Testing
 
     @Test func everyStatisticOfTheDashboardIsExplained() throws {
         let brief = try Brief.build(input())
-        let markdown = BriefMarkdown.render(BriefDocument(title: "", summary: [], sections: [try #require(brief.section("statistiques"))]))
+        let markdown = BriefMarkdown.render(
+            BriefDocument(title: "", summary: [], sections: [try #require(brief.section("statistiques"))]))
         for name in ["Visites", "Clics CTA", "Démarrages de formulaire", "Leads", "Doublons", "Livrés", "Taux"] {
             #expect(markdown.contains("| \(name) |"), "\(name) is not explained")
         }
@@ -143,11 +171,13 @@ import Testing
         let document = BriefDocument(
             title: "T", summary: ["ligne"],
             sections: [
-                BriefSection(id: "s", title: "S", blocks: [
-                    .table(header: ["a", "b"], rows: [["x | y", "z\nw"]]),
-                    .code(id: "c", language: "md", caption: "Code :", text: "```\ninside\n```"),
-                    .checklist(["un"]),
-                ])
+                BriefSection(
+                    id: "s", title: "S",
+                    blocks: [
+                        .table(header: ["a", "b"], rows: [["x | y", "z\nw"]]),
+                        .code(id: "c", language: "md", caption: "Code :", text: "```\ninside\n```"),
+                        .checklist(["un"]),
+                    ])
             ])
         let markdown = BriefMarkdown.render(document)
         #expect(markdown.contains("| x \\| y | z w |"))
@@ -158,8 +188,13 @@ import Testing
     @Test func htmlEscapesEverythingAndOnlyThePageHasCopyButtons() throws {
         let brief = try Brief.build(input())
         let page = BriefHTML.fragment(brief, copyButtons: true)
-        #expect(page.contains(##"<button type="button" class="button small secondary" data-copy="#tag-script-lp">Copier</button>"##))
-        #expect(page.contains(#"<pre id="tag-script-lp" data-language="html"><code>&lt;script src=&quot;https://hub.example/t.js?v=abc1234567&quot;"#))
+        #expect(
+            page.contains(
+                ##"<button type="button" class="button small secondary" data-copy="#tag-script-lp">Copier</button>"##))
+        #expect(
+            page.contains(
+                #"<pre id="tag-script-lp" data-language="html"><code>&lt;script src=&quot;https://hub.example/t.js?v=abc1234567&quot;"#
+            ))
         #expect(!page.contains("<script"))
         let file = BriefHTML.standalone(brief)
         #expect(file.hasPrefix("<!doctype html>\n<html lang=\"fr\">"))
@@ -171,29 +206,49 @@ import Testing
     }
 
     @Test func theIntegrationCheckNamesWhatIsMissingInOrder() {
-        func missing(_ counts: IntegrationCheck.Counts, lp: String? = "LP-1", form: String? = "PV-1", integrated: Bool = false,
-                     leads: [IntegrationCheck.RecentLead] = [], expectsLP: Bool = true) -> [String] {
-            IntegrationCheck.missing(lpCode: lp, formCode: form, integrated: integrated, counts: counts, recentLeads: leads,
-                                     expectsLandingPage: expectsLP, days: 7)
+        func missing(
+            _ counts: IntegrationCheck.Counts, lp: String? = "LP-1", form: String? = "PV-1", integrated: Bool = false,
+            leads: [IntegrationCheck.RecentLead] = [], expectsLP: Bool = true
+        ) -> [String] {
+            IntegrationCheck.missing(
+                lpCode: lp, formCode: form, integrated: integrated, counts: counts, recentLeads: leads,
+                expectsLandingPage: expectsLP, days: 7)
         }
         let nothing = missing(.init(visits: 0, ctaClicks: 0, formStarts: 0, leads: 0))
         #expect(nothing.count == 2)
         #expect(nothing[0].hasPrefix("Aucune visite (`lp_visit`) reçue sur 7 jours pour LP-1"))
         #expect(nothing[1].hasPrefix("Aucun démarrage de formulaire"))
-        #expect(missing(.init(visits: 5, ctaClicks: 0, formStarts: 0, leads: 0))[0].hasPrefix("Des visites mais aucun clic CTA"))
-        #expect(missing(.init(visits: 5, ctaClicks: 2, formStarts: 0, leads: 0)) == [
-            "Des clics CTA mais aucun démarrage de formulaire (`form_start`) sur 7 jours : le script n'est pas sur le formulaire PV-1, ou `data-form` est faux."
-        ])
-        #expect(missing(.init(visits: 5, ctaClicks: 2, formStarts: 2, leads: 0))[0].hasPrefix("Des démarrages de formulaire mais aucun lead"))
-        let leads = [IntegrationCheck.RecentLead(hasLandingPage: false, hasSession: false), .init(hasLandingPage: true, hasSession: true)]
+        #expect(
+            missing(.init(visits: 5, ctaClicks: 0, formStarts: 0, leads: 0))[0].hasPrefix(
+                "Des visites mais aucun clic CTA"))
+        #expect(
+            missing(.init(visits: 5, ctaClicks: 2, formStarts: 0, leads: 0)) == [
+                "Des clics CTA mais aucun démarrage de formulaire (`form_start`) sur 7 jours : le script n'est pas sur le formulaire PV-1, ou `data-form` est faux."
+            ])
+        #expect(
+            missing(.init(visits: 5, ctaClicks: 2, formStarts: 2, leads: 0))[0].hasPrefix(
+                "Des démarrages de formulaire mais aucun lead"))
+        let leads = [
+            IntegrationCheck.RecentLead(hasLandingPage: false, hasSession: false),
+            .init(hasLandingPage: true, hasSession: true),
+        ]
         let attribution = missing(.init(visits: 5, ctaClicks: 2, formStarts: 2, leads: 2), leads: leads)
-        #expect(attribution == [
-            "1 des 2 derniers leads sont arrivés sans session : envoyés sans le script de suivi (`LeadHub.submit`), ils ne sont pas reliés à une visite.",
-            "1 des 2 derniers leads n'ont pas de landing page : `lp_code` n'est pas transmis (paramètre `lp` perdu entre la landing page et le formulaire, ou `data-lp` absent).",
-        ])
+        #expect(
+            attribution == [
+                "1 des 2 derniers leads sont arrivés sans session : envoyés sans le script de suivi (`LeadHub.submit`), ils ne sont pas reliés à une visite.",
+                "1 des 2 derniers leads n'ont pas de landing page : `lp_code` n'est pas transmis (paramètre `lp` perdu entre la landing page et le formulaire, ou `data-lp` absent).",
+            ])
         // A form no landing page leads to: leads without LP are normal.
-        #expect(missing(.init(visits: 0, ctaClicks: 0, formStarts: 3, leads: 2), lp: nil, leads: [.init(hasLandingPage: false, hasSession: true)], expectsLP: false).isEmpty)
-        #expect(missing(.init(visits: 9, ctaClicks: 4, formStarts: 3, leads: 2), leads: [.init(hasLandingPage: true, hasSession: true)]).isEmpty)
+        #expect(
+            missing(
+                .init(visits: 0, ctaClicks: 0, formStarts: 3, leads: 2), lp: nil,
+                leads: [.init(hasLandingPage: false, hasSession: true)], expectsLP: false
+            ).isEmpty)
+        #expect(
+            missing(
+                .init(visits: 9, ctaClicks: 4, formStarts: 3, leads: 2),
+                leads: [.init(hasLandingPage: true, hasSession: true)]
+            ).isEmpty)
     }
 
     @Test func theAccountsIdentityProductAndLegalTextsAreHandedOver() throws {
@@ -203,9 +258,13 @@ import Testing
             logos: [.init("Logo principal", "https://cdn.example/logo.svg")], primaryColor: "#F5A623",
             images: [.init("bannière", "https://cdn.example/banniere.jpg")],
             privacyPolicy: "Vos données servent à vous recontacter.", legalMentions: nil, cgu: "En envoyant…",
-            productLabel: "PV — Panneaux solaires", aidAmountText: "Jusqu'à 2 520 € de prime", aids: ["Prime", "TVA réduite"])
+            productLabel: "PV — Panneaux solaires", aidAmountText: "Jusqu'à 2 520 € de prime",
+            aids: ["Prime", "TVA réduite"])
         let document = try Brief.build(brief)
-        #expect(document.sections.map(\.id) == ["a-completer", "adresses", "identite", "balises", "api", "statistiques", "checklist"])
+        #expect(
+            document.sections.map(\.id) == [
+                "a-completer", "adresses", "identite", "balises", "api", "statistiques", "checklist",
+            ])
         let markdown = BriefMarkdown.render(document)
         #expect(markdown.contains("| Logo principal | `https://cdn.example/logo.svg` |"))
         #expect(markdown.contains("| Couleur principale | `#F5A623` |"))
@@ -215,7 +274,11 @@ import Testing
         #expect(code(document, "legal-cgu") == "En envoyant…")
         #expect(markdown.contains("Mentions légales : non renseignées sur la fiche du compte."))
         let warnings = try #require(document.section("a-completer")).blocks
-        #expect(warnings.contains(.warning("Le compte Solaire Sud n'a pas de mentions légales : obligatoires sur une page qui collecte des données, renseignez-les sur la fiche du compte.")))
+        #expect(
+            warnings.contains(
+                .warning(
+                    "Le compte Solaire Sud n'a pas de mentions légales : obligatoires sur une page qui collecte des données, renseignez-les sur la fiche du compte."
+                )))
         // Without identity (nothing known of the account), no section and no warning.
         #expect(try Brief.build(input()).section("identite") == nil)
     }

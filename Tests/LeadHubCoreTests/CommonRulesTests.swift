@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct SlugTests {
     @Test(arguments: [
-        ("Maison du Lead", "maison-du-lead"), ("ZR7 Digital", "zr7-digital"), ("Énergie & Habitat !", "energie-habitat"),
+        ("Maison du Lead", "maison-du-lead"), ("ZR7 Digital", "zr7-digital"),
+        ("Énergie & Habitat !", "energie-habitat"),
         ("  --Déjà--  ", "deja"), ("Ça coûte 1 000 €", "ca-coute-1-000"),
     ])
     func slugFromLabel(label: String, slug: String) {
@@ -22,13 +23,16 @@ import Testing
 
 @Suite struct EmailAddressTests {
     @Test(arguments: [
-        ("Jean.Dupont@Exemple.FR", "jean.dupont@exemple.fr"), (" a@b.fr ", "a@b.fr"), ("a+tag@sous.domaine.fr", "a+tag@sous.domaine.fr"),
+        ("Jean.Dupont@Exemple.FR", "jean.dupont@exemple.fr"), (" a@b.fr ", "a@b.fr"),
+        ("a+tag@sous.domaine.fr", "a+tag@sous.domaine.fr"),
     ])
     func acceptsAndNormalizes(raw: String, expected: String) {
         #expect(EmailAddress.normalize(raw) == expected)
     }
 
-    @Test(arguments: ["", "sans-arobase", "a@b", "a@@b.fr", "a b@c.fr", "@b.fr", "a@b.f", "a@.fr", ".a@b.fr", "a..b@c.fr"])
+    @Test(arguments: [
+        "", "sans-arobase", "a@b", "a@@b.fr", "a b@c.fr", "@b.fr", "a@b.f", "a@.fr", ".a@b.fr", "a..b@c.fr",
+    ])
     func rejects(raw: String) {
         #expect(EmailAddress.normalize(raw) == nil)
     }
@@ -59,12 +63,17 @@ import Testing
         #expect(!errors.isEmpty)
     }
 
-    @Test(arguments: [("https://a.fr/x?y=1", true), ("http://localhost:8080", true), ("ftp://a.fr", false), ("a.fr", false), ("https://", false)])
+    @Test(arguments: [
+        ("https://a.fr/x?y=1", true), ("http://localhost:8080", true), ("ftp://a.fr", false), ("a.fr", false),
+        ("https://", false),
+    ])
     func httpURLs(raw: String, valid: Bool) {
         #expect(Check.isHTTPURL(raw) == valid)
     }
 
-    @Test(arguments: [("Solaire-Eco.FR", true), ("sous.domaine.fr", true), ("http://a.fr", false), ("a", false), ("-a.fr", false)])
+    @Test(arguments: [
+        ("Solaire-Eco.FR", true), ("sous.domaine.fr", true), ("http://a.fr", false), ("a", false), ("-a.fr", false),
+    ])
     func domains(raw: String, valid: Bool) {
         var errors = FieldErrors()
         _ = Check.optionalDomain(raw, field: "d", errors: &errors)
@@ -80,7 +89,10 @@ import Testing
 }
 
 @Suite struct FrenchFormatTests {
-    @Test(arguments: [(0, "0"), (999, "999"), (1_000, "1\u{202F}000"), (1_234_567, "1\u{202F}234\u{202F}567"), (-4_500, "-4\u{202F}500")])
+    @Test(arguments: [
+        (0, "0"), (999, "999"), (1_000, "1\u{202F}000"), (1_234_567, "1\u{202F}234\u{202F}567"),
+        (-4_500, "-4\u{202F}500"),
+    ])
     func integers(value: Int, text: String) {
         #expect(FrenchFormat.integer(value) == text)
     }
@@ -126,7 +138,9 @@ import Testing
     }
 
     @Test func trimmedTextMatchesFoundationsTrimming() {
-        for value in ["LP-001", " LP-001", "LP-001\n", "\t a b \r\n", "", "   ", "\u{00A0}Éric\u{2003}", "Éric", "é", "a"] {
+        for value in [
+            "LP-001", " LP-001", "LP-001\n", "\t a b \r\n", "", "   ", "\u{00A0}Éric\u{2003}", "Éric", "é", "a",
+        ] {
             #expect(value.trimmedText == value.trimmingCharacters(in: .whitespacesAndNewlines), "« \(value) »")
         }
         #expect("ééé".isLonger(than: 3) == false)

@@ -4,18 +4,19 @@ import Testing
 @testable import LeadHubCore
 
 @Suite struct DeliveryRulesTests {
-    @Test(arguments: [
-        (201, "{\"id\": 12}", nil, DeliveryOutcome.delivered),
-        (200, "{\"status\": \"Doublon\"}", nil, .duplicate),
-        (200, "ok", nil, .delivered),
-        (400, "téléphone manquant", nil, .refused("HTTP 400 : téléphone manquant")),
-        (403, "bad token", nil, .authError("HTTP 403 : bad token")),
-        (401, "", nil, .authError("HTTP 401 : (réponse vide)")),
-        (500, "boom", nil, .retryable("HTTP 500 : boom", retryAfter: nil)),
-        (429, "slow down", "30", .retryable("HTTP 429 : slow down", retryAfter: 30)),
-        (503, "maintenance", "abc", .retryable("HTTP 503 : maintenance", retryAfter: nil)),
-        (404, "not found", nil, .refused("HTTP 404 : not found")),
-    ] as [(Int, String, String?, DeliveryOutcome)])
+    @Test(
+        arguments: [
+            (201, "{\"id\": 12}", nil, DeliveryOutcome.delivered),
+            (200, "{\"status\": \"Doublon\"}", nil, .duplicate),
+            (200, "ok", nil, .delivered),
+            (400, "téléphone manquant", nil, .refused("HTTP 400 : téléphone manquant")),
+            (403, "bad token", nil, .authError("HTTP 403 : bad token")),
+            (401, "", nil, .authError("HTTP 401 : (réponse vide)")),
+            (500, "boom", nil, .retryable("HTTP 500 : boom", retryAfter: nil)),
+            (429, "slow down", "30", .retryable("HTTP 429 : slow down", retryAfter: 30)),
+            (503, "maintenance", "abc", .retryable("HTTP 503 : maintenance", retryAfter: nil)),
+            (404, "not found", nil, .refused("HTTP 404 : not found")),
+        ] as [(Int, String, String?, DeliveryOutcome)])
     func classifiesTheCrmsAnswer(status: Int, body: String, retryAfter: String?, expected: DeliveryOutcome) {
         #expect(DeliveryOutcome.classify(status: status, body: body, retryAfter: retryAfter) == expected)
     }
@@ -44,11 +45,15 @@ import Testing
     let lead = OutgoingLead(
         id: UUID(uuidString: "0190F0A0-0000-7000-8000-000000000001")!, phoneE164: "+33612345678",
         receivedAt: Date(timeIntervalSince1970: 1_764_000_000), productType: "PV", formCode: "PV-001",
-        fields: ["nom": "Martin", "prenom": "Léa", "departement": "75", "code_postal": "75008", "type_logement": "maison"],
+        fields: [
+            "nom": "Martin", "prenom": "Léa", "departement": "75", "code_postal": "75008", "type_logement": "maison",
+        ],
         extra: ["source_page": .string("home")])
 
     @Test func zr7BodyHasTheNationalPhoneAndCustomFields() {
-        guard case .object(let body) = PartnerPayload.zr7(lead, mapping: ["type_logement": "logement", "code_postal": ""])
+        guard
+            case .object(let body) = PartnerPayload.zr7(
+                lead, mapping: ["type_logement": "logement", "code_postal": ""])
         else { Issue.record("not an object"); return }
         #expect(body["phone"] == .string("0612345678"))
         #expect(body["register_date"] == .number(1_764_000_000))
@@ -117,7 +122,8 @@ import Testing
         #expect(BillingPeriod.month(containing: late) == ("2025-11-01", "2025-11-30"))
         #expect(BillingPeriod.month(containing: late.addingTimeInterval(3_600)) == ("2025-12-01", "2025-12-31"))
         #expect(BillingPeriod.previousMonth(of: late) == ("2025-10-01", "2025-10-31"))
-        #expect(BillingPeriod.month(containing: Date(timeIntervalSince1970: 1_709_000_000)) == ("2024-02-01", "2024-02-29"))
+        #expect(
+            BillingPeriod.month(containing: Date(timeIntervalSince1970: 1_709_000_000)) == ("2024-02-01", "2024-02-29"))
     }
 }
 
@@ -128,15 +134,24 @@ import Testing
     let afternoon = Date(timeIntervalSince1970: 1_795_698_000)
 
     func snapshot(
-        auth: Int = 0, failures: Int = 0, attempts: Int = 0, successes: Int = 0, waiting: Int = 0, oldest: TimeInterval? = nil,
+        auth: Int = 0, failures: Int = 0, attempts: Int = 0, successes: Int = 0, waiting: Int = 0,
+        oldest: TimeInterval? = nil,
         exhausted: Int = 0, lastLead: TimeInterval? = 600, at now: Date? = nil
     ) -> AlertSnapshot {
         let now = now ?? afternoon
         return AlertSnapshot(
             now: now,
-            crms: [.init(id: crm, name: "ZR7", authErrorsLastHour: auth, consecutiveFailures: failures, attempts24h: attempts, successes24h: successes)],
+            crms: [
+                .init(
+                    id: crm, name: "ZR7", authErrorsLastHour: auth, consecutiveFailures: failures,
+                    attempts24h: attempts, successes24h: successes)
+            ],
             waiting: waiting, oldestWaitingAt: oldest.map { now.addingTimeInterval(-$0) }, exhaustedLastDay: exhausted,
-            forms: [.init(id: form, code: "PV-001", lastLeadAt: lastLead.map { now.addingTimeInterval(-$0) }, leadsLastWeek: 40)])
+            forms: [
+                .init(
+                    id: form, code: "PV-001", lastLeadAt: lastLead.map { now.addingTimeInterval(-$0) },
+                    leadsLastWeek: 40)
+            ])
     }
 
     @Test func quietOrganizationHasNoAlert() {
@@ -147,10 +162,11 @@ import Testing
         let keys = AlertRules.evaluate(
             snapshot(auth: 1, failures: 6, waiting: 800, oldest: 3_600, exhausted: 2, lastLead: 5 * 3_600)
         ).map(\.key)
-        #expect(keys == [
-            "crm_auth:\(crm.uuidString)", "crm_failing:\(crm.uuidString)", "queue_backlog", "queue_oldest",
-            "deliveries_exhausted", "form_silent:\(form.uuidString)",
-        ])
+        #expect(
+            keys == [
+                "crm_auth:\(crm.uuidString)", "crm_failing:\(crm.uuidString)", "queue_backlog", "queue_oldest",
+                "deliveries_exhausted", "form_silent:\(form.uuidString)",
+            ])
     }
 
     @Test func lowSuccessRateNeedsEnoughAttempts() {
@@ -177,8 +193,12 @@ import Testing
     }
 
     @Test func nothingBeforeSevenAndOnlyTheDailyOtherDays() {
-        #expect(SummarySchedule.due(now: mondayMorning.addingTimeInterval(-3_600), lastDaily: nil, lastWeekly: nil).isEmpty)
+        #expect(
+            SummarySchedule.due(now: mondayMorning.addingTimeInterval(-3_600), lastDaily: nil, lastWeekly: nil).isEmpty)
         let tuesday = mondayMorning.addingTimeInterval(86_400)
-        #expect(SummarySchedule.due(now: tuesday, lastDaily: "2026-11-22", lastWeekly: "2026-W47").map(\.key) == ["2026-11-23"])
+        #expect(
+            SummarySchedule.due(now: tuesday, lastDaily: "2026-11-22", lastWeekly: "2026-W47").map(\.key) == [
+                "2026-11-23"
+            ])
     }
 }

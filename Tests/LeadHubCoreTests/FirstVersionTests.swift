@@ -4,15 +4,16 @@ import Testing
 @testable import LeadHubCore
 
 @Suite struct FirstVersionTests {
-    @Test(arguments: [
-        ("LP-001_PV-001", "PV-001", "LP-001"),
-        ("lp-tab-v1_PV-TAB-001", "PV-TAB-001", "LP-TAB-V1"),
-        ("LP-XXX_PV-001", "PV-001", nil),
-        ("LP-001_PV-001", nil, "LP-001"),
-        ("LP_A_B_PAC-002", "PAC-002", "LP-A-B"),
-        ("sans-liaison", "PV-001", nil),
-        ("", "PV-001", nil),
-    ] as [(String, String?, String?)])
+    @Test(
+        arguments: [
+            ("LP-001_PV-001", "PV-001", "LP-001"),
+            ("lp-tab-v1_PV-TAB-001", "PV-TAB-001", "LP-TAB-V1"),
+            ("LP-XXX_PV-001", "PV-001", nil),
+            ("LP-001_PV-001", nil, "LP-001"),
+            ("LP_A_B_PAC-002", "PAC-002", "LP-A-B"),
+            ("sans-liaison", "PV-001", nil),
+            ("", "PV-001", nil),
+        ] as [(String, String?, String?)])
     func landingPageCodeFromTheLiaisonCode(liaison: String, form: String?, expected: String?) {
         #expect(V1Compat.landingPageCode(liaison: liaison, formCode: form) == expected)
     }
@@ -36,13 +37,14 @@ import Testing
         #expect(out["surface_habitable"] == "90")
     }
 
-    @Test(arguments: [
-        ("20090", "20", nil),  // Corse: the postal code says 2A
-        ("97400", "97", nil),  // La Réunion: 974
-        ("75008", "75", "75"),  // agrees: kept
-        ("75008", "92", "92"),  // disagrees: kept, validation will say so
-        ("", "69", "69"),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            ("20090", "20", nil),  // Corse: the postal code says 2A
+            ("97400", "97", nil),  // La Réunion: 974
+            ("75008", "75", "75"),  // agrees: kept
+            ("75008", "92", "92"),  // disagrees: kept, validation will say so
+            ("", "69", "69"),
+        ] as [(String, String, String?)])
     func departementPrefixGivesWayToThePostalCode(postal: String, departement: String, kept: String?) {
         var body: [String: JSONValue] = ["departement": .string(departement)]
         if !postal.isEmpty { body["code_postal"] = .string(postal) }
@@ -69,28 +71,30 @@ extension JSONValue: ExpressibleByStringLiteral {
 }
 
 @Suite struct FirstVersionImportRulesTests {
-    @Test(arguments: [
-        ("panneaux", "PV"), ("Solaire", "PV"), ("PV", "PV"), ("pompes", "PAC"), ("pac", "PAC"),
-        ("Pompe à chaleur", "PAC"), ("isolation", "ITE"), ("ITE", "ITE"), ("chaudière", nil), ("", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("panneaux", "PV"), ("Solaire", "PV"), ("PV", "PV"), ("pompes", "PAC"), ("pac", "PAC"),
+            ("Pompe à chaleur", "PAC"), ("isolation", "ITE"), ("ITE", "ITE"), ("chaudière", nil), ("", nil),
+        ] as [(String, String?)])
     func productsBecomeLeadHubCodes(raw: String, expected: String?) {
         #expect(V1Mapping.product(raw) == expected)
     }
 
-    @Test(arguments: [
-        ("success", LeadStatus.delivered, DeliveryStatus.delivered),
-        ("duplicate", .crmDuplicate, .duplicate),
-        ("duplicate_today", .duplicate, .notSent),
-        ("queued", .received, .retrying),
-        ("pending", .received, .retrying),
-        ("timeout", .received, .retrying),
-        ("connection_error", .received, .retrying),
-        ("server_error", .received, .retrying),
-        ("failed", .failed, .refused),
-        ("no_config", .notSent, .notSent),
-        ("no_crm", .notSent, .notSent),
-        ("mystère", .notSent, .notSent),
-    ] as [(String, LeadStatus, DeliveryStatus)])
+    @Test(
+        arguments: [
+            ("success", LeadStatus.delivered, DeliveryStatus.delivered),
+            ("duplicate", .crmDuplicate, .duplicate),
+            ("duplicate_today", .duplicate, .notSent),
+            ("queued", .received, .retrying),
+            ("pending", .received, .retrying),
+            ("timeout", .received, .retrying),
+            ("connection_error", .received, .retrying),
+            ("server_error", .received, .retrying),
+            ("failed", .failed, .refused),
+            ("no_config", .notSent, .notSent),
+            ("no_crm", .notSent, .notSent),
+            ("mystère", .notSent, .notSent),
+        ] as [(String, LeadStatus, DeliveryStatus)])
     func leadStatusesBecomeLeadAndDeliveryStates(raw: String, lead: LeadStatus, delivery: DeliveryStatus) {
         let state = V1Mapping.leadState(apiStatus: raw)
         #expect(state.lead == lead && state.delivery == delivery)
@@ -98,43 +102,53 @@ extension JSONValue: ExpressibleByStringLiteral {
     }
 
     @Test func anExhaustedQueueEntryWinsOverTheLeadsStatus() {
-        #expect(V1Mapping.leadState(apiStatus: "queued", queueStatus: "exhausted") == .init(lead: .failed, delivery: .exhausted, unknown: false))
+        #expect(
+            V1Mapping.leadState(apiStatus: "queued", queueStatus: "exhausted")
+                == .init(lead: .failed, delivery: .exhausted, unknown: false))
     }
 
     @Test func commandesBecomeOrdersAndZeroLimitsMeanUnlimited() {
         let (orders, dropped) = V1Mapping.orders(
-            .object(["PAC": .array(["75", "92", "75"]), "panneaux": .array(["13", "2a", "1", "99x"]), "chaudiere": .array([])]))
+            .object([
+                "PAC": .array(["75", "92", "75"]), "panneaux": .array(["13", "2a", "1", "99x"]),
+                "chaudiere": .array([]),
+            ]))
         #expect(orders["PAC"] == Order(active: true, departements: ["75", "92"]))
         #expect(orders["PV"] == Order(active: true, departements: ["13", "2A", "01"]))
         #expect(dropped == ["chaudiere", "PV:99X"])
-        #expect(V1Mapping.limits(.object(["PV": .number(0), "PAC": .number(100), "ITE": "50"])) == ["PAC": 100, "ITE": 50])
+        #expect(
+            V1Mapping.limits(.object(["PV": .number(0), "PAC": .number(100), "ITE": "50"])) == ["PAC": 100, "ITE": 50])
         #expect(V1Mapping.prices(.object(["solaire": .number(20.5), "pompes": "25"])) == ["PV": 20.5, "PAC": 25])
     }
 
-    @Test(arguments: [
-        ("admin", Role.admin, false), ("editor", .editor, false), ("viewer", .viewer, false), ("superviseur", .viewer, true),
-    ] as [(String, Role, Bool)])
+    @Test(
+        arguments: [
+            ("admin", Role.admin, false), ("editor", .editor, false), ("viewer", .viewer, false),
+            ("superviseur", .viewer, true),
+        ] as [(String, Role, Bool)])
     func rolesKeepTheirRightsOrTheLeast(raw: String, role: Role, changed: Bool) {
         #expect(V1Mapping.role(raw) == (role, changed))
     }
 
-    @Test(arguments: [
-        ("LP-001", "LP-001"), ("lp_tab v1", "LP-TAB-V1"), ("PV-été-2026", "PV-ETE-2026"), ("  pac--02 ", "PAC-02"),
-        ("_", nil), ("", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("LP-001", "LP-001"), ("lp_tab v1", "LP-TAB-V1"), ("PV-été-2026", "PV-ETE-2026"), ("  pac--02 ", "PAC-02"),
+            ("_", nil), ("", nil),
+        ] as [(String, String?)])
     func codesBecomeValidPageCodes(raw: String, expected: String?) {
         #expect(V1Mapping.code(raw) == expected)
     }
 
-    @Test(arguments: [
-        ("2026-08-14T08:30:00.123456+00:00", 1_786_696_200.123456),
-        ("2026-08-14T08:30:00Z", 1_786_696_200),
-        ("2026-08-14T10:30:00+02:00", 1_786_696_200),
-        ("2026-08-14T08:30:00", 1_786_696_200),
-        ("2026-08-14 08:30:00", 1_786_696_200),
-        ("2026-08-14", 1_786_665_600),
-        ("2024-02-29T00:00:00Z", 1_709_164_800),
-    ] as [(String, Double)])
+    @Test(
+        arguments: [
+            ("2026-08-14T08:30:00.123456+00:00", 1_786_696_200.123456),
+            ("2026-08-14T08:30:00Z", 1_786_696_200),
+            ("2026-08-14T10:30:00+02:00", 1_786_696_200),
+            ("2026-08-14T08:30:00", 1_786_696_200),
+            ("2026-08-14 08:30:00", 1_786_696_200),
+            ("2026-08-14", 1_786_665_600),
+            ("2024-02-29T00:00:00Z", 1_709_164_800),
+        ] as [(String, Double)])
     func datesAsTheFirstVersionWroteThem(text: String, expected: Double) throws {
         let date = try #require(ISODate.parse(text))
         #expect(abs(date.timeIntervalSince1970 - expected) < 0.001)
@@ -181,11 +195,19 @@ extension JSONValue: ExpressibleByStringLiteral {
     @Test func theReceivingCrmInvoicesTheOriginAtItsOwnPrice() {
         let counts = [
             // ZR7's accounts: 10 kept by ZR7, 3 PV rerouted to MDL at MDL's 22 €.
-            BillingCount(originCrmId: zr7, receivingCrmId: zr7, productType: "PV", rerouted: false, unitPriceCents: 2_000, leads: 10),
-            BillingCount(originCrmId: zr7, receivingCrmId: mdl, productType: "PV", rerouted: true, unitPriceCents: 2_200, leads: 3),
+            BillingCount(
+                originCrmId: zr7, receivingCrmId: zr7, productType: "PV", rerouted: false, unitPriceCents: 2_000,
+                leads: 10),
+            BillingCount(
+                originCrmId: zr7, receivingCrmId: mdl, productType: "PV", rerouted: true, unitPriceCents: 2_200,
+                leads: 3),
             // MDL's accounts: 1 PAC rerouted to ZR7 at ZR7's 25,50 €.
-            BillingCount(originCrmId: mdl, receivingCrmId: zr7, productType: "PAC", rerouted: true, unitPriceCents: 2_550, leads: 1),
-            BillingCount(originCrmId: mdl, receivingCrmId: mdl, productType: "PV", rerouted: false, unitPriceCents: 2_200, leads: 4),
+            BillingCount(
+                originCrmId: mdl, receivingCrmId: zr7, productType: "PAC", rerouted: true, unitPriceCents: 2_550,
+                leads: 1),
+            BillingCount(
+                originCrmId: mdl, receivingCrmId: mdl, productType: "PV", rerouted: false, unitPriceCents: 2_200,
+                leads: 4),
         ]
         let matrix = CrmBillingSummary.matrix(counts)
         #expect(matrix.lines.count == 2)
@@ -205,7 +227,11 @@ extension JSONValue: ExpressibleByStringLiteral {
     }
 
     @Test func aLeadReroutedToItsOwnOriginIsNotBilled() {
-        let counts = [BillingCount(originCrmId: zr7, receivingCrmId: zr7, productType: "PV", rerouted: true, unitPriceCents: 2_000, leads: 2)]
+        let counts = [
+            BillingCount(
+                originCrmId: zr7, receivingCrmId: zr7, productType: "PV", rerouted: true, unitPriceCents: 2_000,
+                leads: 2)
+        ]
         #expect(CrmBillingSummary.matrix(counts).lines.isEmpty)
         #expect(CrmBillingSummary.statements(counts, crmIds: [zr7])[0].toInvoiceCents == 0)
     }

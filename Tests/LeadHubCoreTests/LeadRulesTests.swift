@@ -122,7 +122,10 @@ import Testing
         let result = LeadSubmission.validate([
             "phone": .string("0612345678"), "code_postal": .string("75008"), "departement": .string("92"),
         ])
-        #expect(result == .failure(FieldErrors(["departement": ["Le département 92 ne correspond pas au code postal 75008."]])))
+        #expect(
+            result
+                == .failure(FieldErrors(["departement": ["Le département 92 ne correspond pas au code postal 75008."]]))
+        )
         let alone = try? LeadSubmission.validate(["phone": .string("0612345678"), "departement": .string("2a")]).get()
         #expect(alone?.departement == "2A")
     }

@@ -11,7 +11,8 @@ import Testing
     func crm(
         _ id: UUID, _ slug: String, order: Order?, limit: Int? = nil, counts: RoutingCounts = RoutingCounts()
     ) -> RoutingCrm {
-        RoutingCrm(id: id, slug: slug, name: slug.uppercased(), order: order, monthlyRoutingLimit: limit, counts: counts)
+        RoutingCrm(
+            id: id, slug: slug, name: slug.uppercased(), order: order, monthlyRoutingLimit: limit, counts: counts)
     }
 
     func input(
@@ -71,7 +72,8 @@ import Testing
 
     @Test func inactiveOrderDoesNotCount() {
         let inactive = Order(active: false, departements: ["75"])
-        let decision = Router.route(input([crm(Self.zr7, "zr7", order: inactive), crm(Self.mdl, "mdl", order: inactive)]))
+        let decision = Router.route(
+            input([crm(Self.zr7, "zr7", order: inactive), crm(Self.mdl, "mdl", order: inactive)]))
         #expect(decision.reason.code == "no_order_fallback_origin")
         #expect(decision.explanation.contains("pas de commande PV active"))
     }
@@ -98,7 +100,8 @@ import Testing
         let decision = Router.route(input([crm(Self.zr7, "zr7", order: south), full]))
         #expect(decision.reason.code == "no_order_fallback_origin")
         let zero = crm(Self.mdl, "mdl", order: paris, limit: 0)
-        #expect(Router.route(input([crm(Self.zr7, "zr7", order: south), zero])).reason.code == "no_order_fallback_origin")
+        #expect(
+            Router.route(input([crm(Self.zr7, "zr7", order: south), zero])).reason.code == "no_order_fallback_origin")
         let room = crm(Self.mdl, "mdl", order: paris, limit: 100, counts: RoutingCounts(reroutedMonth: 99))
         #expect(Router.route(input([crm(Self.zr7, "zr7", order: south), room])).destination == Self.mdl)
     }
@@ -129,13 +132,16 @@ import Testing
                     : nil
                 return RoutingCrm(
                     id: id, slug: "crm\(index)", name: "CRM \(index)", order: order,
-                    monthlyRoutingLimit: Bool.random(using: &generator) ? Int.random(in: 0...5, using: &generator) : nil,
+                    monthlyRoutingLimit: Bool.random(using: &generator)
+                        ? Int.random(in: 0...5, using: &generator) : nil,
                     counts: RoutingCounts(
-                        week: Int.random(in: 0...6, using: &generator), month: Int.random(in: 0...10, using: &generator),
+                        week: Int.random(in: 0...6, using: &generator),
+                        month: Int.random(in: 0...10, using: &generator),
                         reroutedMonth: Int.random(in: 0...6, using: &generator)))
             }
             let lead = RoutingInput(
-                productType: "PV", departement: Bool.random(using: &generator) ? departements.randomElement(using: &generator) : nil,
+                productType: "PV",
+                departement: Bool.random(using: &generator) ? departements.randomElement(using: &generator) : nil,
                 excludedFromRouting: Int.random(in: 0..<5, using: &generator) == 0,
                 isDuplicate: Int.random(in: 0..<8, using: &generator) == 0, originCrmId: ids[0], crms: crms)
             let decision = Router.route(lead)

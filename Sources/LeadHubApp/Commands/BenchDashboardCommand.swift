@@ -35,7 +35,8 @@ struct BenchDashboardCommand: AsyncCommand {
         case "seed":
             try await BenchDashboard.seed(
                 app: app, events: signature.events ?? 10_000_000, leads: signature.leads ?? 1_000_000,
-                days: signature.days ?? 90) { context.console.print($0) }
+                days: signature.days ?? 90
+            ) { context.console.print($0) }
         case "measure":
             try await BenchDashboard.measure(app: app, runs: signature.runs ?? 50) { context.console.print($0) }
         default:
@@ -60,10 +61,16 @@ enum BenchDashboard {
 
     // MARK: Seed
 
-    static func seed(app: Application, events: Int, leads: Int, days: Int, say: @escaping (String) -> Void) async throws {
+    static func seed(app: Application, events: Int, leads: Int, days: Int, say: @escaping (String) -> Void) async throws
+    {
         let db = app.db
-        if try await Organization.query(on: db).filter(\.$name == BenchDashboardCommand.organizationName).first() != nil {
-            throw AppError.conflict(field: nil, message: "L'organisation « \(BenchDashboardCommand.organizationName) » existe déjà : partez d'une base vide.")
+        if try await Organization.query(on: db).filter(\.$name == BenchDashboardCommand.organizationName).first() != nil
+        {
+            throw AppError.conflict(
+                field: nil,
+                message:
+                    "L'organisation « \(BenchDashboardCommand.organizationName) » existe déjà : partez d'une base vide."
+            )
         }
         let started = Date()
         let org = try await OrganizationService.create(name: BenchDashboardCommand.organizationName, on: db)
@@ -137,7 +144,8 @@ enum BenchDashboard {
             sites.append(
                 Site(
                     lp: try page.requireID(), form: try form.requireID(), formCode: form.code, lpCode: page.code,
-                    account: try account.requireID(), crm: account.crmId, source: try sources[index % sources.count].requireID(),
+                    account: try account.requireID(), crm: account.crmId,
+                    source: try sources[index % sources.count].requireID(),
                     product: product, weight: 1 / Double(index + 4)))
         }
         let totalWeight = sites.reduce(0) { $0 + $1.weight }
@@ -153,7 +161,9 @@ enum BenchDashboard {
             }
             return sites[sites.count - 1]
         }
-        let hourWeights: [Double] = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 7.5, 8.5, 8.5, 7, 4.5, 2.5]
+        let hourWeights: [Double] = [
+            1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 7.5, 8.5, 8.5, 7, 4.5, 2.5,
+        ]
         let hourSum = hourWeights.reduce(0, +)
         let departements = Departement.all.filter { $0 != "975" }
         let now = Date()
@@ -167,7 +177,8 @@ enum BenchDashboard {
         for offset in 0..<hours {
             let start = StatsHour.start(firstHour + offset)
             let parts = ParisDay.calendar.dateComponents([.hour, .weekday], from: start)
-            hourShare.append(hourWeights[parts.hour!] / hourSum * ((parts.weekday == 1 || parts.weekday == 7) ? 0.65 : 1))
+            hourShare.append(
+                hourWeights[parts.hour!] / hourSum * ((parts.weekday == 1 || parts.weekday == 7) ? 0.65 : 1))
         }
         let shareSum = hourShare.reduce(0, +)
 
@@ -204,18 +215,23 @@ enum BenchDashboard {
                     EventIngest.Item(
                         organizationId: orgId,
                         event: TrackingEvent(
-                            type: type, lpCode: site.lpCode, formCode: site.formCode, visitorId: session, sessionId: session,
-                            url: "https://bench.example/\(site.lpCode.lowercased())", attribution: ["utm_source": "bench"]),
+                            type: type, lpCode: site.lpCode, formCode: site.formCode, visitorId: session,
+                            sessionId: session,
+                            url: "https://bench.example/\(site.lpCode.lowercased())",
+                            attribution: ["utm_source": "bench"]),
                         lpId: site.lp, formId: site.form,
                         stats: StatsIncrements.HourKey(
-                            organizationId: orgId, hour: StatsHour.bucket(at), lp: site.lp.uuidString, form: site.form.uuidString,
+                            organizationId: orgId, hour: StatsHour.bucket(at), lp: site.lp.uuidString,
+                            form: site.form.uuidString,
                             account: site.account.uuidString, crm: site.crm.uuidString, source: site.source.uuidString,
                             product: site.product),
                         receivedAt: at))
                 if batch.count >= 20_000 {
                     try await flushEvents()
                     if written % 1_000_000 < 20_000 {
-                        say("  \(written) événements (\(Int(Double(written) / Date().timeIntervalSince(eventsStarted)))/s)")
+                        say(
+                            "  \(written) événements (\(Int(Double(written) / Date().timeIntervalSince(eventsStarted)))/s)"
+                        )
                     }
                 }
             }
@@ -233,7 +249,9 @@ enum BenchDashboard {
         func flushLeads() async throws {
             guard !drafts.isEmpty else { return }
             let chunk = drafts
-            let outcomes = try await db.transaction { tx in try await LeadWriter.store(chunk, on: tx as! any SQLDatabase) }
+            let outcomes = try await db.transaction { tx in
+                try await LeadWriter.store(chunk, on: tx as! any SQLDatabase)
+            }
             for (draft, outcome) in zip(chunk, outcomes) {
                 guard case .stored(let lead) = outcome else { continue }
                 stored += 1
@@ -265,9 +283,14 @@ enum BenchDashboard {
                 let departement = departements.randomElement(using: &random)!
                 let postal: String =
                     departement.count == 3
-                    ? departement + "00" : departement == "2A" ? "20000" : departement == "2B" ? "20200" : departement + "000"
-                var phone = "0" + ["6", "7"].randomElement(using: &random)! + String(format: "%08d", Int.random(in: 0..<100_000_000, using: &random))
-                if !recentPhones.isEmpty, Double.random(in: 0..<1, using: &random) < 0.03 { phone = recentPhones.randomElement(using: &random)! }
+                    ? departement + "00"
+                    : departement == "2A" ? "20000" : departement == "2B" ? "20200" : departement + "000"
+                var phone =
+                    "0" + ["6", "7"].randomElement(using: &random)!
+                    + String(format: "%08d", Int.random(in: 0..<100_000_000, using: &random))
+                if !recentPhones.isEmpty, Double.random(in: 0..<1, using: &random) < 0.03 {
+                    phone = recentPhones.randomElement(using: &random)!
+                }
                 recentPhones.append(phone)
                 if recentPhones.count > 200 { recentPhones.removeFirst(100) }
                 let session = String(format: "%016llx", random.next())
@@ -279,10 +302,13 @@ enum BenchDashboard {
                 guard case .success(let lead) = LeadSubmission.validate(body) else { continue }
                 drafts.append(
                     LeadDraft(
-                        id: TimeOrderedID.make(at: at), organizationId: orgId, formId: site.form, accountId: site.account,
-                        crmId: site.crm, landingPageId: site.lp, diffusionSourceId: site.source, productType: site.product,
+                        id: TimeOrderedID.make(at: at), organizationId: orgId, formId: site.form,
+                        accountId: site.account,
+                        crmId: site.crm, landingPageId: site.lp, diffusionSourceId: site.source,
+                        productType: site.product,
                         formCode: site.formCode, lead: lead, ip: nil, userAgent: "bench", apiKeyId: nil,
-                        submissionHash: String(format: "%016llx%016llx", random.next(), random.next()), idempotencyKey: nil,
+                        submissionHash: String(format: "%016llx%016llx", random.next(), random.next()),
+                        idempotencyKey: nil,
                         receivedAt: at, duplicateWindowHours: nil, excludeFromRouting: false, routing: routing))
                 if drafts.count >= 1_000 {
                     try await flushLeads()
@@ -305,7 +331,9 @@ enum BenchDashboard {
             try await settled.write(on: sql)
         }
         for table in ["tracking_events", "leads", "stats_hourly", "stats_daily_departements"] {
-            let row = try await sql.raw("SELECT COUNT(*) AS \"n\" FROM \"\(unsafeRaw: table)\" WHERE \"organization_id\" = \(bind: orgId)").first()
+            let row = try await sql.raw(
+                "SELECT COUNT(*) AS \"n\" FROM \"\(unsafeRaw: table)\" WHERE \"organization_id\" = \(bind: orgId)"
+            ).first()
             say("\(table) : \(try row?.decode(column: "n", as: Int.self) ?? 0) lignes")
         }
         try await sql.raw("ANALYZE").run()  // fresh statistics for the planner, as a live database has
@@ -316,7 +344,10 @@ enum BenchDashboard {
 
     static func measure(app: Application, runs: Int, say: @escaping (String) -> Void) async throws {
         let db = app.db
-        guard let org = try await Organization.query(on: db).filter(\.$name == BenchDashboardCommand.organizationName).first() else {
+        guard
+            let org = try await Organization.query(on: db).filter(\.$name == BenchDashboardCommand.organizationName)
+                .first()
+        else {
             throw AppError.badRequest("Pas d'organisation de benchmark : lancez d'abord « bench-dashboard seed ».")
         }
         let orgId = try org.requireID()
@@ -326,36 +357,79 @@ enum BenchDashboard {
         let accounts = try await Account.query(on: db).filter(\.$organizationId == orgId).sort(\.$name).all()
         let restricted = TenantScope(
             organizationId: orgId, userId: UUID(), userEmail: "bench@leadhub.test", role: .viewer,
-            visibleCrmIds: nil, visibleAccountIds: Set(accounts.prefix(2).compactMap(\.id)), ip: nil, restrictionCrmIds: [])
-        guard let page = try await LandingPage.query(on: db).filter(\.$organizationId == orgId).sort(\.$code).first() else { return }
+            visibleCrmIds: nil, visibleAccountIds: Set(accounts.prefix(2).compactMap(\.id)), ip: nil,
+            restrictionCrmIds: [])
+        guard let page = try await LandingPage.query(on: db).filter(\.$organizationId == orgId).sort(\.$code).first()
+        else { return }
         let forms = try await Form.query(on: db).filter(\.$organizationId == orgId).sort(\.$code).limit(24).all()
         let now = Date()
-        let month = AnalyticsPeriod.named("custom", from: ParisDay.text(now.addingTimeInterval(-29 * 86_400)), to: ParisDay.text(now))!
+        let month = AnalyticsPeriod.named(
+            "custom", from: ParisDay.text(now.addingTimeInterval(-29 * 86_400)), to: ParisDay.text(now))!
         let range = month.range(now: now)
         let previous = month.previousRange(now: now)
-        let twoDays = AnalyticsPeriod.named("custom", from: ParisDay.text(now.addingTimeInterval(-86_400)), to: ParisDay.text(now))!.range(now: now)
-        let quarter = AnalyticsPeriod.named("custom", from: ParisDay.text(now.addingTimeInterval(-89 * 86_400)), to: ParisDay.text(now))!.range(now: now)
+        let twoDays = AnalyticsPeriod.named(
+            "custom", from: ParisDay.text(now.addingTimeInterval(-86_400)), to: ParisDay.text(now))!.range(now: now)
+        let quarter = AnalyticsPeriod.named(
+            "custom", from: ParisDay.text(now.addingTimeInterval(-89 * 86_400)), to: ParisDay.text(now))!.range(
+                now: now)
         let all = StatsService.Filter()
 
         let queries: [(String, () async throws -> Void)] = [
             ("funnel, 30 jours", { _ = try await StatsService.funnel(scope, all, range: range, on: db) }),
             ("funnel, 30 jours précédents", { _ = try await StatsService.funnel(scope, all, range: previous, on: db) }),
             ("funnel, 90 jours", { _ = try await StatsService.funnel(scope, all, range: quarter, on: db) }),
-            ("funnel, 30 jours, une LP", { _ = try await StatsService.funnel(scope, .init(lpId: page.id), range: range, on: db) }),
-            ("funnel, 30 jours, utilisateur limité à 2 comptes", { _ = try await StatsService.funnel(restricted, all, range: range, on: db) }),
-            ("série, 30 jours par jour", { _ = try await StatsService.timeseries(scope, all, range: range, interval: .day, on: db) }),
-            ("série, 2 jours par heure", { _ = try await StatsService.timeseries(scope, all, range: twoDays, interval: .hour, on: db) }),
-            ("tableau par LP, 30 jours", { _ = try await StatsService.breakdown(scope, all, range: range, by: "lp_id", on: db) }),
-            ("tableau par formulaire, 30 jours", { _ = try await StatsService.breakdown(scope, all, range: range, by: "form_id", on: db) }),
-            ("tableau par compte, 30 jours", { _ = try await StatsService.breakdown(scope, all, range: range, by: "account_id", on: db) }),
-            ("tableau par CRM, 30 jours", { _ = try await StatsService.breakdown(scope, all, range: range, by: "crm_id", on: db) }),
-            ("tableau par source, 30 jours", { _ = try await StatsService.breakdown(scope, all, range: range, by: "source_id", on: db) }),
-            ("tableau par produit, 30 jours", { _ = try await StatsService.breakdown(scope, all, range: range, by: "product_type", on: db) }),
-            ("départements (carte), 30 jours", { _ = try await StatsService.departements(scope, accountId: nil, crmId: nil, range: range, on: db) }),
-            ("cartes de 24 formulaires, 30 jours", {
-                _ = try await CardSupport.stats(
-                    dimension: "form_id", pages: forms.map { ($0.id!, $0.statsSince) }, range: range, scope: scope, on: db)
-            }),
+            (
+                "funnel, 30 jours, une LP",
+                { _ = try await StatsService.funnel(scope, .init(lpId: page.id), range: range, on: db) }
+            ),
+            (
+                "funnel, 30 jours, utilisateur limité à 2 comptes",
+                { _ = try await StatsService.funnel(restricted, all, range: range, on: db) }
+            ),
+            (
+                "série, 30 jours par jour",
+                { _ = try await StatsService.timeseries(scope, all, range: range, interval: .day, on: db) }
+            ),
+            (
+                "série, 2 jours par heure",
+                { _ = try await StatsService.timeseries(scope, all, range: twoDays, interval: .hour, on: db) }
+            ),
+            (
+                "tableau par LP, 30 jours",
+                { _ = try await StatsService.breakdown(scope, all, range: range, by: "lp_id", on: db) }
+            ),
+            (
+                "tableau par formulaire, 30 jours",
+                { _ = try await StatsService.breakdown(scope, all, range: range, by: "form_id", on: db) }
+            ),
+            (
+                "tableau par compte, 30 jours",
+                { _ = try await StatsService.breakdown(scope, all, range: range, by: "account_id", on: db) }
+            ),
+            (
+                "tableau par CRM, 30 jours",
+                { _ = try await StatsService.breakdown(scope, all, range: range, by: "crm_id", on: db) }
+            ),
+            (
+                "tableau par source, 30 jours",
+                { _ = try await StatsService.breakdown(scope, all, range: range, by: "source_id", on: db) }
+            ),
+            (
+                "tableau par produit, 30 jours",
+                { _ = try await StatsService.breakdown(scope, all, range: range, by: "product_type", on: db) }
+            ),
+            (
+                "départements (carte), 30 jours",
+                { _ = try await StatsService.departements(scope, accountId: nil, crmId: nil, range: range, on: db) }
+            ),
+            (
+                "cartes de 24 formulaires, 30 jours",
+                {
+                    _ = try await CardSupport.stats(
+                        dimension: "form_id", pages: forms.map { ($0.id!, $0.statsSince) }, range: range, scope: scope,
+                        on: db)
+                }
+            ),
         ]
         // One warm-up pass: the first read of a table pays for the disk, not the query.
         for (_, query) in queries { try await query() }
@@ -371,9 +445,13 @@ enum BenchDashboard {
                 times.append(ms)
                 pageTotals[run] += ms
             }
-            say("| \(name) | \(format(percentile(times, 0.5))) | \(format(percentile(times, 0.95))) | \(format(times.max() ?? 0)) |")
+            say(
+                "| \(name) | \(format(percentile(times, 0.5))) | \(format(percentile(times, 0.95))) | \(format(times.max() ?? 0)) |"
+            )
         }
-        say("| toutes les requêtes ci-dessus à la suite | \(format(percentile(pageTotals, 0.5))) | \(format(percentile(pageTotals, 0.95))) | \(format(pageTotals.max() ?? 0)) |")
+        say(
+            "| toutes les requêtes ci-dessus à la suite | \(format(percentile(pageTotals, 0.5))) | \(format(percentile(pageTotals, 0.95))) | \(format(pageTotals.max() ?? 0)) |"
+        )
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {

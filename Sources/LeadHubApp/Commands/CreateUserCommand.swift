@@ -25,14 +25,16 @@ struct CreateUserCommand: AsyncCommand {
         guard let org = signature.org, let email = signature.email, let password = signature.password,
             let roleText = signature.role
         else {
-            throw CommandFailure("Usage : leadhub create-user --org ORG --email E --password P --role admin|editor|viewer")
+            throw CommandFailure(
+                "Usage : leadhub create-user --org ORG --email E --password P --role admin|editor|viewer")
         }
         guard let role = Role(rawValue: roleText.lowercased()) else {
             throw CommandFailure("Rôle inconnu « \(roleText) » : admin, editor ou viewer.")
         }
         let user = try await UserBootstrap.createUser(
             app: app, organization: org, email: email, password: password, role: role, name: signature.name)
-        context.console.print("Utilisateur \(user.email) créé (\(role.label)) dans l'organisation \(user.organizationId).")
+        context.console.print(
+            "Utilisateur \(user.email) créé (\(role.label)) dans l'organisation \(user.organizationId).")
     }
 }
 
@@ -59,12 +61,15 @@ enum UserBootstrap {
         var org = try await OrganizationService.find(idOrName: organization, on: app.db)
         if org == nil { org = try await OrganizationService.create(name: organization, on: app.db) }
         let organization = org!
-        let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.any()).hash(password).get()
+        let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.any()).hash(password)
+            .get()
         let user = User(
-            organizationId: try organization.requireID(), email: email!, name: name ?? email!, passwordHash: hash, role: role)
+            organizationId: try organization.requireID(), email: email!, name: name ?? email!, passwordHash: hash,
+            role: role)
         try await user.create(on: app.db)
         try await ActivityService.record(
-            .create, organizationId: organization.requireID(), userId: nil, userEmail: nil, objectType: "user", objectId: user.id,
+            .create, organizationId: organization.requireID(), userId: nil, userEmail: nil, objectType: "user",
+            objectId: user.id,
             summary: "Utilisateur \(user.email) créé en ligne de commande (\(role.label.lowercased()))", ip: nil,
             at: app.clock.now(), on: app.db)
         return user
@@ -81,7 +86,8 @@ enum UserBootstrap {
             if try await User.query(on: app.db).filter(\.$email == normalized).count() == 0 {
                 let orgName = try await Organization.query(on: app.db).first()?.name ?? "Mon organisation"
                 _ = try await createUser(
-                    app: app, organization: orgName, email: normalized, password: password, role: .admin, name: "Administrateur")
+                    app: app, organization: orgName, email: normalized, password: password, role: .admin,
+                    name: "Administrateur")
                 print("Administrateur \(normalized) créé depuis LEADHUB_ADMIN_EMAIL.")
             }
             return
@@ -92,7 +98,8 @@ enum UserBootstrap {
         _ = try await createUser(
             app: app, organization: "Mon organisation", email: email, password: password, role: .admin,
             name: "Administrateur")
-        print("""
+        print(
+            """
 
             ============================================================
               Premier démarrage : compte administrateur créé

@@ -17,13 +17,10 @@ struct DemoCommand: AsyncCommand {
 enum DemoData {
     static let organizationName = "Démo Rénovation Énergie"
 
-    /// Days of traffic the demo generates (`LEADHUB_DEMO_TRAFFIC_DAYS`, 0 for none).
-    static var trafficDays: Int {
-        Environment.get("LEADHUB_DEMO_TRAFFIC_DAYS").flatMap(Int.init).map { max(0, min($0, 90)) } ?? 30
-    }
-
-    /// Creates the demo organization unless it exists; returns what to tell the person.
-    static func create(app: Application, trafficDays: Int = DemoData.trafficDays) async throws -> [String] {
+    /// Creates the demo organization unless it exists, with `trafficDays` days of traffic
+    /// (`LEADHUB_DEMO_TRAFFIC_DAYS` by default, 0 for none); returns what to tell the person.
+    static func create(app: Application, trafficDays: Int? = nil) async throws -> [String] {
+        let trafficDays = trafficDays ?? app.config.demoTrafficDays
         if try await Organization.query(on: app.db).filter(\.$name == organizationName).first() != nil {
             return ["L'organisation de démonstration « \(organizationName) » existe déjà : rien à faire."]
         }
@@ -67,10 +64,12 @@ enum DemoData {
                 NamedURL(name: "Taboola", url: "https://\(domain)/merci-taboola"),
             ]
             account.defaultRedirectURL = "https://\(domain)/merci"
-            account.privacyPolicy = "Les données collectées par \(name) sont utilisées pour vous recontacter au sujet de votre projet."
+            account.privacyPolicy =
+                "Les données collectées par \(name) sont utilisées pour vous recontacter au sujet de votre projet."
             account.legalMentions = "\(name) — SAS au capital de 10 000 €, RCS Paris."
             account.cgu = "En envoyant ce formulaire, vous acceptez d'être recontacté par \(name) et ses partenaires."
-            account.gtmHead = "<!-- GTM \(name) --><script src=\"https://www.googletagmanager.com/gtm.js?id=GTM-DEMO\"></script>"
+            account.gtmHead =
+                "<!-- GTM \(name) --><script src=\"https://www.googletagmanager.com/gtm.js?id=GTM-DEMO\"></script>"
             account.gtmCta = "dataLayer.push({event: 'cta_click'});"
             account.gtmConversion = "dataLayer.push({event: 'conversion'});"
             account.crmTokensSealed = try box.sealMap(
@@ -85,21 +84,31 @@ enum DemoData {
         }
         zr7.mdlOrZr7Setup(
             orders: [
-                "PV": Order(active: true, departements: regions(["Île-de-France", "Provence-Alpes-Côte d'Azur", "Occitanie"]), monthlyQuota: 5_000),
+                "PV": Order(
+                    active: true, departements: regions(["Île-de-France", "Provence-Alpes-Côte d'Azur", "Occitanie"]),
+                    monthlyQuota: 5_000),
                 "PAC": Order(active: true, departements: regions(["Île-de-France", "Auvergne-Rhône-Alpes"])),
             ],
             prices: ["PV": 32, "PAC": 28, "ITE": 22], limits: ["PV": 300, "PAC": 200, "ITE": 100])
-        zr7.redistributionTokensSealed = try box.sealMap(["PV": "demo-zr7-redis-pv", "PAC": "demo-zr7-redis-pac", "ITE": "demo-zr7-redis-ite"])
+        zr7.redistributionTokensSealed = try box.sealMap([
+            "PV": "demo-zr7-redis-pv", "PAC": "demo-zr7-redis-pac", "ITE": "demo-zr7-redis-ite",
+        ])
         try await zr7.save(on: db)
         mdl.mdlOrZr7Setup(
             orders: [
-                "ITE": Order(active: true, departements: regions(["Bretagne", "Pays de la Loire", "Normandie", "Hauts-de-France"])),
-                "PAC": Order(active: true, departements: regions(["Bretagne", "Pays de la Loire", "Nouvelle-Aquitaine"]), weeklyQuota: 400),
+                "ITE": Order(
+                    active: true,
+                    departements: regions(["Bretagne", "Pays de la Loire", "Normandie", "Hauts-de-France"])),
+                "PAC": Order(
+                    active: true, departements: regions(["Bretagne", "Pays de la Loire", "Nouvelle-Aquitaine"]),
+                    weeklyQuota: 400),
                 "PV": Order(active: true, departements: regions(["Nouvelle-Aquitaine", "Bretagne"])),
             ],
             prices: ["PV": 30, "PAC": 26, "ITE": 24], limits: ["PV": 250, "PAC": 250, "ITE": 150])
         mdl.deliveryKind = .mdl
-        mdl.redistributionTokensSealed = try box.sealMap(["PV": "demo-mdl-redis-pv", "PAC": "demo-mdl-redis-pac", "ITE": "demo-mdl-redis-ite"])
+        mdl.redistributionTokensSealed = try box.sealMap([
+            "PV": "demo-mdl-redis-pv", "PAC": "demo-mdl-redis-pac", "ITE": "demo-mdl-redis-ite",
+        ])
         try await mdl.save(on: db)
 
         let solaire = try await account(
@@ -133,7 +142,7 @@ enum DemoData {
             try await source.create(on: db)
         }
 
-        let password = Environment.get("LEADHUB_DEMO_PASSWORD") ?? Secrets.readablePassword()
+        let password = app.config.demoPassword ?? Secrets.readablePassword()
         let people: [(String, String, Role, [UUID])] = [
             ("admin@demo.leadhub.fr", "Camille Admin", .admin, []),
             ("editeur@demo.leadhub.fr", "Lucas Éditeur", .editor, []),

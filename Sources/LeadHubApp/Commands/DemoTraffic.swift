@@ -49,18 +49,49 @@ enum DemoTraffic {
     static func createPages(orgId: UUID, on db: any Database) async throws -> [Site] {
         let accounts = try await Account.query(on: db).filter(\.$organizationId == orgId).sort(\.$name).all()
         let sources = try await DiffusionSource.query(on: db).filter(\.$organizationId == orgId).sort(\.$name).all()
-        let plan: [(account: String, product: String, source: String, visits: Double, rates: (Double, Double, Double), deps: [String])] = [
-            ("Solaire Éco France", "PV", "Taboola", 260, (0.32, 0.62, 0.48), ["75", "92", "93", "94", "13", "06", "83", "34", "33", "44"]),
-            ("Solaire Éco France", "PV", "Google Ads", 140, (0.41, 0.70, 0.55), ["75", "92", "91", "78", "69", "31", "13"]),
-            ("Solaire Éco France", "PAC", "Facebook Ads", 120, (0.27, 0.58, 0.42), ["75", "94", "69", "38", "42", "63"]),
-            ("Solaire Éco Sud", "PV", "Outbrain", 180, (0.22, 0.55, 0.37), ["13", "06", "83", "34", "30", "31"]),
-            ("Prime Énergie Habitat", "PAC", "Google Ads", 110, (0.36, 0.66, 0.51), ["75", "92", "69", "38", "59", "67"]),
-            ("Prime Énergie Habitat", "ITE", "TikTok Ads", 150, (0.18, 0.47, 0.30), ["59", "62", "80", "76", "14", "21"]),
-            ("Maison Confort Rénov", "ITE", "Taboola", 200, (0.29, 0.60, 0.44), ["35", "29", "56", "44", "49", "59", "62"]),
-            ("Maison Confort Rénov", "PAC", "Facebook Ads", 130, (0.31, 0.61, 0.46), ["35", "44", "85", "33", "17", "64"]),
-            ("Confort Rénov Ouest", "ITE", "Partenariat e-mailing", 70, (0.45, 0.72, 0.58), ["35", "22", "29", "56", "50"]),
-            ("Isolation Plus", "ITE", "Outbrain", 160, (0.20, 0.52, 0.35), ["59", "62", "76", "14", "72", "45", "37"]),
-        ]
+        let plan:
+            [(
+                account: String, product: String, source: String, visits: Double, rates: (Double, Double, Double),
+                deps: [String]
+            )] = [
+                (
+                    "Solaire Éco France", "PV", "Taboola", 260, (0.32, 0.62, 0.48),
+                    ["75", "92", "93", "94", "13", "06", "83", "34", "33", "44"]
+                ),
+                (
+                    "Solaire Éco France", "PV", "Google Ads", 140, (0.41, 0.70, 0.55),
+                    ["75", "92", "91", "78", "69", "31", "13"]
+                ),
+                (
+                    "Solaire Éco France", "PAC", "Facebook Ads", 120, (0.27, 0.58, 0.42),
+                    ["75", "94", "69", "38", "42", "63"]
+                ),
+                ("Solaire Éco Sud", "PV", "Outbrain", 180, (0.22, 0.55, 0.37), ["13", "06", "83", "34", "30", "31"]),
+                (
+                    "Prime Énergie Habitat", "PAC", "Google Ads", 110, (0.36, 0.66, 0.51),
+                    ["75", "92", "69", "38", "59", "67"]
+                ),
+                (
+                    "Prime Énergie Habitat", "ITE", "TikTok Ads", 150, (0.18, 0.47, 0.30),
+                    ["59", "62", "80", "76", "14", "21"]
+                ),
+                (
+                    "Maison Confort Rénov", "ITE", "Taboola", 200, (0.29, 0.60, 0.44),
+                    ["35", "29", "56", "44", "49", "59", "62"]
+                ),
+                (
+                    "Maison Confort Rénov", "PAC", "Facebook Ads", 130, (0.31, 0.61, 0.46),
+                    ["35", "44", "85", "33", "17", "64"]
+                ),
+                (
+                    "Confort Rénov Ouest", "ITE", "Partenariat e-mailing", 70, (0.45, 0.72, 0.58),
+                    ["35", "22", "29", "56", "50"]
+                ),
+                (
+                    "Isolation Plus", "ITE", "Outbrain", 160, (0.20, 0.52, 0.35),
+                    ["59", "62", "76", "14", "72", "45", "37"]
+                ),
+            ]
         var sites: [Site] = []
         var counters: [String: Int] = [:]
         for (index, item) in plan.enumerated() {
@@ -96,20 +127,24 @@ enum DemoTraffic {
             try await page.create(on: db)
             sites.append(
                 Site(
-                    page: page, form: form, crmId: account.crmId, source: source, visits: item.visits, rates: item.rates,
+                    page: page, form: form, crmId: account.crmId, source: source, visits: item.visits,
+                    rates: item.rates,
                     departements: item.deps))
         }
         return sites
     }
 
     /// Generates `days` days of traffic ending now; returns (events, leads).
-    static func generate(app: Application, orgId: UUID, sites: [Site], days: Int, now: Date) async throws -> (Int, Int) {
+    static func generate(app: Application, orgId: UUID, sites: [Site], days: Int, now: Date) async throws -> (Int, Int)
+    {
         guard days > 0, !sites.isEmpty else { return (0, 0) }
         var random = Random(state: 0x4C45_4144_4855_42)
         let calendar = ParisDay.calendar
         let today = calendar.startOfDay(for: now)
         // Share of a day's visits per Paris hour: quiet nights, a noon bump, an evening peak.
-        let hourWeights: [Double] = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 7.5, 8.5, 8.5, 7, 4.5, 2.5]
+        let hourWeights: [Double] = [
+            1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 7.5, 8.5, 8.5, 7, 4.5, 2.5,
+        ]
         let weightSum = hourWeights.reduce(0, +)
         let routing = try await app.intakeCache.routingConfig(organizationId: orgId, now: now, on: app.db)
         let organization = try await Organization.find(orgId, on: app.db)
@@ -117,8 +152,13 @@ enum DemoTraffic {
         var drafts: [LeadDraft] = []
         var eventCount = 0
         var phonesOfDay: [String] = []
-        let firstNames = ["Léa", "Hugo", "Chloé", "Louis", "Emma", "Jules", "Manon", "Lucas", "Camille", "Nathan", "Inès", "Théo"]
-        let lastNames = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent"]
+        let firstNames = [
+            "Léa", "Hugo", "Chloé", "Louis", "Emma", "Jules", "Manon", "Lucas", "Camille", "Nathan", "Inès", "Théo",
+        ]
+        let lastNames = [
+            "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
+            "Laurent",
+        ]
         for dayOffset in stride(from: -(days - 1), through: 0, by: 1) {
             let day = calendar.date(byAdding: .day, value: dayOffset, to: today)!
             let weekday = calendar.component(.weekday, from: day)
@@ -134,7 +174,8 @@ enum DemoTraffic {
                         account: text(site.page.accountId), crm: text(site.crmId), source: text(site.source?.id),
                         product: site.form.productType)
                 }
-                let dayVisits = site.visits * trend * (weekend ? 0.65 : 1) * Double.random(in: 0.8...1.2, using: &random)
+                let dayVisits =
+                    site.visits * trend * (weekend ? 0.65 : 1) * Double.random(in: 0.8...1.2, using: &random)
                 for hour in 0..<24 {
                     let hourStart = calendar.date(byAdding: .hour, value: hour, to: day)!
                     if hourStart > now { break }
@@ -146,16 +187,24 @@ enum DemoTraffic {
                         if at > now { continue }
                         let session = String(format: "%016llx", random.next())
                         let visitor = String(format: "%016llx", random.next())
-                        let utm = site.source.map { ["utm_source": Slug.make($0.name), "utm_medium": "cpc", "utm_campaign": site.form.code.lowercased()] } ?? [:]
+                        let utm =
+                            site.source.map {
+                                [
+                                    "utm_source": Slug.make($0.name), "utm_medium": "cpc",
+                                    "utm_campaign": site.form.code.lowercased(),
+                                ]
+                            } ?? [:]
                         func event(_ type: TrackingEventType, _ offset: Double) {
                             let when = min(now, at.addingTimeInterval(offset))
                             events.append(
                                 EventIngest.Item(
                                     organizationId: orgId,
                                     event: TrackingEvent(
-                                        type: type, lpCode: site.page.code, formCode: site.form.code, visitorId: visitor,
+                                        type: type, lpCode: site.page.code, formCode: site.form.code,
+                                        visitorId: visitor,
                                         sessionId: session, url: site.page.url, attribution: utm),
-                                    lpId: site.page.id, formId: site.form.id, stats: key(StatsHour.bucket(when)), receivedAt: when))
+                                    lpId: site.page.id, formId: site.form.id, stats: key(StatsHour.bucket(when)),
+                                    receivedAt: when))
                         }
                         event(.lpVisit, 0)
                         guard Double.random(in: 0..<1, using: &random) < site.rates.0 else { continue }
@@ -166,7 +215,9 @@ enum DemoTraffic {
                         let received = min(now, at.addingTimeInterval(Double.random(in: 160...400, using: &random)))
                         let departement = site.departements.randomElement(using: &random)!
                         let postal = postalCodes[departement]?.randomElement(using: &random) ?? "\(departement)000"
-                        var phone = "0" + ["6", "7"].randomElement(using: &random)! + String(format: "%08d", Int.random(in: 0..<100_000_000, using: &random))
+                        var phone =
+                            "0" + ["6", "7"].randomElement(using: &random)!
+                            + String(format: "%08d", Int.random(in: 0..<100_000_000, using: &random))
                         // Some people fill the form twice the same day: duplicates.
                         if !phonesOfDay.isEmpty, Double.random(in: 0..<1, using: &random) < 0.04 {
                             phone = phonesOfDay.randomElement(using: &random)!
@@ -176,22 +227,30 @@ enum DemoTraffic {
                         let last = lastNames.randomElement(using: &random)!
                         let body: [String: JSONValue] = [
                             "phone": .string(phone), "prenom": .string(first), "nom": .string(last),
-                            "email": .string("\(Slug.make(first)).\(Slug.make(last))\(Int.random(in: 1...99, using: &random))@exemple.fr"),
+                            "email": .string(
+                                "\(Slug.make(first)).\(Slug.make(last))\(Int.random(in: 1...99, using: &random))@exemple.fr"
+                            ),
                             "code_postal": .string(postal), "statut_occupant": .string("proprietaire"),
-                            "type_logement": .string(Double.random(in: 0..<1, using: &random) < 0.8 ? "maison" : "appartement"),
+                            "type_logement": .string(
+                                Double.random(in: 0..<1, using: &random) < 0.8 ? "maison" : "appartement"),
                             "surface_habitable": .number(Double(Int.random(in: 60...180, using: &random))),
-                            "chauffage_actuel": .string(["fioul", "gaz", "electrique", "bois"].randomElement(using: &random)!),
-                            "facture_electricite": .string(["100-150", "150-200", "200+"].randomElement(using: &random)!),
+                            "chauffage_actuel": .string(
+                                ["fioul", "gaz", "electrique", "bois"].randomElement(using: &random)!),
+                            "facture_electricite": .string(
+                                ["100-150", "150-200", "200+"].randomElement(using: &random)!),
                             "session_id": .string(session), "visitor_id": .string(visitor),
                             "utm_source": utm["utm_source"].map { .string($0) } ?? .null,
                             "lp_code": .string(site.page.code),
                             "consent": .object(["phone": .bool(true), "email": .bool(true)]),
                         ]
-                        guard case .success(let lead) = LeadSubmission.validate(body, required: [.phone], metropolitanOnly: true)
+                        guard
+                            case .success(let lead) = LeadSubmission.validate(
+                                body, required: [.phone], metropolitanOnly: true)
                         else { continue }
                         drafts.append(
                             LeadDraft(
-                                id: TimeOrderedID.make(at: received), organizationId: orgId, formId: try site.form.requireID(),
+                                id: TimeOrderedID.make(at: received), organizationId: orgId,
+                                formId: try site.form.requireID(),
                                 accountId: site.page.accountId, crmId: site.crmId, landingPageId: site.page.id,
                                 diffusionSourceId: site.source?.id, productType: site.form.productType,
                                 formCode: site.form.code, lead: lead, ip: nil, userAgent: "Démo LeadHub",
@@ -243,21 +302,31 @@ enum DemoTraffic {
             """
         ).all()
         let created = Dictionary(
-            uniqueKeysWithValues: try rows.map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "created_at", as: Date.self)) })
+            uniqueKeysWithValues: try rows.map {
+                (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "created_at", as: Date.self))
+            })
         for chunk in Array(created.keys).chunked(500) {
-            let jobs = try await DeliveryService.jobs(chunk, secrets: app.secretBox, timeout: app.config.deliveryTimeout, on: app.db)
+            let jobs = try await DeliveryService.jobs(
+                chunk, secrets: app.secretBox, timeout: app.config.deliveryTimeout, on: app.db)
             let settlements = jobs.map { job -> DeliveryService.Settlement in
                 let roll = Double.random(in: 0..<1, using: &random)
                 let (outcome, status, excerpt): (DeliveryOutcome, Int, String) =
-                    roll < 0.93 ? (.delivered, 201, "{\"status\":\"ok\"}")
-                    : roll < 0.98 ? (.duplicate, 200, "{\"message\":\"doublon\"}")
-                    : (.refused("Le CRM a refusé le lead : code postal hors zone."), 400, "{\"error\":\"code_postal\"}")
-                let at = (created[job.deliveryId] ?? before).addingTimeInterval(Double.random(in: 1...20, using: &random))
+                    roll < 0.93
+                    ? (.delivered, 201, "{\"status\":\"ok\"}")
+                    : roll < 0.98
+                        ? (.duplicate, 200, "{\"message\":\"doublon\"}")
+                        : (
+                            .refused("Le CRM a refusé le lead : code postal hors zone."), 400,
+                            "{\"error\":\"code_postal\"}"
+                        )
+                let at = (created[job.deliveryId] ?? before).addingTimeInterval(
+                    Double.random(in: 1...20, using: &random))
                 return DeliveryService.Settlement(
                     job: job, outcome: outcome, httpStatus: status, excerpt: excerpt, startedAt: at,
                     durationMs: Int.random(in: 60...420, using: &random))
             }
-            try await DeliveryService.settleBatch(settlements, owner: owner, schedule: app.config.retrySchedule, now: before, on: app.db)
+            try await DeliveryService.settleBatch(
+                settlements, owner: owner, schedule: app.config.retrySchedule, now: before, on: app.db)
         }
     }
 }

@@ -23,7 +23,8 @@ struct ImportV1Command: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let from = signature.from, let org = signature.org else {
-            throw CommandFailure("Usage : leadhub import-v1 --from DOSSIER --org ORGANISATION [--dry-run] [--report FICHIER]")
+            throw CommandFailure(
+                "Usage : leadhub import-v1 --from DOSSIER --org ORGANISATION [--dry-run] [--report FICHIER]")
         }
         var options = V1Importer.Options(directory: from, organization: org, dryRun: signature.dryRun)
         if let batch = signature.batch { options.batchSize = max(1, batch) }

@@ -79,7 +79,8 @@ struct CreateLead: AsyncMigration {
             .field("user_email", .string)
             .field("created_at", .datetime, .required)
             .create()
-        try await sql.create(index: "lead_events_lead_idx").on("lead_events").column("lead_id").column("created_at").run()
+        try await sql.create(index: "lead_events_lead_idx").on("lead_events").column("lead_id").column("created_at")
+            .run()
 
         try await database.schema("idempotency_keys")
             .id()

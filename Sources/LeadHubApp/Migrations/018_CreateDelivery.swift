@@ -26,7 +26,8 @@ struct CreateDelivery: AsyncMigration {
         ]
         for (table, column, type, constraints) in columns {
             var update = database.schema(table)
-            update.schema.createFields.append(.definition(name: .key(FieldKey(stringLiteral: column)), dataType: type, constraints: constraints))
+            update.schema.createFields.append(
+                .definition(name: .key(FieldKey(stringLiteral: column)), dataType: type, constraints: constraints))
             try await update.update()
         }
 
@@ -49,7 +50,8 @@ struct CreateDelivery: AsyncMigration {
             .field("updated_at", .datetime, .required)
             .create()
         // The workers' claim: due deliveries, oldest first.
-        try await sql.create(index: "deliveries_due_idx").on("deliveries").column("status").column("next_attempt_at").run()
+        try await sql.create(index: "deliveries_due_idx").on("deliveries").column("status").column("next_attempt_at")
+            .run()
         try await sql.create(index: "deliveries_lead_idx").on("deliveries").column("lead_id").run()
         try await sql.create(index: "deliveries_org_crm_idx").on("deliveries")
             .column("organization_id").column("crm_id").column("status").run()

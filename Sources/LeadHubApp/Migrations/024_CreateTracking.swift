@@ -30,8 +30,11 @@ struct CreateTracking: AsyncMigration {
             .field("created_at", .datetime, .required)
             .create()
         // "Vérifier l'intégration": the last events of one LP or form.
-        try await sql.create(index: "tracking_events_lp_idx").on("tracking_events").column("lp_id").column("created_at").run()
-        try await sql.create(index: "tracking_events_form_idx").on("tracking_events").column("form_id").column("created_at").run()
+        try await sql.create(index: "tracking_events_lp_idx").on("tracking_events").column("lp_id").column("created_at")
+            .run()
+        try await sql.create(index: "tracking_events_form_idx").on("tracking_events").column("form_id").column(
+            "created_at"
+        ).run()
         try await sql.create(index: "tracking_events_org_idx").on("tracking_events")
             .column("organization_id").column("created_at").run()
 
@@ -43,19 +46,25 @@ struct CreateTracking: AsyncMigration {
         let hourlyMeasures = ["visits", "cta_clicks", "form_starts", "form_steps", "leads", "duplicates", "delivered"]
         let dailyDimensions = ["departement", "account_id", "crm_id", "product_type"]
         let dailyMeasures = ["leads", "delivered"]
-        for dimension in hourlyDimensions { hourly = hourly.field(.string(dimension), .string, .required, .sql(.default(""))) }
+        for dimension in hourlyDimensions {
+            hourly = hourly.field(.string(dimension), .string, .required, .sql(.default("")))
+        }
         for measure in hourlyMeasures { hourly = hourly.field(.string(measure), .int64, .required, .sql(.default(0))) }
         try await hourly.constraint(
-            .constraint(.unique(fields: (["organization_id", "hour"] + hourlyDimensions).map { .key(.string($0)) }), name: nil)
+            .constraint(
+                .unique(fields: (["organization_id", "hour"] + hourlyDimensions).map { .key(.string($0)) }), name: nil)
         ).create()
 
         var daily = database.schema("stats_daily_departements")
             .field("organization_id", .uuid, .required, .references("organizations", "id", onDelete: .cascade))
             .field("day", .int64, .required)
-        for dimension in dailyDimensions { daily = daily.field(.string(dimension), .string, .required, .sql(.default(""))) }
+        for dimension in dailyDimensions {
+            daily = daily.field(.string(dimension), .string, .required, .sql(.default("")))
+        }
         for measure in dailyMeasures { daily = daily.field(.string(measure), .int64, .required, .sql(.default(0))) }
         try await daily.constraint(
-            .constraint(.unique(fields: (["organization_id", "day"] + dailyDimensions).map { .key(.string($0)) }), name: nil)
+            .constraint(
+                .unique(fields: (["organization_id", "day"] + dailyDimensions).map { .key(.string($0)) }), name: nil)
         ).create()
     }
 

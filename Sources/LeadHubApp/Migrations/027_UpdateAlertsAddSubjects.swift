@@ -22,7 +22,8 @@ struct UpdateAlertsAddSubjects: AsyncMigration {
             case "crm_auth", "crm_failing":
                 try await sql.update("alerts").set("crm_id", to: subject).where("id", .equal, id).run()
             case "form_silent":
-                let form = try await sql.select().column("account_id").from("forms").where("id", .equal, subject).first()
+                let form = try await sql.select().column("account_id").from("forms").where("id", .equal, subject)
+                    .first()
                 let account = try form?.decode(column: "account_id", as: UUID.self)
                 let crm = try await account.asyncFlatMap {
                     try await sql.select().column("crm_id").from("accounts").where("id", .equal, $0).first()?

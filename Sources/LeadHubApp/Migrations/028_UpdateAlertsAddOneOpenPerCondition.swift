@@ -12,10 +12,13 @@ struct UpdateAlertsAddOneOpenPerCondition: AsyncMigration {
             .where("resolved_at", .is, SQLLiteral.null).orderBy("first_seen_at").all()
         var seen: Set<String> = []
         for row in open {
-            let key = "\(try row.decode(column: "organization_id", as: UUID.self))|\(try row.decode(column: "key", as: String.self))"
+            let key =
+                "\(try row.decode(column: "organization_id", as: UUID.self))|\(try row.decode(column: "key", as: String.self))"
             if seen.insert(key).inserted { continue }
-            try await sql.update("alerts").set("resolved_at", to: try row.decode(column: "first_seen_at", as: Date.self))
-                .set("resolved_by", to: "doublon").where("id", .equal, try row.decode(column: "id", as: UUID.self)).run()
+            try await sql.update("alerts").set(
+                "resolved_at", to: try row.decode(column: "first_seen_at", as: Date.self)
+            )
+            .set("resolved_by", to: "doublon").where("id", .equal, try row.decode(column: "id", as: UUID.self)).run()
         }
         try await sql.raw(
             "CREATE UNIQUE INDEX alerts_one_open_idx ON alerts (organization_id, key) WHERE resolved_at IS NULL"

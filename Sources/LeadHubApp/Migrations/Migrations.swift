@@ -31,5 +31,6 @@ enum LeadHubMigrations {
         CreateFirstVersionCompat(),
         UpdateAlertsAddSubjects(),
         UpdateAlertsAddOneOpenPerCondition(),
+        CreateJobLease(),
     ]
 }

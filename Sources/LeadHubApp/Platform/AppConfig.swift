@@ -57,6 +57,22 @@ public struct AppConfig: Sendable {
     /// Who may make and download backups of the whole instance (`LEADHUB_OPERATOR_EMAILS`);
     /// nobody when empty: a backup holds every organization.
     public var operatorEmails: [String] = []
+    /// Lead API rate limits, per second: per organization key (`LEADHUB_INTAKE_KEY_RATE`) and per
+    /// address and form key (`LEADHUB_INTAKE_ADDRESS_RATE`).
+    public var intakeKeyRate: Double = 1_000
+    public var intakeAddressRate: Double = 0.5
+    /// Tracking events accepted per address and second (`LEADHUB_EVENTS_ADDRESS_RATE`).
+    public var eventsAddressRate: Double = 20
+    /// SendGrid's API (`LEADHUB_SENDGRID_URL` points it at a fake on loopback in tests).
+    public var sendgridURL: String = "https://api.sendgrid.com"
+    /// `demo`: days of generated traffic (`LEADHUB_DEMO_TRAFFIC_DAYS`, 0–90), the demo admin's
+    /// password (`LEADHUB_DEMO_PASSWORD`, generated when absent), and whether the demo CRMs point at
+    /// the fake partners served by the instance itself (`LEADHUB_DEMO_PARTNERS=local`).
+    public var demoTrafficDays: Int = 30
+    public var demoPassword: String?
+    public var demoPartners: String = ""
+    /// Hour (Europe/Paris, 0–23) from which the daily and weekly summaries go out (`LEADHUB_SUMMARY_HOUR`).
+    public var summaryHour: Int = SummarySchedule.hour
 
     public init(
         databaseURL: String? = nil,
@@ -107,7 +123,8 @@ public struct AppConfig: Sendable {
         config.adminEmail = value("LEADHUB_ADMIN_EMAIL")
         config.adminPassword = value("LEADHUB_ADMIN_PASSWORD")
         config.bcryptCost = value("LEADHUB_BCRYPT_COST").flatMap(Int.init).map { min(max($0, 4), 16) } ?? 12
-        config.sessionIdleTimeout = value("LEADHUB_SESSION_IDLE_MINUTES").flatMap(Double.init).map { $0 * 60 }
+        config.sessionIdleTimeout =
+            value("LEADHUB_SESSION_IDLE_MINUTES").flatMap(Double.init).map { $0 * 60 }
             ?? config.sessionIdleTimeout
         config.trustProxy = flag("LEADHUB_TRUST_PROXY", default: false)
         config.autoMigrate = flag("LEADHUB_AUTO_MIGRATE", default: true)
@@ -119,17 +136,30 @@ public struct AppConfig: Sendable {
         config.deliveryWorkers = flag("LEADHUB_DELIVERY_WORKERS", default: true)
         config.alertInterval = value("LEADHUB_ALERT_INTERVAL").flatMap(Double.init).map { max($0, 1) } ?? 60
         config.eventsRetentionDays = value("LEADHUB_EVENTS_RETENTION_DAYS").flatMap(Int.init).map { max($0, 0) } ?? 395
-        config.deliveryLeaseMargin = value("LEADHUB_DELIVERY_LEASE_MARGIN").flatMap(Double.init).map { max($0, 1) } ?? 30
+        config.deliveryLeaseMargin =
+            value("LEADHUB_DELIVERY_LEASE_MARGIN").flatMap(Double.init).map { max($0, 1) } ?? 30
         if let schedule = value("LEADHUB_DELIVERY_RETRY_SCHEDULE").flatMap(RetrySchedule.init(parsing:)) {
             config.retrySchedule = schedule
         }
-        config.deliveryTimeout = value("LEADHUB_DELIVERY_TIMEOUT").flatMap(Double.init).map { min(max($0, 0.2), 120) } ?? 10
-        config.deliveryConcurrencyPerCrm = value("LEADHUB_DELIVERY_CONCURRENCY").flatMap(Int.init).map { min(max($0, 1), 256) } ?? 8
+        config.deliveryTimeout =
+            value("LEADHUB_DELIVERY_TIMEOUT").flatMap(Double.init).map { min(max($0, 0.2), 120) } ?? 10
+        config.deliveryConcurrencyPerCrm =
+            value("LEADHUB_DELIVERY_CONCURRENCY").flatMap(Int.init).map { min(max($0, 1), 256) } ?? 8
         config.breakerThreshold = value("LEADHUB_BREAKER_THRESHOLD").flatMap(Int.init).map { max($0, 1) } ?? 5
         config.breakerCooldown = value("LEADHUB_BREAKER_COOLDOWN").flatMap(Double.init).map { max($0, 0.1) } ?? 60
         config.operatorEmails = (value("LEADHUB_OPERATOR_EMAILS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         config.postgresPoolSize = value("LEADHUB_DB_POOL_SIZE").flatMap(Int.init).map { min(max($0, 1), 64) } ?? 4
+        config.intakeKeyRate = value("LEADHUB_INTAKE_KEY_RATE").flatMap(Double.init).map { max($0, 0.01) } ?? 1_000
+        config.intakeAddressRate =
+            value("LEADHUB_INTAKE_ADDRESS_RATE").flatMap(Double.init).map { max($0, 0.01) } ?? 0.5
+        config.eventsAddressRate = value("LEADHUB_EVENTS_ADDRESS_RATE").flatMap(Double.init).map { max($0, 0.01) } ?? 20
+        config.sendgridURL = value("LEADHUB_SENDGRID_URL") ?? "https://api.sendgrid.com"
+        config.demoTrafficDays = value("LEADHUB_DEMO_TRAFFIC_DAYS").flatMap(Int.init).map { max(0, min($0, 90)) } ?? 30
+        config.demoPassword = value("LEADHUB_DEMO_PASSWORD")
+        config.summaryHour =
+            value("LEADHUB_SUMMARY_HOUR").flatMap(Int.init).map { min(max($0, 0), 23) } ?? SummarySchedule.hour
+        config.demoPartners = value("LEADHUB_DEMO_PARTNERS")?.lowercased() ?? ""
         return config
     }
 

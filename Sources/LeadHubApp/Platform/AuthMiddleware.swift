@@ -16,10 +16,13 @@ struct PageAuthMiddleware: AsyncMiddleware {
             return request.redirect(to: "/login?expired=1")
         }
         if ![.GET, .HEAD].contains(request.method) {
-            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+            let sent =
+                request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
                 ?? multipartCSRF(request)
-            guard let sent, let expected = identity.session?.csrfToken, Secrets.constantTimeEquals(sent, expected) else {
-                throw AppError.forbidden("Jeton de sécurité (CSRF) manquant ou invalide. Rechargez la page et réessayez.")
+            guard let sent, let expected = identity.session?.csrfToken, Secrets.constantTimeEquals(sent, expected)
+            else {
+                throw AppError.forbidden(
+                    "Jeton de sécurité (CSRF) manquant ou invalide. Rechargez la page et réessayez.")
             }
         }
         request.auth.login(identity)

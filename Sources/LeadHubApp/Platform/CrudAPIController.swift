@@ -53,7 +53,8 @@ struct CrudAPIController<M: TenantOwned, Input: Decodable & Sendable, DTO: Conte
     @Sendable func update(req: Request) async throws -> DTO {
         var input = try req.content.decode(Input.self)
         try await prepare(&input, req)
-        return try await present(try await update(req.id(parameter), input, try req.tenantScope(), req.now, req.db), req)
+        return try await present(
+            try await update(req.id(parameter), input, try req.tenantScope(), req.now, req.db), req)
     }
 
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
@@ -114,7 +115,9 @@ extension AdminAPI {
         presentMany: { forms, req in
             let ids = forms.compactMap(\.id)
             let pages = try await req.tenantScope().query(LandingPage.self, on: req.db).filter(\.$formId ~~ ids).all()
-            return forms.map { form in FormDTO(form, landingPageIds: pages.filter { $0.formId == form.id }.compactMap(\.id)) }
+            return forms.map { form in
+                FormDTO(form, landingPageIds: pages.filter { $0.formId == form.id }.compactMap(\.id))
+            }
         })
 
     static let landingPages = CrudAPIController<LandingPage, LandingPageInput, LandingPageDTO>(

@@ -30,7 +30,9 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
             return response
         }
         if status == .unauthorized {
-            return request.redirect(to: "/login?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            return request.redirect(
+                to: "/login?next="
+                    + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
         }
         let context = ErrorPageContext(status: Int(status.code), title: Self.title(for: status), message: message)
         do {
@@ -64,7 +66,8 @@ struct LeadHubErrorMiddleware: AsyncMiddleware {
             let ours = !abort.reason.isEmpty && abort.reason != abort.status.reasonPhrase
             let message: String
             switch abort.status {
-            case _ where abort.status.code >= 500 && abort.status != .serviceUnavailable: message = "Erreur interne du serveur."
+            case _ where abort.status.code >= 500 && abort.status != .serviceUnavailable:
+                message = "Erreur interne du serveur."
             case _ where ours: message = abort.reason
             case .notFound: message = "Page introuvable."
             case .payloadTooLarge: message = "Requête trop volumineuse."

@@ -34,7 +34,8 @@ struct SecretBox: Sendable {
         }
         let path = (dataDirectory as NSString).appendingPathComponent("secret.key")
         let manager = FileManager.default
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), let bytes = decodeKey(text), bytes.count == 32 {
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), let bytes = decodeKey(text), bytes.count == 32
+        {
             return SecretBox(key: SymmetricKey(data: bytes))
         }
         try manager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)

@@ -51,7 +51,8 @@ enum Sidebar {
         func item(_ label: String, _ href: String, _ icon: String) -> LayoutContext.NavItem {
             let active = href == "/" ? currentPath == "/" : (currentPath == href || currentPath.hasPrefix(href + "/"))
             return .init(
-                label: label, href: href, icon: icon, active: active, badge: href == "/alerts" && openAlerts > 0 ? openAlerts : nil)
+                label: label, href: href, icon: icon, active: active,
+                badge: href == "/alerts" && openAlerts > 0 ? openAlerts : nil)
         }
         var groups: [LayoutContext.NavGroup] = [
             .init(
@@ -117,7 +118,8 @@ extension Request {
             title: title, userName: identity.user.name, userEmail: identity.user.email,
             roleLabel: identity.user.role.label, csrf: identity.session?.csrfToken ?? "",
             nav: Sidebar.groups(
-                for: scope.role, currentPath: url.path, openAlerts: try await AlertService.openCount(scope: scope, on: db)),
+                for: scope.role, currentPath: url.path,
+                openAlerts: try await AlertService.openCount(scope: scope, on: db)),
             crmOptions: crms.map { .init(id: $0.id!.uuidString, name: $0.name, selected: $0.id == filter) },
             allCrmsSelected: filter == nil || !crms.contains { $0.id == filter },
             flash: flash, flashError: flashError, currentPath: url.string,
@@ -125,7 +127,8 @@ extension Request {
         let view = try await self.view.render(template, Page(layout: layout, page: body)).get()
         let response = try await view.encodeResponse(status: status, for: self)
         if flash != nil || flashError != nil {
-            response.cookies[Flash.cookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/")
+            response.cookies[Flash.cookie] = HTTPCookies.Value(
+                string: "", expires: Date(timeIntervalSince1970: 0), path: "/")
         }
         return response
     }
@@ -186,8 +189,10 @@ struct ListChrome: Encodable {
     let isEmpty: Bool
     let isFiltered: Bool
 
-    init(path: String, params: ListParams, window: PageWindow, columns: [(label: String, key: String?)],
-         currentSort: String, extra: [String: String] = [:]) {
+    init(
+        path: String, params: ListParams, window: PageWindow, columns: [(label: String, key: String?)],
+        currentSort: String, extra: [String: String] = [:]
+    ) {
         func link(page: Int?, sort: String?, dir: String?) -> String {
             var items: [URLQueryItem] = []
             if let q = params.search { items.append(.init(name: "q", value: q)) }

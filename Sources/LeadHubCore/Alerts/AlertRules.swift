@@ -50,7 +50,10 @@ public struct AlertSnapshot: Sendable {
         public let attempts24h: Int
         public let successes24h: Int
 
-        public init(id: UUID, name: String, authErrorsLastHour: Int, consecutiveFailures: Int, attempts24h: Int, successes24h: Int) {
+        public init(
+            id: UUID, name: String, authErrorsLastHour: Int, consecutiveFailures: Int, attempts24h: Int,
+            successes24h: Int
+        ) {
             self.id = id
             self.name = name
             self.authErrorsLastHour = authErrorsLastHour
@@ -112,7 +115,9 @@ public struct AlertThresholds: Sendable, Equatable {
 /// The alert rules: every condition that holds in a snapshot. Pure: the service stores them,
 /// keeps one open alert per key, and resolves the ones that cleared.
 public enum AlertRules {
-    public static func evaluate(_ s: AlertSnapshot, thresholds t: AlertThresholds = AlertThresholds()) -> [AlertCondition] {
+    public static func evaluate(_ s: AlertSnapshot, thresholds t: AlertThresholds = AlertThresholds())
+        -> [AlertCondition]
+    {
         var found: [AlertCondition] = []
         for crm in s.crms {
             if crm.authErrorsLastHour > 0 {
@@ -120,7 +125,8 @@ public enum AlertRules {
                     AlertCondition(
                         key: "crm_auth:\(crm.id.uuidString)", level: .critical, category: "crm_auth",
                         message: "\(crm.name) refuse nos identifiants (erreur 401/403).",
-                        details: "\(crm.authErrorsLastHour) livraison(s) refusée(s) pour authentification depuis une heure : vérifiez les jetons des comptes, formulaires ou de redistribution, puis relancez.",
+                        details:
+                            "\(crm.authErrorsLastHour) livraison(s) refusée(s) pour authentification depuis une heure : vérifiez les jetons des comptes, formulaires ou de redistribution, puis relancez.",
                         crmId: crm.id))
             }
             let rate = crm.attempts24h > 0 ? Double(crm.successes24h) / Double(crm.attempts24h) : 1
@@ -131,7 +137,8 @@ public enum AlertRules {
                     AlertCondition(
                         key: "crm_failing:\(crm.id.uuidString)", level: .critical, category: "crm_failing",
                         message: "\(crm.name) échoue : les leads s'accumulent en nouvel essai.",
-                        details: "\(crm.consecutiveFailures) échec(s) d'affilée ; taux de réussite sur 24 h : \(Int((rate * 100).rounded())) % sur \(crm.attempts24h) tentative(s).",
+                        details:
+                            "\(crm.consecutiveFailures) échec(s) d'affilée ; taux de réussite sur 24 h : \(Int((rate * 100).rounded())) % sur \(crm.attempts24h) tentative(s).",
                         crmId: crm.id))
             }
         }
@@ -154,7 +161,8 @@ public enum AlertRules {
             found.append(
                 AlertCondition(
                     key: "deliveries_exhausted", level: .critical, category: "deliveries",
-                    message: "\(s.exhaustedLastDay) livraison(s) épuisée(s) depuis 24 h : ces leads ne sont pas arrivés.",
+                    message:
+                        "\(s.exhaustedLastDay) livraison(s) épuisée(s) depuis 24 h : ces leads ne sont pas arrivés.",
                     details: "Relancez-les depuis la file d'attente une fois le CRM rétabli."))
         }
         var calendar = Calendar(identifier: .gregorian)
@@ -167,7 +175,8 @@ public enum AlertRules {
                         AlertCondition(
                             key: "form_silent:\(form.id.uuidString)", level: .warning, category: "traffic",
                             message: "Aucun lead sur \(form.code) depuis \(t.silentFormHours) h ou plus.",
-                            details: "Le formulaire a reçu \(form.leadsLastWeek) lead(s) ces 7 derniers jours : vérifiez la page, le trafic et l'intégration.",
+                            details:
+                                "Le formulaire a reçu \(form.leadsLastWeek) lead(s) ces 7 derniers jours : vérifiez la page, le trafic et l'intégration.",
                             formId: form.id))
                 }
             }

@@ -9,7 +9,8 @@ public enum AnalyticsPeriod: Sendable, Equatable {
     case custom(from: String, to: String)
 
     public static let choices: [(key: String, label: String)] = [
-        ("today", "Aujourd'hui"), ("yesterday", "Hier"), ("7d", "7 jours"), ("week", "Cette semaine"), ("month", "Ce mois"),
+        ("today", "Aujourd'hui"), ("yesterday", "Hier"), ("7d", "7 jours"), ("week", "Cette semaine"),
+        ("month", "Ce mois"),
         ("last_month", "Mois dernier"), ("custom", "Personnalisé"),
     ]
 
@@ -48,7 +49,9 @@ public enum AnalyticsPeriod: Sendable, Equatable {
     public func range(now: Date) -> DateInterval {
         let calendar = ParisDay.calendar
         let today = calendar.startOfDay(for: now)
-        func day(_ offset: Int, from base: Date = today) -> Date { calendar.date(byAdding: .day, value: offset, to: base)! }
+        func day(_ offset: Int, from base: Date = today) -> Date {
+            calendar.date(byAdding: .day, value: offset, to: base)!
+        }
         let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
         switch self {
         case .today: return DateInterval(start: today, end: day(1))
@@ -58,8 +61,10 @@ public enum AnalyticsPeriod: Sendable, Equatable {
             // ISO weeks start on Monday (the first version's "semaine").
             let monday = calendar.dateInterval(of: .weekOfYear, for: now)!.start
             return DateInterval(start: monday, end: day(7, from: monday))
-        case .thisMonth: return DateInterval(start: monthStart, end: calendar.date(byAdding: .month, value: 1, to: monthStart)!)
-        case .lastMonth: return DateInterval(start: calendar.date(byAdding: .month, value: -1, to: monthStart)!, end: monthStart)
+        case .thisMonth:
+            return DateInterval(start: monthStart, end: calendar.date(byAdding: .month, value: 1, to: monthStart)!)
+        case .lastMonth:
+            return DateInterval(start: calendar.date(byAdding: .month, value: -1, to: monthStart)!, end: monthStart)
         case .custom(let from, let to):
             let start = ParisDay.start(of: from)!
             return DateInterval(start: start, end: day(1, from: ParisDay.start(of: to)!))
@@ -77,7 +82,8 @@ public enum AnalyticsPeriod: Sendable, Equatable {
             return DateInterval(start: start, end: current.start)
         default:
             let days = ParisDay.count(from: current.start, to: current.end)
-            return DateInterval(start: calendar.date(byAdding: .day, value: -days, to: current.start)!, end: current.start)
+            return DateInterval(
+                start: calendar.date(byAdding: .day, value: -days, to: current.start)!, end: current.start)
         }
     }
 }
@@ -141,7 +147,10 @@ public struct FunnelCounts: Sendable, Equatable, Codable {
     public var delivered = 0
     public var duplicates = 0
 
-    public init(visits: Int = 0, ctaClicks: Int = 0, formStarts: Int = 0, leads: Int = 0, delivered: Int = 0, duplicates: Int = 0) {
+    public init(
+        visits: Int = 0, ctaClicks: Int = 0, formStarts: Int = 0, leads: Int = 0, delivered: Int = 0,
+        duplicates: Int = 0
+    ) {
         self.visits = visits
         self.ctaClicks = ctaClicks
         self.formStarts = formStarts

@@ -12,8 +12,14 @@ public enum FranceMap {
             [("80", 5), ("62", 6), ("59", 7)],
             [("76", 4), ("60", 5), ("02", 6), ("08", 7)],
             [("50", 2), ("14", 3), ("27", 4), ("95", 5), ("93", 6), ("51", 7), ("55", 8), ("57", 9)],
-            [("29", 0), ("22", 1), ("35", 2), ("61", 3), ("78", 4), ("92", 5), ("75", 6), ("77", 7), ("10", 8), ("54", 9), ("67", 10)],
-            [("56", 1), ("53", 2), ("72", 3), ("28", 4), ("91", 5), ("94", 6), ("89", 7), ("52", 8), ("88", 9), ("68", 10)],
+            [
+                ("29", 0), ("22", 1), ("35", 2), ("61", 3), ("78", 4), ("92", 5), ("75", 6), ("77", 7), ("10", 8),
+                ("54", 9), ("67", 10),
+            ],
+            [
+                ("56", 1), ("53", 2), ("72", 3), ("28", 4), ("91", 5), ("94", 6), ("89", 7), ("52", 8), ("88", 9),
+                ("68", 10),
+            ],
             [("44", 1), ("49", 2), ("37", 3), ("41", 4), ("45", 5), ("58", 6), ("21", 7), ("70", 8), ("90", 9)],
             [("85", 1), ("79", 2), ("86", 3), ("36", 4), ("18", 5), ("03", 6), ("71", 7), ("39", 8), ("25", 9)],
             [("17", 2), ("16", 3), ("87", 4), ("23", 5), ("63", 6), ("42", 7), ("69", 8), ("01", 9), ("74", 10)],
@@ -60,12 +66,14 @@ public enum FranceMap {
             let name = Departement.names[code] ?? code
             let share = value > 0 ? SVGCharts.percent(value, of: total).map { " (\($0))" } ?? "" : ""
             let noun = value <= 1 && unit.hasSuffix("s") ? String(unit.dropLast()) : unit  // 0 lead, 1 lead, 2 leads
-            body += "<g class=\"map-tile\"><title>\(SVGCharts.escape("\(code) \(name) : \(FrenchFormat.integer(value)) \(noun)\(share)"))</title>"
+            body +=
+                "<g class=\"map-tile\"><title>\(SVGCharts.escape("\(code) \(name) : \(FrenchFormat.integer(value)) \(noun)\(share)"))</title>"
                 + "<rect class=\"map-\(level)\" x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(cell - gap))\" height=\"\(fmt(cell - gap))\" rx=\"4\"></rect>"
                 + "<text class=\"map-code\(level >= 4 ? " on-dark" : "")\" x=\"\(fmt(x + (cell - gap) / 2))\" y=\"\(fmt(y + (cell - gap) / 2 + 4))\" text-anchor=\"middle\">\(code)</text></g>"
         }
         // The legend: the five classes and what they cover.
-        body += "<text class=\"chart-tick\" x=\"\(fmt(left))\" y=\"\(fmt(legendTop + 12))\">\(SVGCharts.escape(unit.prefix(1).uppercased() + unit.dropFirst())) :</text>"
+        body +=
+            "<text class=\"chart-tick\" x=\"\(fmt(left))\" y=\"\(fmt(legendTop + 12))\">\(SVGCharts.escape(unit.prefix(1).uppercased() + unit.dropFirst())) :</text>"
         for level in 0...5 {
             let x = left + 56 + Double(level) * 58
             let label: String
@@ -74,16 +82,26 @@ public enum FranceMap {
             } else {
                 let low = Int((Double(level - 1) * Double(highest) / 5).rounded(.down)) + 1
                 let high = Int((Double(level) * Double(highest) / 5).rounded(.down))
-                label = highest == 0 ? "—" : (low >= high ? FrenchFormat.integer(high) : "\(FrenchFormat.integer(low))–\(FrenchFormat.integer(high))")
+                label =
+                    highest == 0
+                    ? "—"
+                    : (low >= high
+                        ? FrenchFormat.integer(high) : "\(FrenchFormat.integer(low))–\(FrenchFormat.integer(high))")
             }
-            body += "<rect class=\"map-\(level)\" x=\"\(fmt(x))\" y=\"\(fmt(legendTop + 2))\" width=\"14\" height=\"14\" rx=\"3\"></rect>"
+            body +=
+                "<rect class=\"map-\(level)\" x=\"\(fmt(x))\" y=\"\(fmt(legendTop + 2))\" width=\"14\" height=\"14\" rx=\"3\"></rect>"
                 + "<text class=\"chart-tick\" x=\"\(fmt(x + 18))\" y=\"\(fmt(legendTop + 13))\">\(SVGCharts.escape(label))</text>"
         }
-        let ranked = values.filter { $0.value > 0 }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        let description = ranked.isEmpty
+        let ranked = values.filter { $0.value > 0 }.sorted {
+            $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+        }
+        let description =
+            ranked.isEmpty
             ? "Aucun \(unit.hasSuffix("s") ? String(unit.dropLast()) : unit) sur la période."
             : "\(FrenchFormat.integer(total)) \(unit) dans \(ranked.count) départements ; les plus nombreux : "
-                + ranked.prefix(5).map { "\($0.key) \(Departement.names[$0.key] ?? $0.key) \(FrenchFormat.integer($0.value))" }.joined(separator: ", ")
+                + ranked.prefix(5).map {
+                    "\($0.key) \(Departement.names[$0.key] ?? $0.key) \(FrenchFormat.integer($0.value))"
+                }.joined(separator: ", ")
         return SVGCharts.svg(id: id, title: title, description: description, width: width, height: height, body: body)
     }
 

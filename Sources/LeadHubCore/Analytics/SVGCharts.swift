@@ -58,7 +58,9 @@ public enum SVGCharts {
                 <text class="chart-value" x="\(fmt(labelWidth + barWidth + 8))" y="\(fmt(y + 24))">\(escape(number(step.value) + rate))</text></g>
                 """
         }
-        return svg(id: id, title: title, description: description.joined(separator: " ; "), width: width, height: height, body: body)
+        return svg(
+            id: id, title: title, description: description.joined(separator: " ; "), width: width, height: height,
+            body: body)
     }
 
     /// Bars over time (one group per slot, one bar per series), with a few labels under the axis.
@@ -84,18 +86,23 @@ public enum SVGCharts {
                 totals[s] += value
                 guard value > 0 else { continue }
                 let h = plotHeight * Double(value) / Double(top)
-                body += "<rect class=\"bar bar-\(s)\" x=\"\(fmt(x + Double(s) * barWidth))\" y=\"\(fmt(10 + plotHeight - h))\" width=\"\(fmt(barWidth))\" height=\"\(fmt(h))\"><title>\(escape(slot.label + " — " + series[s] + " : " + number(value)))</title></rect>"
+                body +=
+                    "<rect class=\"bar bar-\(s)\" x=\"\(fmt(x + Double(s) * barWidth))\" y=\"\(fmt(10 + plotHeight - h))\" width=\"\(fmt(barWidth))\" height=\"\(fmt(h))\"><title>\(escape(slot.label + " — " + series[s] + " : " + number(value)))</title></rect>"
             }
             if index % labelEvery == 0 {
-                body += "<text class=\"chart-tick\" x=\"\(fmt(x + slotWidth / 2))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\">\(escape(slot.label))</text>"
+                body +=
+                    "<text class=\"chart-tick\" x=\"\(fmt(x + slotWidth / 2))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\">\(escape(slot.label))</text>"
             }
         }
-        let description = zip(series, totals).map { "\($0) : \(number($1)) au total" }.joined(separator: " ; ")
+        let description =
+            zip(series, totals).map { "\($0) : \(number($1)) au total" }.joined(separator: " ; ")
             + (slots.isEmpty ? "" : " ; du \(slots.first!.label) au \(slots.last!.label)")
         return svg(id: id, title: title, description: description, width: width, height: height, body: body)
     }
 
-    static func svg(id: String, title: String, description: String, width: Double, height: Double, body: String) -> String {
+    static func svg(id: String, title: String, description: String, width: Double, height: Double, body: String)
+        -> String
+    {
         let safeId = id.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         return """
             <svg class="chart" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(safeId)-title \(safeId)-desc" xmlns="http://www.w3.org/2000/svg">\

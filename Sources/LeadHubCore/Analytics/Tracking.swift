@@ -67,7 +67,8 @@ public enum EventSubmission {
         }
         if items.isEmpty { return .failure(FieldErrors(["events": ["La liste d'événements est vide."]])) }
         if items.count > maxBatch {
-            return .failure(FieldErrors(["events": ["\(maxBatch) événements au plus par envoi (\(items.count) reçus)."]]))
+            return .failure(
+                FieldErrors(["events": ["\(maxBatch) événements au plus par envoi (\(items.count) reçus)."]]))
         }
         var errors = FieldErrors()
         var events: [TrackingEvent] = []
@@ -88,7 +89,8 @@ public enum EventSubmission {
     /// Letters, digits, "-", "_" and "." (ASCII).
     public static func isIdentifierByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
             true
         default: false
@@ -101,12 +103,16 @@ public enum EventSubmission {
         let bytes = Array(text.utf8)
         let lower = bytes.prefix(8).map { $0 | 0x20 }
         let prefix: Int
-        if lower.starts(with: Array("https://".utf8)) { prefix = 8 } else if lower.starts(with: Array("http://".utf8)) {
+        if lower.starts(with: Array("https://".utf8)) {
+            prefix = 8
+        } else if lower.starts(with: Array("http://".utf8)) {
             prefix = 7
         } else {
             return false
         }
-        guard bytes.count > prefix, bytes[prefix] != UInt8(ascii: "/"), bytes[prefix] != UInt8(ascii: "?") else { return false }
+        guard bytes.count > prefix, bytes[prefix] != UInt8(ascii: "/"), bytes[prefix] != UInt8(ascii: "?") else {
+            return false
+        }
         return !bytes.contains { $0 <= 0x20 || $0 == 0x7F }
     }
 
@@ -137,7 +143,11 @@ public enum EventSubmission {
         }
         func code(_ key: String) -> String? {
             guard let value = text(key, max: maxCode) else { return nil }
-            guard value.utf8.allSatisfy({ Self.isIdentifierByte($0) && $0 != UInt8(ascii: "_") && $0 != UInt8(ascii: ".") }) else {
+            guard
+                value.utf8.allSatisfy({
+                    Self.isIdentifierByte($0) && $0 != UInt8(ascii: "_") && $0 != UInt8(ascii: ".")
+                })
+            else {
                 errors.add(prefix + key, "Code invalide (exemple : LP-001).")
                 return nil
             }
@@ -159,7 +169,9 @@ public enum EventSubmission {
         case .string(let raw)?:
             type = TrackingEventType(rawValue: raw)
             if type == nil {
-                errors.add(prefix + "type", "Type d'événement inconnu : « \(raw.prefix(40)) » (lp_visit, cta_click, form_start, form_step).")
+                errors.add(
+                    prefix + "type",
+                    "Type d'événement inconnu : « \(raw.prefix(40)) » (lp_visit, cta_click, form_start, form_step).")
             }
         default:
             errors.add(prefix + "type", "Valeur invalide : texte attendu.")

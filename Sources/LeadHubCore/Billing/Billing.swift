@@ -67,7 +67,9 @@ public struct BillingCount: Sendable, Equatable {
     public let unitPriceCents: Int
     public let leads: Int
 
-    public init(originCrmId: UUID, receivingCrmId: UUID, productType: String, rerouted: Bool, unitPriceCents: Int, leads: Int) {
+    public init(
+        originCrmId: UUID, receivingCrmId: UUID, productType: String, rerouted: Bool, unitPriceCents: Int, leads: Int
+    ) {
         self.originCrmId = originCrmId
         self.receivingCrmId = receivingCrmId
         self.productType = productType
@@ -123,7 +125,8 @@ public struct CrmBillingSummary: Sendable, Equatable {
             let key = "\(count.originCrmId)|\(count.receivingCrmId)|\(count.productType)|\(count.unitPriceCents)"
             let leads = (merged[key]?.leads ?? 0) + count.leads
             merged[key] = BillingLine(
-                fromCrmId: count.originCrmId, toCrmId: count.receivingCrmId, productType: count.productType, leads: leads,
+                fromCrmId: count.originCrmId, toCrmId: count.receivingCrmId, productType: count.productType,
+                leads: leads,
                 unitPriceCents: count.unitPriceCents)
         }
         return BillingMatrix(lines: Array(merged.values))
@@ -133,7 +136,9 @@ public struct CrmBillingSummary: Sendable, Equatable {
 /// Billing periods in Europe/Paris calendar days, `YYYY-MM-DD`, both ends included.
 public enum BillingPeriod {
     /// The calendar month that contains `date`: its first and last day.
-    public static func month(containing date: Date, timeZone: TimeZone = FrenchFormat.parisTimeZone) -> (from: String, to: String) {
+    public static func month(containing date: Date, timeZone: TimeZone = FrenchFormat.parisTimeZone) -> (
+        from: String, to: String
+    ) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month], from: date)
@@ -143,7 +148,9 @@ public enum BillingPeriod {
     }
 
     /// The month before the one that contains `date`.
-    public static func previousMonth(of date: Date, timeZone: TimeZone = FrenchFormat.parisTimeZone) -> (from: String, to: String) {
+    public static func previousMonth(of date: Date, timeZone: TimeZone = FrenchFormat.parisTimeZone) -> (
+        from: String, to: String
+    ) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let first = calendar.date(from: calendar.dateComponents([.year, .month], from: date))!

@@ -3,8 +3,10 @@ import Foundation
 /// URL-safe identifiers made from French labels: "Maison du Lead" → "maison-du-lead".
 public enum Slug {
     public static func make(_ text: String) -> String {
-        let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR"))
-            .lowercased()
+        let folded = text.folding(
+            options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")
+        )
+        .lowercased()
         var result = ""
         var lastWasDash = false
         for scalar in folded.unicodeScalars {

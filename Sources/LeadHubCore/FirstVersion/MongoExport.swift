@@ -72,7 +72,9 @@ public enum MongoExport {
         var index = start
         let first = bytes[start]
         guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
-            while index < bytes.count, ![0x0A, UInt8(ascii: ","), UInt8(ascii: "]")].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, ![0x0A, UInt8(ascii: ","), UInt8(ascii: "]")].contains(bytes[index]) {
+                index += 1
+            }
             return index
         }
         var depth = 0
@@ -203,7 +205,9 @@ public enum ISODate {
         } else if index != bytes.count {
             return nil
         }
-        let monthDays = [31, (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        let monthDays = [
+            31, (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+        ]
         guard day <= monthDays[month - 1] else { return nil }
         let seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second
         return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)

@@ -89,7 +89,8 @@ public enum V1Compat {
         if let surface = out.removeValue(forKey: "superficie_logement"), out["surface_habitable"] == nil {
             out["surface_habitable"] = surface
         }
-        let lp = landingPageCode(out["lp_code"]?.text)
+        let lp =
+            landingPageCode(out["lp_code"]?.text)
             ?? landingPageCode(liaison: out["liaison_code"]?.text, formCode: formCode)
         if let lp { out["lp_code"] = .string(lp) } else { out.removeValue(forKey: "lp_code") }
         if let postal = out["code_postal"]?.text?.replacingOccurrences(of: " ", with: ""),

@@ -8,7 +8,8 @@ public enum V1Mapping {
     public static func product(_ raw: String?) -> String? {
         guard let folded = raw.map({ LeadSubmission.fold($0.trimmedText) }), !folded.isEmpty else { return nil }
         switch folded {
-        case "pv", "panneaux", "panneau", "solaire", "panneaux solaires", "photovoltaique", "panneaux_solaires": return "PV"
+        case "pv", "panneaux", "panneau", "solaire", "panneaux solaires", "photovoltaique", "panneaux_solaires":
+            return "PV"
         case "pac", "pompes", "pompe", "pompe a chaleur", "pompes a chaleur", "pompe_a_chaleur": return "PAC"
         case "ite", "isolation", "isolation exterieure", "isolation_exterieure": return "ITE"
         default: return nil
@@ -90,7 +91,9 @@ public enum V1Mapping {
         guard case .object(let fields)? = value else { return [:] }
         var limits: [String: Int] = [:]
         for (rawProduct, limit) in fields {
-            guard let product = product(rawProduct), let number = limit.text.flatMap(Double.init), number > 0 else { continue }
+            guard let product = product(rawProduct), let number = limit.text.flatMap(Double.init), number > 0 else {
+                continue
+            }
             limits[product] = Int(number)
         }
         return limits
@@ -101,7 +104,9 @@ public enum V1Mapping {
         guard case .object(let fields)? = value else { return [:] }
         var prices: [String: Double] = [:]
         for (rawProduct, price) in fields {
-            guard let product = product(rawProduct), let euros = price.text.flatMap(Double.init), euros >= 0 else { continue }
+            guard let product = product(rawProduct), let euros = price.text.flatMap(Double.init), euros >= 0 else {
+                continue
+            }
             prices[product] = euros
         }
         return prices

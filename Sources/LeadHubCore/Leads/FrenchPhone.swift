@@ -29,7 +29,8 @@ public struct FrenchPhone: Equatable, Sendable {
             switch self {
             case .empty: "Le numéro de téléphone est obligatoire."
             case .notFrench: "Numéro de téléphone invalide : indiquez un numéro français (ex. 06 12 34 56 78)."
-            case .wrongLength: "Numéro de téléphone invalide : un numéro français compte 10 chiffres (ex. 06 12 34 56 78)."
+            case .wrongLength:
+                "Numéro de téléphone invalide : un numéro français compte 10 chiffres (ex. 06 12 34 56 78)."
             case .notAPersonalNumber:
                 "Numéro de téléphone invalide : les numéros spéciaux (08…) ne sont pas acceptés."
             case .fake: "Numéro de téléphone invalide."
@@ -77,7 +78,8 @@ public struct FrenchPhone: Equatable, Sendable {
         if first == "0" { return .failure(.notFrench) }
         let subscriber = significant.dropFirst()
         if Set(subscriber).count == 1 { return .failure(.fake) }
-        let country = overseas.first { entry in entry.prefixes.contains { significant.hasPrefix($0) } }?.countryCode ?? "33"
+        let country =
+            overseas.first { entry in entry.prefixes.contains { significant.hasPrefix($0) } }?.countryCode ?? "33"
         return .success(FrenchPhone(e164: "+" + country + significant, national: "0" + significant))
     }
 

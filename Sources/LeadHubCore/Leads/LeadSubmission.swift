@@ -104,7 +104,8 @@ public enum LeadSubmission {
             if !Departement.isValid(normalized) {
                 errors.add("departement", "Département inconnu (ex. 75, 2A, 974).")
             } else if let departement, departement != normalized {
-                errors.add("departement", "Le département \(normalized) ne correspond pas au code postal \(codePostal!).")
+                errors.add(
+                    "departement", "Le département \(normalized) ne correspond pas au code postal \(codePostal!).")
             } else {
                 departement = normalized
             }
@@ -132,8 +133,10 @@ public enum LeadSubmission {
             return nil
         }
         let surface = text("surface_habitable", max: 10).flatMap { raw -> Int? in
-            let cleaned = raw.lowercased().replacingOccurrences(of: "m2", with: "").replacingOccurrences(of: "m²", with: "")
-                .replacingOccurrences(of: ",", with: ".").trimmingCharacters(in: .whitespaces)
+            let cleaned = raw.lowercased().replacingOccurrences(of: "m2", with: "").replacingOccurrences(
+                of: "m²", with: ""
+            )
+            .replacingOccurrences(of: ",", with: ".").trimmingCharacters(in: .whitespaces)
             guard let value = Double(cleaned), value >= 9, value <= 2_000 else {
                 errors.add("surface_habitable", "Surface invalide : un nombre de m² entre 9 et 2 000.")
                 return nil

@@ -15,11 +15,11 @@ public struct SummaryPeriod: Sendable, Equatable {
 
 /// When the summaries go out: every day at 7:00 (Europe/Paris) for the day before, and on
 /// Mondays at 7:00 for the week before. A server that was down at 7:00 sends them when it comes
-/// back the same day.
+/// back the same day. `hour` moves the 7:00 (`LEADHUB_SUMMARY_HOUR`).
 public enum SummarySchedule {
     public static let hour = 7
 
-    public static func due(now: Date, lastDaily: String?, lastWeekly: String?) -> [SummaryPeriod] {
+    public static func due(now: Date, lastDaily: String?, lastWeekly: String?, hour: Int = hour) -> [SummaryPeriod] {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = FrenchFormat.parisTimeZone
         guard calendar.component(.hour, from: now) >= hour else { return [] }

@@ -179,7 +179,9 @@ public enum Brief {
     }
 
     public static func build(_ input: BriefInput) throws -> BriefDocument {
-        if input.mode == .integrated && (input.landingPage == nil || input.form == nil) { throw Problem.integratedNeedsPair }
+        if input.mode == .integrated && (input.landingPage == nil || input.form == nil) {
+            throw Problem.integratedNeedsPair
+        }
         let writer = Writer(input: input)
         var sections = [writer.addresses()]
         if let identity = writer.identitySection() { sections.append(identity) }
@@ -189,7 +191,10 @@ public enum Brief {
         sections.append(writer.checklist())
         let warnings = writer.warnings()
         if !warnings.isEmpty {
-            sections.insert(BriefSection(id: "a-completer", title: "À compléter dans LeadHub", blocks: warnings.map(BriefBlock.warning)), at: 0)
+            sections.insert(
+                BriefSection(
+                    id: "a-completer", title: "À compléter dans LeadHub", blocks: warnings.map(BriefBlock.warning)),
+                at: 0)
         }
         return BriefDocument(title: writer.title, summary: writer.summary(), sections: sections)
     }
@@ -237,14 +242,29 @@ public enum Brief {
 
     /// What each statistic means and how it is counted: the brief and the dashboard say the same.
     public static let statistics: [(name: String, meaning: String)] = [
-        ("Visites", "Événements `lp_visit` : un par chargement de la landing page par le script (rechargements compris), robots exclus."),
-        ("Clics CTA", "Événements `cta_click` : un par clic sur un bouton marqué `data-leadhub-cta`, ou par passage sur le lien de redirection `/r/…`."),
-        ("Démarrages de formulaire", "Événements `form_start` : la première interaction avec un champ du formulaire (focus, saisie) sur une page chargée."),
+        (
+            "Visites",
+            "Événements `lp_visit` : un par chargement de la landing page par le script (rechargements compris), robots exclus."
+        ),
+        (
+            "Clics CTA",
+            "Événements `cta_click` : un par clic sur un bouton marqué `data-leadhub-cta`, ou par passage sur le lien de redirection `/r/…`."
+        ),
+        (
+            "Démarrages de formulaire",
+            "Événements `form_start` : la première interaction avec un champ du formulaire (focus, saisie) sur une page chargée."
+        ),
         ("Étapes", "Événements `form_step` envoyés par `LeadHub.step(n)` sur un formulaire en plusieurs étapes."),
         ("Leads", "Leads acceptés par l'API (réponse 201) dans la période, doublons compris."),
-        ("Doublons", "Leads acceptés mais reconnus comme doublons (même téléphone dans la fenêtre de doublon) : ils ne sont pas livrés."),
+        (
+            "Doublons",
+            "Leads acceptés mais reconnus comme doublons (même téléphone dans la fenêtre de doublon) : ils ne sont pas livrés."
+        ),
         ("Livrés", "Leads acceptés par leur CRM (comptés une fois, à l'heure où le lead est arrivé)."),
-        ("Taux", "Clics / visites, démarrages / clics, leads / démarrages, leads / visites, livrés / leads ; vides quand le dénominateur est nul."),
+        (
+            "Taux",
+            "Clics / visites, démarrages / clics, leads / démarrages, leads / visites, livrés / leads ; vides quand le dénominateur est nul."
+        ),
     ]
 
     struct Writer {
@@ -266,11 +286,18 @@ public enum Brief {
 
         func summary() -> [String] {
             var lines: [String] = []
-            if let lp { lines.append("Landing page : \(lp.code) — \(lp.name)" + (lp.sourceName.map { " (source : \($0))" } ?? "")) }
-            if let form { lines.append("Formulaire : \(form.code) — \(form.name) (\(form.productCode), \(form.productLabel))") }
+            if let lp {
+                lines.append(
+                    "Landing page : \(lp.code) — \(lp.name)" + (lp.sourceName.map { " (source : \($0))" } ?? ""))
+            }
+            if let form {
+                lines.append("Formulaire : \(form.code) — \(form.name) (\(form.productCode), \(form.productLabel))")
+            }
             if lp != nil && form != nil { lines.append("Mode : \(input.mode.label)") }
             lines.append("Identifiant de suivi de l'organisation : `\(input.trackingId)`")
-            lines.append("Généré le \(FrenchFormat.dateTime(input.generatedAt)) à partir de la configuration actuelle : régénérez-le après toute modification.")
+            lines.append(
+                "Généré le \(FrenchFormat.dateTime(input.generatedAt)) à partir de la configuration actuelle : régénérez-le après toute modification."
+            )
             return lines
         }
 
@@ -278,21 +305,33 @@ public enum Brief {
             var out: [String] = []
             if let lp {
                 if lp.archived { out.append("La landing page \(lp.code) est archivée.") }
-                if lp.url == nil { out.append("La landing page \(lp.code) n'a pas d'adresse : renseignez-la sur sa fiche.") }
+                if lp.url == nil {
+                    out.append("La landing page \(lp.code) n'a pas d'adresse : renseignez-la sur sa fiche.")
+                }
                 if form == nil && lp.linkedFormCode == nil {
-                    out.append("Aucun formulaire n'est lié à la landing page \(lp.code) : le bouton d'action ne sait pas où mener, et le lien `/r/\(lp.code)` répond 404.")
+                    out.append(
+                        "Aucun formulaire n'est lié à la landing page \(lp.code) : le bouton d'action ne sait pas où mener, et le lien `/r/\(lp.code)` répond 404."
+                    )
                 }
                 if let form, input.mode == .separate, let linked = lp.linkedFormCode, linked != form.code {
-                    out.append("La landing page \(lp.code) est liée au formulaire \(linked), pas à \(form.code) : le lien de redirection `/r/\(lp.code)` mène à \(linked).")
+                    out.append(
+                        "La landing page \(lp.code) est liée au formulaire \(linked), pas à \(form.code) : le lien de redirection `/r/\(lp.code)` mène à \(linked)."
+                    )
                 }
                 if let form, input.mode == .separate, lp.linkedFormCode == nil {
-                    out.append("La landing page \(lp.code) n'est liée à aucun formulaire : liez-la à \(form.code) pour que le lien `/r/\(lp.code)` fonctionne.")
+                    out.append(
+                        "La landing page \(lp.code) n'est liée à aucun formulaire : liez-la à \(form.code) pour que le lien `/r/\(lp.code)` fonctionne."
+                    )
                 }
             }
             if let form {
-                if form.archived { out.append("Le formulaire \(form.code) est archivé : l'API refuse ses leads (403).") }
+                if form.archived {
+                    out.append("Le formulaire \(form.code) est archivé : l'API refuse ses leads (403).")
+                }
                 if form.url == nil && input.mode == .separate {
-                    out.append("Le formulaire \(form.code) n'a pas d'adresse : renseignez-la (les boutons d'action et le lien `/go/\(form.code)` y mènent).")
+                    out.append(
+                        "Le formulaire \(form.code) n'a pas d'adresse : renseignez-la (les boutons d'action et le lien `/go/\(form.code)` y mènent)."
+                    )
                 }
                 if form.thankYouURL == nil { out.append("Le formulaire \(form.code) n'a pas de page de remerciement.") }
             }
@@ -302,7 +341,10 @@ public enum Brief {
                     identity.legalMentions == nil ? "de mentions légales" : nil,
                 ].compactMap { $0 }
                 if !missing.isEmpty {
-                    out.append("Le compte \(identity.accountName) n'a pas " + missing.joined(separator: " ni ") + " : obligatoires sur une page qui collecte des données, renseignez-les sur la fiche du compte.")
+                    out.append(
+                        "Le compte \(identity.accountName) n'a pas " + missing.joined(separator: " ni ")
+                            + " : obligatoires sur une page qui collecte des données, renseignez-les sur la fiche du compte."
+                    )
                 }
             }
             return out
@@ -314,8 +356,11 @@ public enum Brief {
             var rows: [[String]] = []
             if let lp { rows.append(["Landing page \(lp.code)", lp.url ?? "à renseigner"]) }
             if let form {
-                rows.append([input.mode == .integrated ? "Formulaire \(form.code) (dans la landing page)" : "Formulaire \(form.code)",
-                             input.mode == .integrated ? (lp?.url ?? "à renseigner") : (form.url ?? "à renseigner")])
+                rows.append([
+                    input.mode == .integrated
+                        ? "Formulaire \(form.code) (dans la landing page)" : "Formulaire \(form.code)",
+                    input.mode == .integrated ? (lp?.url ?? "à renseigner") : (form.url ?? "à renseigner"),
+                ])
                 rows.append(["Page de remerciement", form.thankYouURL ?? "à renseigner"])
             } else if let lp, let code = lp.linkedFormCode {
                 rows.append(["Formulaire lié \(code)", lp.linkedFormURL ?? "à renseigner"])
@@ -324,13 +369,19 @@ public enum Brief {
             if let lp, input.mode == .separate {
                 rows.append(["Lien de redirection (sans script)", "`\(hub)/r/\(lp.code)?org=\(input.trackingId)`"])
             }
-            if let form { rows.append(["Lien direct vers le formulaire (annonces)", "`\(hub)/go/\(form.code)?org=\(input.trackingId)`"]) }
+            if let form {
+                rows.append([
+                    "Lien direct vers le formulaire (annonces)", "`\(hub)/go/\(form.code)?org=\(input.trackingId)`",
+                ])
+            }
             if form != nil { rows.append(["API des leads", "`POST \(hub)/api/v1/leads`"]) }
             rows.append(["API des événements", "`POST \(hub)/api/v1/events`"])
             var blocks: [BriefBlock] = [.table(header: ["Quoi", "Adresse"], rows: rows)]
             if lp != nil && input.mode == .separate {
-                blocks.append(.paragraph(
-                    "Le lien de redirection compte un clic CTA puis mène au formulaire en transmettant la session et les paramètres de campagne (`utm_*`, `gclid`, `fbclid`) qu'on lui ajoute : à utiliser quand la page ne peut pas exécuter de script."))
+                blocks.append(
+                    .paragraph(
+                        "Le lien de redirection compte un clic CTA puis mène au formulaire en transmettant la session et les paramètres de campagne (`utm_*`, `gclid`, `fbclid`) qu'on lui ajoute : à utiliser quand la page ne peut pas exécuter de script."
+                    ))
             }
             return BriefSection(id: "adresses", title: "Adresses", blocks: blocks)
         }
@@ -340,7 +391,10 @@ public enum Brief {
         func identitySection() -> BriefSection? {
             guard let identity = input.identity else { return nil }
             var blocks: [BriefBlock] = [
-                .paragraph("Les pages sont celles du compte \(identity.accountName)" + (identity.domain.map { " (`\($0)`)" } ?? "") + " : son identité et ses textes, tels que LeadHub les connaît aujourd'hui.")
+                .paragraph(
+                    "Les pages sont celles du compte \(identity.accountName)"
+                        + (identity.domain.map { " (`\($0)`)" } ?? "")
+                        + " : son identité et ses textes, tels que LeadHub les connaît aujourd'hui.")
             ]
             var rows = identity.logos.map { [$0.name, "`\($0.url)`"] }
             if let color = identity.primaryColor { rows.append(["Couleur principale", "`\(color)`"]) }
@@ -354,9 +408,12 @@ public enum Brief {
             if let label = identity.productLabel {
                 blocks.append(.heading("Le produit : \(label)"))
                 var lines: [String] = []
-                if let amount = identity.aidAmountText, !amount.isEmpty { lines.append("Accroche des aides : « \(amount) »") }
+                if let amount = identity.aidAmountText, !amount.isEmpty {
+                    lines.append("Accroche des aides : « \(amount) »")
+                }
                 if !identity.aids.isEmpty { lines.append("Aides à citer : " + identity.aids.joined(separator: ", ")) }
-                blocks.append(lines.isEmpty ? .paragraph("Aucune aide n'est renseignée pour ce produit.") : .list(lines))
+                blocks.append(
+                    lines.isEmpty ? .paragraph("Aucune aide n'est renseignée pour ce produit.") : .list(lines))
             }
             let texts: [(id: String, name: String, text: String?, missing: String)] = [
                 ("legal-privacy", "Politique de confidentialité", identity.privacyPolicy, "non renseignée"),
@@ -387,31 +444,65 @@ public enum Brief {
             var blocks: [BriefBlock] = []
             switch (lp, form, input.mode) {
             case (let lp?, let form?, .integrated):
-                blocks.append(.paragraph("Une seule page porte la landing page et le formulaire : un seul script, avec le code de la landing page, celui du formulaire et sa clé."))
-                blocks.append(.code(id: "tag-script", language: "html", caption: "Sur la page, juste avant `</head>` :", text: scriptTag(lp: lp.code, form: form)))
-                blocks.append(.code(
-                    id: "tag-cta", language: "html", caption: "Les boutons d'action qui descendent vers le formulaire :",
-                    text: "<a href=\"#leadhub-form\" data-leadhub-cta>Je fais ma demande</a>"))
-                blocks.append(.paragraph("Chaque clic compte un clic CTA ; la première interaction avec un champ compte un démarrage de formulaire."))
+                blocks.append(
+                    .paragraph(
+                        "Une seule page porte la landing page et le formulaire : un seul script, avec le code de la landing page, celui du formulaire et sa clé."
+                    ))
+                blocks.append(
+                    .code(
+                        id: "tag-script", language: "html", caption: "Sur la page, juste avant `</head>` :",
+                        text: scriptTag(lp: lp.code, form: form)))
+                blocks.append(
+                    .code(
+                        id: "tag-cta", language: "html",
+                        caption: "Les boutons d'action qui descendent vers le formulaire :",
+                        text: "<a href=\"#leadhub-form\" data-leadhub-cta>Je fais ma demande</a>"))
+                blocks.append(
+                    .paragraph(
+                        "Chaque clic compte un clic CTA ; la première interaction avec un champ compte un démarrage de formulaire."
+                    ))
                 blocks.append(contentsOf: formWiring(form))
             case (let lp?, _, _):
-                blocks.append(.code(id: "tag-script-lp", language: "html", caption: "Sur la landing page, juste avant `</head>` :", text: scriptTag(lp: lp.code, form: nil)))
+                blocks.append(
+                    .code(
+                        id: "tag-script-lp", language: "html", caption: "Sur la landing page, juste avant `</head>` :",
+                        text: scriptTag(lp: lp.code, form: nil)))
                 let target = formURL ?? "ADRESSE_DU_FORMULAIRE"
-                blocks.append(.code(
-                    id: "tag-cta", language: "html", caption: "Chaque bouton d'action (CTA) :",
-                    text: "<a href=\"\(target)\" data-leadhub-cta>Je fais ma demande</a>"))
-                blocks.append(.paragraph(
-                    "Le script compte le clic et ajoute à l'adresse la session (`lh_session`, `lh_visitor`), le code de la landing page (`lp`) et les paramètres de campagne : ne les retirez pas. Si vous ne pouvez pas ajouter l'attribut, donnez un sélecteur CSS au script : `data-cta=\".bouton-devis\"`."))
-                blocks.append(.paragraph("Sans script possible (page d'un éditeur fermé) : faites pointer les boutons vers le lien de redirection `\(hub)/r/\(lp.code)?org=\(input.trackingId)`."))
+                blocks.append(
+                    .code(
+                        id: "tag-cta", language: "html", caption: "Chaque bouton d'action (CTA) :",
+                        text: "<a href=\"\(target)\" data-leadhub-cta>Je fais ma demande</a>"))
+                blocks.append(
+                    .paragraph(
+                        "Le script compte le clic et ajoute à l'adresse la session (`lh_session`, `lh_visitor`), le code de la landing page (`lp`) et les paramètres de campagne : ne les retirez pas. Si vous ne pouvez pas ajouter l'attribut, donnez un sélecteur CSS au script : `data-cta=\".bouton-devis\"`."
+                    ))
+                blocks.append(
+                    .paragraph(
+                        "Sans script possible (page d'un éditeur fermé) : faites pointer les boutons vers le lien de redirection `\(hub)/r/\(lp.code)?org=\(input.trackingId)`."
+                    ))
                 if let form {
                     blocks.append(.heading("Sur le formulaire \(form.code)"))
-                    blocks.append(.code(id: "tag-script-form", language: "html", caption: "Sur la page du formulaire, juste avant `</head>` :", text: scriptTag(lp: nil, form: form)))
-                    blocks.append(.paragraph("Le script du formulaire reprend la session, le code de la landing page et la campagne transmis par le bouton d'action."))
+                    blocks.append(
+                        .code(
+                            id: "tag-script-form", language: "html",
+                            caption: "Sur la page du formulaire, juste avant `</head>` :",
+                            text: scriptTag(lp: nil, form: form)))
+                    blocks.append(
+                        .paragraph(
+                            "Le script du formulaire reprend la session, le code de la landing page et la campagne transmis par le bouton d'action."
+                        ))
                     blocks.append(contentsOf: formWiring(form))
                 }
             case (nil, let form?, _):
-                blocks.append(.code(id: "tag-script-form", language: "html", caption: "Sur la page du formulaire, juste avant `</head>` :", text: scriptTag(lp: nil, form: form)))
-                blocks.append(.paragraph("Arrivé d'une landing page, le visiteur porte dans l'adresse sa session, le code de la landing page (`lp`) et sa campagne : le script les reprend. Pour une annonce qui mène directement au formulaire, utilisez `\(hub)/go/\(form.code)?org=\(input.trackingId)&utm_source=…`."))
+                blocks.append(
+                    .code(
+                        id: "tag-script-form", language: "html",
+                        caption: "Sur la page du formulaire, juste avant `</head>` :",
+                        text: scriptTag(lp: nil, form: form)))
+                blocks.append(
+                    .paragraph(
+                        "Arrivé d'une landing page, le visiteur porte dans l'adresse sa session, le code de la landing page (`lp`) et sa campagne : le script les reprend. Pour une annonce qui mène directement au formulaire, utilisez `\(hub)/go/\(form.code)?org=\(input.trackingId)&utm_source=…`."
+                    ))
                 blocks.append(contentsOf: formWiring(form))
             case (nil, nil, _):
                 break
@@ -423,25 +514,38 @@ public enum Brief {
         func fieldMarkup(_ field: LeadField) -> String {
             let required = " required"
             switch field {
-            case .phone: return "  <label>Téléphone <input name=\"phone\" type=\"tel\" autocomplete=\"tel\"\(required)></label>"
+            case .phone:
+                return "  <label>Téléphone <input name=\"phone\" type=\"tel\" autocomplete=\"tel\"\(required)></label>"
             case .civilite:
-                return "  <label>Civilité <select name=\"civilite\"\(required)><option value=\"Mme\">Madame</option><option value=\"M\">Monsieur</option></select></label>"
+                return
+                    "  <label>Civilité <select name=\"civilite\"\(required)><option value=\"Mme\">Madame</option><option value=\"M\">Monsieur</option></select></label>"
             case .nom: return "  <label>Nom <input name=\"nom\" autocomplete=\"family-name\"\(required)></label>"
-            case .prenom: return "  <label>Prénom <input name=\"prenom\" autocomplete=\"given-name\"\(required)></label>"
-            case .email: return "  <label>E-mail <input name=\"email\" type=\"email\" autocomplete=\"email\"\(required)></label>"
+            case .prenom:
+                return "  <label>Prénom <input name=\"prenom\" autocomplete=\"given-name\"\(required)></label>"
+            case .email:
+                return "  <label>E-mail <input name=\"email\" type=\"email\" autocomplete=\"email\"\(required)></label>"
             case .codePostal:
-                return "  <label>Code postal <input name=\"code_postal\" inputmode=\"numeric\" maxlength=\"5\" autocomplete=\"postal-code\"\(required)></label>"
-            case .departement: return "  <label>Département <input name=\"departement\" maxlength=\"3\"\(required)></label>"
-            case .ville: return "  <label>Ville <input name=\"ville\" autocomplete=\"address-level2\"\(required)></label>"
-            case .adresse: return "  <label>Adresse <input name=\"adresse\" autocomplete=\"street-address\"\(required)></label>"
+                return
+                    "  <label>Code postal <input name=\"code_postal\" inputmode=\"numeric\" maxlength=\"5\" autocomplete=\"postal-code\"\(required)></label>"
+            case .departement:
+                return "  <label>Département <input name=\"departement\" maxlength=\"3\"\(required)></label>"
+            case .ville:
+                return "  <label>Ville <input name=\"ville\" autocomplete=\"address-level2\"\(required)></label>"
+            case .adresse:
+                return "  <label>Adresse <input name=\"adresse\" autocomplete=\"street-address\"\(required)></label>"
             case .typeLogement:
-                return "  <label>Logement <select name=\"type_logement\"\(required)><option value=\"maison\">Maison</option><option value=\"appartement\">Appartement</option></select></label>"
+                return
+                    "  <label>Logement <select name=\"type_logement\"\(required)><option value=\"maison\">Maison</option><option value=\"appartement\">Appartement</option></select></label>"
             case .statutOccupant:
-                return "  <label>Vous êtes <select name=\"statut_occupant\"\(required)><option value=\"proprietaire\">Propriétaire</option><option value=\"locataire\">Locataire</option></select></label>"
+                return
+                    "  <label>Vous êtes <select name=\"statut_occupant\"\(required)><option value=\"proprietaire\">Propriétaire</option><option value=\"locataire\">Locataire</option></select></label>"
             case .surfaceHabitable:
-                return "  <label>Surface habitable (m²) <input name=\"surface_habitable\" inputmode=\"numeric\"\(required)></label>"
-            case .chauffageActuel: return "  <label>Chauffage actuel <input name=\"chauffage_actuel\"\(required)></label>"
-            case .factureElectricite: return "  <label>Facture d'électricité <input name=\"facture_electricite\"\(required)></label>"
+                return
+                    "  <label>Surface habitable (m²) <input name=\"surface_habitable\" inputmode=\"numeric\"\(required)></label>"
+            case .chauffageActuel:
+                return "  <label>Chauffage actuel <input name=\"chauffage_actuel\"\(required)></label>"
+            case .factureElectricite:
+                return "  <label>Facture d'électricité <input name=\"facture_electricite\"\(required)></label>"
             }
         }
 
@@ -455,7 +559,8 @@ public enum Brief {
             let fields = requiredFields(form)
             var html = "<form id=\"leadhub-form\" novalidate>\n"
             html += fields.map(fieldMarkup).joined(separator: "\n") + "\n"
-            html += "  <label><input type=\"checkbox\" name=\"consent_phone\" value=\"1\"> J'accepte d'être recontacté(e) par téléphone au sujet de mon projet.</label>\n"
+            html +=
+                "  <label><input type=\"checkbox\" name=\"consent_phone\" value=\"1\"> J'accepte d'être recontacté(e) par téléphone au sujet de mon projet.</label>\n"
             html += "  <p class=\"leadhub-errors\" role=\"alert\" hidden></p>\n"
             html += "  <button type=\"submit\">Envoyer ma demande</button>\n</form>"
             let thanks = form.thankYouURL ?? "ADRESSE_DE_REMERCIEMENT"
@@ -490,14 +595,26 @@ public enum Brief {
                 """
             var blocks: [BriefBlock] = [
                 .heading("Le formulaire et son envoi"),
-                .paragraph("Les noms des champs sont ceux de l'API (voir la référence plus bas). Ceux-ci sont obligatoires pour le produit \(form.productCode) : " + fields.map { "`\($0.rawValue)`" }.joined(separator: ", ") + "."),
-                .code(id: "tag-form", language: "html", caption: "Le formulaire (à habiller à votre goût, en gardant les attributs `name`) :", text: html),
+                .paragraph(
+                    "Les noms des champs sont ceux de l'API (voir la référence plus bas). Ceux-ci sont obligatoires pour le produit \(form.productCode) : "
+                        + fields.map { "`\($0.rawValue)`" }.joined(separator: ", ") + "."),
+                .code(
+                    id: "tag-form", language: "html",
+                    caption: "Le formulaire (à habiller à votre goût, en gardant les attributs `name`) :", text: html),
                 .code(id: "tag-submit", language: "html", caption: "L'envoi, après le formulaire :", text: script),
-                .paragraph("`LeadHub.submit(champs)` envoie le lead avec la clé du formulaire, la session, le code de la landing page et la campagne, et répond `{ok, status, body}`. En cas de refus (422), `body.errors` donne, par champ, des messages en français à afficher près des champs."),
-                .paragraph("Formulaire en plusieurs étapes : appelez `LeadHub.step(2)`, `LeadHub.step(3)`… quand le visiteur arrive à chaque étape (compté dans « Étapes »)."),
+                .paragraph(
+                    "`LeadHub.submit(champs)` envoie le lead avec la clé du formulaire, la session, le code de la landing page et la campagne, et répond `{ok, status, body}`. En cas de refus (422), `body.errors` donne, par champ, des messages en français à afficher près des champs."
+                ),
+                .paragraph(
+                    "Formulaire en plusieurs étapes : appelez `LeadHub.step(2)`, `LeadHub.step(3)`… quand le visiteur arrive à chaque étape (compté dans « Étapes »)."
+                ),
             ]
             if !form.allowedOrigins.isEmpty {
-                blocks.append(.paragraph("La clé n'est acceptée que depuis ces origines : " + form.allowedOrigins.map { "`\($0)`" }.joined(separator: ", ") + ". Une autre origine reçoit 403 : ajoutez-la sur la fiche du formulaire."))
+                blocks.append(
+                    .paragraph(
+                        "La clé n'est acceptée que depuis ces origines : "
+                            + form.allowedOrigins.map { "`\($0)`" }.joined(separator: ", ")
+                            + ". Une autre origine reçoit 403 : ajoutez-la sur la fiche du formulaire."))
             }
             return blocks
         }
@@ -508,13 +625,25 @@ public enum Brief {
             let conversionAccount = input.formAccount ?? input.landingPageAccount
             if let account = pageAccount {
                 if let head = account.head, !head.isEmpty {
-                    blocks.append(.code(id: "gtm-head", language: "html", caption: "Code d'en-tête du compte \(account.accountName), dans `<head>` de chaque page :", text: head))
+                    blocks.append(
+                        .code(
+                            id: "gtm-head", language: "html",
+                            caption: "Code d'en-tête du compte \(account.accountName), dans `<head>` de chaque page :",
+                            text: head))
                 } else {
-                    blocks.append(.paragraph("Le compte \(account.accountName) n'a pas de code d'en-tête : rien à ajouter dans `<head>` (renseignez-le sur la fiche du compte s'il en faut un)."))
+                    blocks.append(
+                        .paragraph(
+                            "Le compte \(account.accountName) n'a pas de code d'en-tête : rien à ajouter dans `<head>` (renseignez-le sur la fiche du compte s'il en faut un)."
+                        ))
                 }
                 if lp != nil {
                     if let cta = account.cta, !cta.isEmpty {
-                        blocks.append(.code(id: "gtm-cta", language: "html", caption: "Code CTA du compte \(account.accountName), déclenché au clic sur les boutons d'action (dans GTM : déclencheur « Événement personnalisé » `leadhub_cta_click`) :", text: cta))
+                        blocks.append(
+                            .code(
+                                id: "gtm-cta", language: "html",
+                                caption:
+                                    "Code CTA du compte \(account.accountName), déclenché au clic sur les boutons d'action (dans GTM : déclencheur « Événement personnalisé » `leadhub_cta_click`) :",
+                                text: cta))
                     } else {
                         blocks.append(.paragraph("Le compte \(account.accountName) n'a pas de code CTA."))
                     }
@@ -522,12 +651,20 @@ public enum Brief {
             }
             if form != nil, let account = conversionAccount {
                 if let conversion = account.conversion, !conversion.isEmpty {
-                    blocks.append(.code(id: "gtm-conversion", language: "html", caption: "Code de conversion du compte \(account.accountName), sur la page de remerciement (ou dans GTM sur l'événement `leadhub_lead`) :", text: conversion))
+                    blocks.append(
+                        .code(
+                            id: "gtm-conversion", language: "html",
+                            caption:
+                                "Code de conversion du compte \(account.accountName), sur la page de remerciement (ou dans GTM sur l'événement `leadhub_lead`) :",
+                            text: conversion))
                 } else {
                     blocks.append(.paragraph("Le compte \(account.accountName) n'a pas de code de conversion."))
                 }
             }
-            blocks.append(.paragraph("Quand `window.dataLayer` existe, le script y pousse `leadhub_lp_visit`, `leadhub_cta_click`, `leadhub_form_start`, `leadhub_form_step` et `leadhub_lead` (avec `leadhub_lp`, `leadhub_form`, `leadhub_session`, et `leadhub_lead_id` pour un lead) : utilisez-les comme déclencheurs."))
+            blocks.append(
+                .paragraph(
+                    "Quand `window.dataLayer` existe, le script y pousse `leadhub_lp_visit`, `leadhub_cta_click`, `leadhub_form_start`, `leadhub_form_step` et `leadhub_lead` (avec `leadhub_lp`, `leadhub_form`, `leadhub_session`, et `leadhub_lead_id` pour un lead) : utilisez-les comme déclencheurs."
+                ))
             return blocks
         }
 
@@ -537,42 +674,74 @@ public enum Brief {
             guard let form else { return BriefSection(id: "api", title: "Référence de l'API", blocks: []) }
             let required = Set(requiredFields(form))
             var blocks: [BriefBlock] = [
-                .paragraph("`POST \(hub)/api/v1/leads`, corps JSON (64 Ko au plus), en-têtes `Content-Type: application/json` et `Authorization: Token \(form.formKey)` (la clé publiable de ce formulaire : elle ne sert qu'à lui envoyer des leads). En option, `Idempotency-Key: <identifiant unique>` : un envoi répété avec la même clé ne crée pas de second lead et reçoit la même réponse."),
+                .paragraph(
+                    "`POST \(hub)/api/v1/leads`, corps JSON (64 Ko au plus), en-têtes `Content-Type: application/json` et `Authorization: Token \(form.formKey)` (la clé publiable de ce formulaire : elle ne sert qu'à lui envoyer des leads). En option, `Idempotency-Key: <identifiant unique>` : un envoi répété avec la même clé ne crée pas de second lead et reçoit la même réponse."
+                ),
                 .heading("Champs du lead"),
                 .table(
                     header: ["Champ", "Libellé", "Obligatoire", "Règle"],
                     rows: LeadField.allCases.map { field in
-                        ["`\(field.rawValue)`", field.label, required.contains(field) ? "oui" : "non", Brief.rule(field, metropolitanOnly: form.metropolitanOnly)]
+                        [
+                            "`\(field.rawValue)`", field.label, required.contains(field) ? "oui" : "non",
+                            Brief.rule(field, metropolitanOnly: form.metropolitanOnly),
+                        ]
                     }),
                 .heading("Suivi et consentement"),
                 .table(
                     header: ["Champ", "Contenu"],
                     rows: [
-                        ["`form_code`", "`\(form.code)` (facultatif avec la clé du formulaire ; s'il est donné, il doit être celui-ci)."],
-                        ["`lp_code`", "Code de la landing page d'origine (ex. `\(lp?.code ?? "LP-001")`) : rattache le lead à la landing page et à sa source."],
-                        ["`session_id`, `visitor_id`", "Session et visiteur du script de suivi (relient le lead à la visite)."],
-                        ["`utm_source`, `utm_medium`, `utm_campaign`, `utm_content`, `utm_term`, `gclid`, `fbclid`", "Campagne (500 caractères au plus chacun)."],
+                        [
+                            "`form_code`",
+                            "`\(form.code)` (facultatif avec la clé du formulaire ; s'il est donné, il doit être celui-ci).",
+                        ],
+                        [
+                            "`lp_code`",
+                            "Code de la landing page d'origine (ex. `\(lp?.code ?? "LP-001")`) : rattache le lead à la landing page et à sa source.",
+                        ],
+                        [
+                            "`session_id`, `visitor_id`",
+                            "Session et visiteur du script de suivi (relient le lead à la visite).",
+                        ],
+                        [
+                            "`utm_source`, `utm_medium`, `utm_campaign`, `utm_content`, `utm_term`, `gclid`, `fbclid`",
+                            "Campagne (500 caractères au plus chacun).",
+                        ],
                         ["`page_url`, `referrer`", "Adresse de la page et provenance (2 000 caractères au plus)."],
-                        ["`consent`", "Objet `{\"phone\": true, \"email\": false, \"text\": \"texte affiché\", \"url\": \"adresse de la page\"}` : la preuve du consentement."],
-                        ["autres champs", "Gardés avec le lead : 30 au plus, noms en lettres, chiffres, `-` et `_` (64 caractères), valeurs texte, nombre ou booléen (1 000 caractères)."],
+                        [
+                            "`consent`",
+                            "Objet `{\"phone\": true, \"email\": false, \"text\": \"texte affiché\", \"url\": \"adresse de la page\"}` : la preuve du consentement.",
+                        ],
+                        [
+                            "autres champs",
+                            "Gardés avec le lead : 30 au plus, noms en lettres, chiffres, `-` et `_` (64 caractères), valeurs texte, nombre ou booléen (1 000 caractères).",
+                        ],
                     ]),
                 .heading("Réponses"),
                 .table(
                     header: ["Statut", "Signification"],
                     rows: [
-                        ["201", "Lead enregistré : `{\"id\", \"status\": \"accepted\" ou \"duplicate\", \"duplicate_of\"?, \"form_code\", \"created_at\"}`. Un doublon est enregistré mais pas livré."],
+                        [
+                            "201",
+                            "Lead enregistré : `{\"id\", \"status\": \"accepted\" ou \"duplicate\", \"duplicate_of\"?, \"form_code\", \"created_at\"}`. Un doublon est enregistré mais pas livré.",
+                        ],
                         ["400", "Corps illisible (JSON mal formé, vide, pas un objet)."],
                         ["401", "Clé absente, mal écrite ou inconnue."],
                         ["403", "Formulaire archivé, ou origine non autorisée pour la clé."],
                         ["413 / 415", "Corps de plus de 64 Ko / pas en JSON."],
-                        ["422", "Champs invalides : `{\"error\": \"Certains champs sont invalides.\", \"errors\": {\"phone\": [\"Numéro de téléphone invalide…\"]}}`, tous les champs à la fois."],
+                        [
+                            "422",
+                            "Champs invalides : `{\"error\": \"Certains champs sont invalides.\", \"errors\": {\"phone\": [\"Numéro de téléphone invalide…\"]}}`, tous les champs à la fois.",
+                        ],
                         ["429", "Trop d'envois en peu de temps : réessayez après `Retry-After` secondes."],
                         ["5xx", "Incident : réessayez plus tard avec la même `Idempotency-Key`."],
                     ]),
             ]
-            let body = requiredFields(form).map { "\"\($0.rawValue)\": \"\(Brief.example($0))\"" }
-                + ["\"lp_code\": \"\(lp?.code ?? "LP-001")\"", "\"utm_source\": \"google\"",
-                   "\"consent\": {\"phone\": true, \"email\": false, \"text\": \"J’accepte d’être recontacté par téléphone.\", \"url\": \"\(lp?.url ?? form.url ?? "https://exemple.fr")\"}"]
+            let body =
+                requiredFields(form).map { "\"\($0.rawValue)\": \"\(Brief.example($0))\"" }
+                + [
+                    "\"lp_code\": \"\(lp?.code ?? "LP-001")\"", "\"utm_source\": \"google\"",
+                    "\"consent\": {\"phone\": true, \"email\": false, \"text\": \"J’accepte d’être recontacté par téléphone.\", \"url\": \"\(lp?.url ?? form.url ?? "https://exemple.fr")\"}",
+                ]
             let curl = """
                 curl -X POST "\(hub)/api/v1/leads" \\
                   -H "Content-Type: application/json" \\
@@ -591,8 +760,14 @@ public enum Brief {
                   })
                 }).then(function (response) { return response.json(); }).then(function (body) { console.log(body); });
                 """
-            blocks.append(.code(id: "api-browser", language: "js", caption: "Exemple dans le navigateur, sans le script de suivi :", text: browser))
-            blocks.append(.paragraph("Depuis un serveur, une clé d'organisation (Paramètres → Clés d'API) peut remplacer la clé du formulaire : `form_code` devient alors obligatoire. La description complète de l'API est sur `\(hub)/docs/api`."))
+            blocks.append(
+                .code(
+                    id: "api-browser", language: "js", caption: "Exemple dans le navigateur, sans le script de suivi :",
+                    text: browser))
+            blocks.append(
+                .paragraph(
+                    "Depuis un serveur, une clé d'organisation (Paramètres → Clés d'API) peut remplacer la clé du formulaire : `form_code` devient alors obligatoire. La description complète de l'API est sur `\(hub)/docs/api`."
+                ))
             return BriefSection(id: "api", title: "Référence de l'API du formulaire", blocks: blocks)
         }
 
@@ -602,9 +777,15 @@ public enum Brief {
             BriefSection(
                 id: "statistiques", title: "Ce que mesurent les statistiques",
                 blocks: [
-                    .table(header: ["Statistique", "Comment elle est comptée"], rows: Brief.statistics.map { [$0.name, $0.meaning] }),
-                    .paragraph("Les chiffres sont comptés par heure et lus en jours de Paris (Europe/Paris, heure d'été comprise). Les robots (user agents de robots connus) ne sont pas comptés. Une carte dont les statistiques ont été remises à zéro compte à partir de sa date « stats depuis » ; le tableau de bord garde tout l'historique."),
-                    .paragraph("Le tunnel d'un formulaire comprend les visites et clics des landing pages qui y mènent ; un lead est rattaché à une landing page quand il porte son code (`lp_code`)."),
+                    .table(
+                        header: ["Statistique", "Comment elle est comptée"],
+                        rows: Brief.statistics.map { [$0.name, $0.meaning] }),
+                    .paragraph(
+                        "Les chiffres sont comptés par heure et lus en jours de Paris (Europe/Paris, heure d'été comprise). Les robots (user agents de robots connus) ne sont pas comptés. Une carte dont les statistiques ont été remises à zéro compte à partir de sa date « stats depuis » ; le tableau de bord garde tout l'historique."
+                    ),
+                    .paragraph(
+                        "Le tunnel d'un formulaire comprend les visites et clics des landing pages qui y mènent ; un lead est rattaché à une landing page quand il porte son code (`lp_code`)."
+                    ),
                 ])
         }
 
@@ -613,27 +794,44 @@ public enum Brief {
         func checklist() -> BriefSection {
             var items: [String] = []
             if let lp {
-                items.append("Le script est sur la landing page \(lp.code) (`data-lp=\"\(lp.code)\"`) : « Vérifier l'intégration » montre une visite.")
+                items.append(
+                    "Le script est sur la landing page \(lp.code) (`data-lp=\"\(lp.code)\"`) : « Vérifier l'intégration » montre une visite."
+                )
                 if input.mode == .separate {
-                    items.append("Chaque bouton d'action porte `data-leadhub-cta` et mène à " + (formURL.map { "`\($0)`" } ?? "l'adresse du formulaire") + " ; après un clic, l'adresse du formulaire porte `lh_session` et `lp=\(lp.code)`.")
+                    items.append(
+                        "Chaque bouton d'action porte `data-leadhub-cta` et mène à "
+                            + (formURL.map { "`\($0)`" } ?? "l'adresse du formulaire")
+                            + " ; après un clic, l'adresse du formulaire porte `lh_session` et `lp=\(lp.code)`.")
                 } else {
                     items.append("Les boutons d'action portent `data-leadhub-cta` et descendent vers le formulaire.")
                 }
             }
             if let form {
                 if input.mode == .separate {
-                    items.append("Le script est sur le formulaire \(form.code) avec `data-form=\"\(form.code)\"` et sa clé `data-form-key`.")
+                    items.append(
+                        "Le script est sur le formulaire \(form.code) avec `data-form=\"\(form.code)\"` et sa clé `data-form-key`."
+                    )
                 }
-                items.append("Les champs obligatoires du produit \(form.productCode) sont présents : " + requiredFields(form).map { "`\($0.rawValue)`" }.joined(separator: ", ") + ".")
-                items.append("L'envoi passe par `LeadHub.submit` ; les erreurs 422 s'affichent près des champs concernés.")
+                items.append(
+                    "Les champs obligatoires du produit \(form.productCode) sont présents : "
+                        + requiredFields(form).map { "`\($0.rawValue)`" }.joined(separator: ", ") + ".")
+                items.append(
+                    "L'envoi passe par `LeadHub.submit` ; les erreurs 422 s'affichent près des champs concernés.")
                 items.append("La case et le texte du consentement sont envoyés dans `consent`.")
-                items.append("Après un envoi réussi (201), le visiteur arrive sur la page de remerciement" + (form.thankYouURL.map { " `\($0)`" } ?? "") + ".")
+                items.append(
+                    "Après un envoi réussi (201), le visiteur arrive sur la page de remerciement"
+                        + (form.thankYouURL.map { " `\($0)`" } ?? "") + ".")
                 if !form.allowedOrigins.isEmpty {
-                    items.append("Le domaine des pages fait partie des origines autorisées : " + form.allowedOrigins.map { "`\($0)`" }.joined(separator: ", ") + ".")
+                    items.append(
+                        "Le domaine des pages fait partie des origines autorisées : "
+                            + form.allowedOrigins.map { "`\($0)`" }.joined(separator: ", ") + ".")
                 }
             }
-            items.append("Les codes GTM du compte sont posés (en-tête, CTA, conversion) et se déclenchent une seule fois.")
-            items.append("Un essai complet depuis un téléphone : visite, clic, formulaire, lead visible dans « Leads » avec sa landing page, sa session et sa campagne.")
+            items.append(
+                "Les codes GTM du compte sont posés (en-tête, CTA, conversion) et se déclenchent une seule fois.")
+            items.append(
+                "Un essai complet depuis un téléphone : visite, clic, formulaire, lead visible dans « Leads » avec sa landing page, sa session et sa campagne."
+            )
             items.append("« Vérifier l'intégration » ne signale plus rien de manquant.")
             return BriefSection(id: "checklist", title: "Liste de contrôle", blocks: [.checklist(items)])
         }

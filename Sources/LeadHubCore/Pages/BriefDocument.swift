@@ -78,7 +78,10 @@ public enum BriefMarkdown {
             return "\(caption)\n\n\(fence)\(language)\n\(text)\n\(fence)\n"
         case .table(let header, let rows):
             func row(_ cells: [String]) -> String {
-                "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+                "| "
+                    + cells.map {
+                        $0.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+                    }
                     .joined(separator: " | ") + " |"
             }
             return ([row(header), "|" + String(repeating: " --- |", count: header.count)] + rows.map(row))
@@ -124,7 +127,9 @@ public enum BriefHTML {
             out += "<p class=\"brief-summary\">" + summary(document) + "</p>\n"
         }
         out += "<nav><ol>"
-        for section in document.sections { out += "<li><a href=\"#\(escape(section.id))\">\(inline(section.title))</a></li>" }
+        for section in document.sections {
+            out += "<li><a href=\"#\(escape(section.id))\">\(inline(section.title))</a></li>"
+        }
         out += "</ol></nav>\n"
         out += fragment(document, copyButtons: false)
         out += "</main>\n</body>\n</html>\n"
@@ -139,13 +144,16 @@ public enum BriefHTML {
         case .list(let items): return "<ul>" + items.map { "<li>\(inline($0))</li>" }.joined() + "</ul>\n"
         case .checklist(let items):
             return "<ul class=\"brief-checklist\">"
-                + items.map { "<li><span class=\"box\" aria-hidden=\"true\">☐</span> \(inline($0))</li>" }.joined() + "</ul>\n"
+                + items.map { "<li><span class=\"box\" aria-hidden=\"true\">☐</span> \(inline($0))</li>" }.joined()
+                + "</ul>\n"
         case .code(let id, let language, let caption, let text):
             var out = "<div class=\"brief-code\">\n<p class=\"brief-caption\"><span>\(inline(caption))</span>"
             if copyButtons {
-                out += " <button type=\"button\" class=\"button small secondary\" data-copy=\"#\(escape(id))\">Copier</button>"
+                out +=
+                    " <button type=\"button\" class=\"button small secondary\" data-copy=\"#\(escape(id))\">Copier</button>"
             }
-            out += "</p>\n<pre id=\"\(escape(id))\" data-language=\"\(escape(language))\"><code>\(escape(text))</code></pre>\n</div>\n"
+            out +=
+                "</p>\n<pre id=\"\(escape(id))\" data-language=\"\(escape(language))\"><code>\(escape(text))</code></pre>\n</div>\n"
             return out
         case .table(let header, let rows):
             var out = "<div class=\"table-wrap\"><table class=\"brief-table\"><thead><tr>"

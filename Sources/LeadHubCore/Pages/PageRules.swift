@@ -53,7 +53,8 @@ public enum PageCode {
 
     /// A chosen code: 2 to 40 capital letters, digits and dashes (`LP-ETE-2026`).
     public static func isValid(_ code: String) -> Bool {
-        (2...40).contains(code.count) && code.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        (2...40).contains(code.count)
+            && code.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
             && !code.hasPrefix("-") && !code.hasSuffix("-")
     }
 }

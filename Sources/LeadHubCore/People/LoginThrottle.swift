@@ -9,8 +9,10 @@ public struct LoginThrottle: Sendable {
     public var maxDelay: TimeInterval
     public var memory: TimeInterval
 
-    public init(freeFailures: Int = 5, baseDelay: TimeInterval = 2, maxDelay: TimeInterval = 900,
-                memory: TimeInterval = 3_600) {
+    public init(
+        freeFailures: Int = 5, baseDelay: TimeInterval = 2, maxDelay: TimeInterval = 900,
+        memory: TimeInterval = 3_600
+    ) {
         self.freeFailures = freeFailures
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

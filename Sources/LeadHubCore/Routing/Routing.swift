@@ -171,12 +171,18 @@ public enum Router {
         }
         let candidates = input.crms
             .filter { $0.id != origin.id && $0.buys(input.departement) && $0.takesReroutedLeads }
-            .sorted { ($0.counts.reroutedMonth, $0.name, $0.id.uuidString) < ($1.counts.reroutedMonth, $1.name, $1.id.uuidString) }
+            .sorted {
+                ($0.counts.reroutedMonth, $0.name, $0.id.uuidString) < (
+                    $1.counts.reroutedMonth, $1.name, $1.id.uuidString
+                )
+            }
         let why = originShortfall(origin, departement: input.departement, product: input.productType)
         if let chosen = candidates.first {
             return RoutingDecision(
                 destination: chosen.id, reason: .reroutedTo(slug: chosen.slug),
-                explanation: "\(why) Redirigé vers \(chosen.name), qui a une commande \(input.productType) pour \(place) (lead facturable entre CRM).")
+                explanation:
+                    "\(why) Redirigé vers \(chosen.name), qui a une commande \(input.productType) pour \(place) (lead facturable entre CRM)."
+            )
         }
         return RoutingDecision(
             destination: origin.id, reason: .noOrderFallbackOrigin,
@@ -198,7 +204,9 @@ public enum Router {
 /// The periods quotas and limits count in: the ISO week and the calendar month, in Europe/Paris.
 public enum RoutingPeriod {
     /// "2026-W48" and "2026-11" for a moment of that week and month in Paris.
-    public static func keys(for date: Date, timeZone: TimeZone = FrenchFormat.parisTimeZone) -> (week: String, month: String) {
+    public static func keys(for date: Date, timeZone: TimeZone = FrenchFormat.parisTimeZone) -> (
+        week: String, month: String
+    ) {
         var iso = Calendar(identifier: .iso8601)
         iso.timeZone = timeZone
         let week = iso.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)

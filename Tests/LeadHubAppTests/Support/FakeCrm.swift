@@ -37,7 +37,8 @@ final class FakeCrm: Sendable {
 
     /// `reply` gets the number of the request (1, 2…) and decides the answer.
     static func start(
-        path: [PathComponent] = ["lead", "api", "create_lead"], _ reply: @escaping @Sendable (Int) -> Reply = { _ in Reply() }
+        path: [PathComponent] = ["lead", "api", "create_lead"],
+        _ reply: @escaping @Sendable (Int) -> Reply = { _ in Reply() }
     ) async throws -> FakeCrm {
         let app = try await Application.make(.testing)
         app.logger.logLevel = .error

@@ -12,9 +12,12 @@ let testPassword = "motdepasse-solide-42"
 
 /// A valid 1×1 PNG.
 let tinyPNG: [UInt8] = [
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
-    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41,
-    0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01,
+    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44,
+    0x41,
+    0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00,
+    0x00,
     0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ]
 
@@ -110,7 +113,10 @@ extension TestApp {
         try await apiKey.create(on: db)
         let lead = try await makeLead(
             form: form, account: account,
-            fields: ["phone": .string("06 98 76 54 32"), "nom": .string("\(name) Prospect"), "email": .string("prospect@\(slug(name)).test")])
+            fields: [
+                "phone": .string("06 98 76 54 32"), "nom": .string("\(name) Prospect"),
+                "email": .string("prospect@\(slug(name)).test"),
+            ])
         let delivery = try #require(try await Delivery.query(on: db).filter(\.$leadId == lead.requireID()).first())
         let invoice = BillingInvoice()
         invoice.organizationId = orgId
@@ -136,14 +142,16 @@ extension TestApp {
         try await alert.create(on: db)
         let scope = try await TenantScope.make(user: admin, on: db, ip: nil)
         let asset = try await AssetService.upload(
-            AssetUpload(file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
-                        accountId: account.id!.uuidString),
+            AssetUpload(
+                file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
+                accountId: account.id!.uuidString),
             scope: scope, now: clock.now(), app: app, on: db)
         return Tenant(
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
-            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice, alert: alert,
+            comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice,
+            alert: alert,
             asset: asset)
     }
 
@@ -154,7 +162,8 @@ extension TestApp {
         in orgId: UUID, role: Role, email: String, crmIds: [UUID] = [], accountIds: [UUID] = []
     ) async throws -> (User, String) {
         let hash = try app.password.hash(testPassword)
-        let user = User(organizationId: orgId, email: email, name: "Test \(role.rawValue)", passwordHash: hash, role: role)
+        let user = User(
+            organizationId: orgId, email: email, name: "Test \(role.rawValue)", passwordHash: hash, role: role)
         user.crmIds = crmIds
         user.accountIds = accountIds
         try await user.create(on: db)
@@ -194,15 +203,18 @@ extension TestApp {
     }
 
     /// A lead stored the way intake stores it, at the clock's time.
-    func makeLead(form: Form, account: Account, fields: [String: JSONValue], at date: Date? = nil) async throws -> Lead {
+    func makeLead(form: Form, account: Account, fields: [String: JSONValue], at date: Date? = nil) async throws -> Lead
+    {
         let valid = try LeadSubmission.validate(fields).get()
         let draft = LeadDraft(
             id: UUID(), organizationId: form.organizationId, formId: try form.requireID(), accountId: form.accountId,
             crmId: account.crmId, landingPageId: nil, diffusionSourceId: nil, productType: form.productType,
             formCode: form.code, lead: valid, ip: "192.0.2.1", userAgent: "test", apiKeyId: nil,
-            submissionHash: UUID().uuidString, idempotencyKey: nil, receivedAt: date ?? clock.now(), duplicateWindowHours: nil,
+            submissionHash: UUID().uuidString, idempotencyKey: nil, receivedAt: date ?? clock.now(),
+            duplicateWindowHours: nil,
             excludeFromRouting: form.excludeFromRouting,
-            routing: try await app.intakeCache.routingConfig(organizationId: form.organizationId, now: clock.now(), on: db))
+            routing: try await app.intakeCache.routingConfig(
+                organizationId: form.organizationId, now: clock.now(), on: db))
         _ = try await LeadWriter.store([draft], on: db as! any SQLDatabase)
         return try #require(try await Lead.find(draft.id, on: db))
     }
@@ -294,7 +306,8 @@ extension TestApp {
                 + value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         }.joined(separator: "&")
         return try await app.testing().performTest(
-            request: TestingHTTPRequest(method: .POST, url: URI(path: path), headers: headers, body: ByteBuffer(string: body)))
+            request: TestingHTTPRequest(
+                method: .POST, url: URI(path: path), headers: headers, body: ByteBuffer(string: body)))
     }
 }
 
@@ -323,7 +336,11 @@ final class BrowserSession: @unchecked Sendable {
             let name = String(pair[..<eq])
             let value = String(pair[pair.index(after: eq)...])
             guard name != AuthService.sessionCookie else { continue }
-            if value.isEmpty || header.contains("Expires=Thu, 01 Jan 1970") { others[name] = nil } else { others[name] = value }
+            if value.isEmpty || header.contains("Expires=Thu, 01 Jan 1970") {
+                others[name] = nil
+            } else {
+                others[name] = value
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ struct APIDocsController {
 
     @Sendable func openAPI(req: Request) async throws -> Response {
         let document = PublicAPISpec.document(serverURL: Self.serverURL(req))
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         var headers = HTTPHeaders()
         headers.contentType = .json
         headers.replaceOrAdd(name: .accessControlAllowOrigin, value: "*")
@@ -40,7 +41,9 @@ struct APIDocsController {
     @Sendable func page(req: Request) async throws -> View {
         let server = Self.serverURL(req)
         let document = PublicAPISpec.document(serverURL: server)
-        let post = (((document["paths"] as? [String: Any])?["/api/v1/leads"] as? [String: Any])?["post"] as? [String: Any]) ?? [:]
+        let post =
+            (((document["paths"] as? [String: Any])?["/api/v1/leads"] as? [String: Any])?["post"] as? [String: Any])
+            ?? [:]
         let responses = post["responses"] as? [String: Any] ?? [:]
         let statuses = responses.keys.sorted().map { code in
             StatusRow(code: code, description: (responses[code] as? [String: Any])?["description"] as? String ?? "")
@@ -78,6 +81,8 @@ struct APIDocsController {
             "docs/api",
             Context(
                 server: server, fields: fields, statuses: statuses, curlExample: curl, fetchExample: fetch,
-                version: PublicAPISpec.document(serverURL: server)["info"].flatMap { ($0 as? [String: Any])?["version"] as? String } ?? ""))
+                version: PublicAPISpec.document(serverURL: server)["info"].flatMap {
+                    ($0 as? [String: Any])?["version"] as? String
+                } ?? ""))
     }
 }

@@ -14,47 +14,70 @@ enum PublicAPISpec {
         var enumValues: [String]? = nil
     }
 
-    static let leadFields: [FieldDoc] = [
-        FieldDoc(
-            name: "phone", type: "string",
-            description:
-                "Téléphone français, mobile ou fixe, métropole ou outre-mer : 06 12 34 56 78, 0612345678, +33612345678, 0033 6 12 34 56 78. Enregistré au format international (+33612345678). Obligatoire.",
-            maxLength: 40, example: .string("06 12 34 56 78")),
-        FieldDoc(name: "form_code", type: "string", description: "Code du formulaire (PV-001…). Obligatoire avec une clé d'organisation ; inutile avec une clé de formulaire.", maxLength: 40, example: .string("PV-001")),
-        FieldDoc(name: "lp_code", type: "string", description: "Code de la landing page d'où vient le visiteur (LP-001…).", maxLength: 40, example: .string("LP-001")),
-        FieldDoc(name: "civilite", type: "string", description: "« M » ou « Mme » (Monsieur, Madame acceptés).", maxLength: 20, example: .string("Mme")),
-        FieldDoc(name: "nom", type: "string", description: "Nom de famille.", maxLength: 100, example: .string("Dupont")),
-        FieldDoc(name: "prenom", type: "string", description: "Prénom.", maxLength: 100, example: .string("Marie")),
-        FieldDoc(name: "email", type: "string", description: "Adresse e-mail valide.", maxLength: 254, example: .string("marie.dupont@exemple.fr")),
-        FieldDoc(
-            name: "code_postal", type: "string",
-            description: "Code postal à 5 chiffres ; le département en est déduit (20xxx → 2A/2B, 97x → 971…976).",
-            maxLength: 10, example: .string("75008")),
-        FieldDoc(
-            name: "departement", type: "string",
-            description: "Département (75, 2A, 974…). S'il est donné avec le code postal, il doit lui correspondre.",
-            maxLength: 3, example: .string("75")),
-        FieldDoc(name: "ville", type: "string", description: "Ville.", maxLength: 100, example: .string("Paris")),
-        FieldDoc(name: "adresse", type: "string", description: "Adresse postale.", maxLength: 200, example: .string("12 rue de la Paix")),
-        FieldDoc(
-            name: "type_logement", type: "string", description: "« maison » ou « appartement ».", maxLength: 30,
-            example: .string("maison")),
-        FieldDoc(
-            name: "statut_occupant", type: "string", description: "« proprietaire » ou « locataire » (accents acceptés).",
-            maxLength: 30, example: .string("proprietaire")),
-        FieldDoc(
-            name: "surface_habitable", type: "number", description: "Surface habitable en m², de 9 à 2 000 (nombre ou texte « 95 m² »).",
-            example: .number(95)),
-        FieldDoc(name: "chauffage_actuel", type: "string", description: "Chauffage actuel (fioul, gaz, électrique…).", maxLength: 100, example: .string("fioul")),
-        FieldDoc(name: "facture_electricite", type: "string", description: "Facture d'électricité (montant ou tranche).", maxLength: 50, example: .string("150")),
-    ] + LeadSubmission.attributionFields.map { name in
-        FieldDoc(
-            name: name, type: "string",
-            description: name == "page_url" || name == "referrer"
-                ? "Attribution : \(name == "page_url" ? "adresse de la page du formulaire" : "page précédente (referrer)")."
-                : "Attribution : \(name).",
-            maxLength: name == "page_url" || name == "referrer" ? 2_000 : 500)
-    }
+    static let leadFields: [FieldDoc] =
+        [
+            FieldDoc(
+                name: "phone", type: "string",
+                description:
+                    "Téléphone français, mobile ou fixe, métropole ou outre-mer : 06 12 34 56 78, 0612345678, +33612345678, 0033 6 12 34 56 78. Enregistré au format international (+33612345678). Obligatoire.",
+                maxLength: 40, example: .string("06 12 34 56 78")),
+            FieldDoc(
+                name: "form_code", type: "string",
+                description:
+                    "Code du formulaire (PV-001…). Obligatoire avec une clé d'organisation ; inutile avec une clé de formulaire.",
+                maxLength: 40, example: .string("PV-001")),
+            FieldDoc(
+                name: "lp_code", type: "string",
+                description: "Code de la landing page d'où vient le visiteur (LP-001…).", maxLength: 40,
+                example: .string("LP-001")),
+            FieldDoc(
+                name: "civilite", type: "string", description: "« M » ou « Mme » (Monsieur, Madame acceptés).",
+                maxLength: 20, example: .string("Mme")),
+            FieldDoc(
+                name: "nom", type: "string", description: "Nom de famille.", maxLength: 100, example: .string("Dupont")),
+            FieldDoc(name: "prenom", type: "string", description: "Prénom.", maxLength: 100, example: .string("Marie")),
+            FieldDoc(
+                name: "email", type: "string", description: "Adresse e-mail valide.", maxLength: 254,
+                example: .string("marie.dupont@exemple.fr")),
+            FieldDoc(
+                name: "code_postal", type: "string",
+                description: "Code postal à 5 chiffres ; le département en est déduit (20xxx → 2A/2B, 97x → 971…976).",
+                maxLength: 10, example: .string("75008")),
+            FieldDoc(
+                name: "departement", type: "string",
+                description:
+                    "Département (75, 2A, 974…). S'il est donné avec le code postal, il doit lui correspondre.",
+                maxLength: 3, example: .string("75")),
+            FieldDoc(name: "ville", type: "string", description: "Ville.", maxLength: 100, example: .string("Paris")),
+            FieldDoc(
+                name: "adresse", type: "string", description: "Adresse postale.", maxLength: 200,
+                example: .string("12 rue de la Paix")),
+            FieldDoc(
+                name: "type_logement", type: "string", description: "« maison » ou « appartement ».", maxLength: 30,
+                example: .string("maison")),
+            FieldDoc(
+                name: "statut_occupant", type: "string",
+                description: "« proprietaire » ou « locataire » (accents acceptés).",
+                maxLength: 30, example: .string("proprietaire")),
+            FieldDoc(
+                name: "surface_habitable", type: "number",
+                description: "Surface habitable en m², de 9 à 2 000 (nombre ou texte « 95 m² »).",
+                example: .number(95)),
+            FieldDoc(
+                name: "chauffage_actuel", type: "string", description: "Chauffage actuel (fioul, gaz, électrique…).",
+                maxLength: 100, example: .string("fioul")),
+            FieldDoc(
+                name: "facture_electricite", type: "string", description: "Facture d'électricité (montant ou tranche).",
+                maxLength: 50, example: .string("150")),
+        ]
+        + LeadSubmission.attributionFields.map { name in
+            FieldDoc(
+                name: name, type: "string",
+                description: name == "page_url" || name == "referrer"
+                    ? "Attribution : \(name == "page_url" ? "adresse de la page du formulaire" : "page précédente (referrer)")."
+                    : "Attribution : \(name).",
+                maxLength: name == "page_url" || name == "referrer" ? 2_000 : 500)
+        }
 
     static func document(serverURL: String) -> [String: Any] {
         var properties: [String: Any] = [:]
@@ -75,7 +98,8 @@ enum PublicAPISpec {
         }
         properties["form_id"] = [
             "type": "string", "maxLength": 100,
-            "description": "Compatibilité première version : identifiant du formulaire (ancien id, id LeadHub ou code), à la place de form_code.",
+            "description":
+                "Compatibilité première version : identifiant du formulaire (ancien id, id LeadHub ou code), à la place de form_code.",
         ]
         properties["consent"] = [
             "type": "object",
@@ -93,7 +117,10 @@ enum PublicAPISpec {
             "required": ["error"],
             "properties": [
                 "error": ["type": "string", "description": "Message en français."],
-                "success": ["type": "boolean", "description": "Toujours false (lu par le code des pages de la première version)."],
+                "success": [
+                    "type": "boolean",
+                    "description": "Toujours false (lu par le code des pages de la première version).",
+                ],
                 "detail": ["type": "string", "description": "Le message et les erreurs par champ, en une phrase."],
                 "message": ["type": "string", "description": "Comme detail."],
                 "errors": [
@@ -110,7 +137,9 @@ enum PublicAPISpec {
             if !headers.isEmpty { response["headers"] = headers }
             return response
         }
-        let retryAfter: [String: Any] = ["Retry-After": ["description": "Secondes à attendre.", "schema": ["type": "string"]]]
+        let retryAfter: [String: Any] = [
+            "Retry-After": ["description": "Secondes à attendre.", "schema": ["type": "string"]]
+        ]
         let accepted: [String: Any] = [
             "type": "object",
             "required": ["id", "status", "form_code", "created_at"],
@@ -131,7 +160,8 @@ enum PublicAPISpec {
         var eventProperties: [String: Any] = [
             "type": [
                 "type": "string", "enum": TrackingEventType.allCases.map(\.rawValue),
-                "description": "Visite de landing page, clic sur un bouton d'action, premier champ touché, étape d'un formulaire.",
+                "description":
+                    "Visite de landing page, clic sur un bouton d'action, premier champ touché, étape d'un formulaire.",
             ],
             "lp_code": text("Code de la landing page (LP-001).", max: 32),
             "form_code": text("Code du formulaire (PV-001) : obligatoire pour form_start et form_step.", max: 32),
@@ -186,7 +216,8 @@ enum PublicAPISpec {
                                     "schema": [
                                         "type": "object", "required": ["phone"], "properties": properties,
                                         "additionalProperties": [
-                                            "description": "Champs supplémentaires conservés tels quels (30 au plus, valeur de 1 000 caractères au plus).",
+                                            "description":
+                                                "Champs supplémentaires conservés tels quels (30 au plus, valeur de 1 000 caractères au plus).",
                                             "type": ["string", "number", "boolean", "null"],
                                         ],
                                     ]
@@ -206,13 +237,15 @@ enum PublicAPISpec {
                             ],
                             "400": errorResponse("JSON illisible ou corps qui n'est pas un objet."),
                             "401": errorResponse("Clé manquante, inconnue ou révoquée."),
-                            "403": errorResponse("Formulaire archivé, ou origine non autorisée pour une clé de formulaire."),
+                            "403": errorResponse(
+                                "Formulaire archivé, ou origine non autorisée pour une clé de formulaire."),
                             "409": errorResponse("Une requête avec la même clé d'idempotence est en cours."),
                             "413": errorResponse("Corps de plus de 64 Ko."),
                             "415": errorResponse("Le corps n'est pas du JSON."),
                             "422": errorResponse("Champs invalides : `errors` donne chaque message."),
                             "429": errorResponse("Trop de requêtes.", headers: retryAfter),
-                            "503": errorResponse("Enregistrement momentanément impossible : réessayer.", headers: retryAfter),
+                            "503": errorResponse(
+                                "Enregistrement momentanément impossible : réessayer.", headers: retryAfter),
                         ],
                     ]
                 ],
@@ -233,15 +266,18 @@ enum PublicAPISpec {
                         ],
                         "responses": [
                             "202": [
-                                "description": "Événements acceptés, écrits par lots (quelques centaines de millisecondes).",
+                                "description":
+                                    "Événements acceptés, écrits par lots (quelques centaines de millisecondes).",
                                 "content": ["application/json": ["schema": eventsAccepted]],
                             ],
                             "400": errorResponse("Corps vide ou JSON illisible."),
                             "413": errorResponse("Corps de plus de 64 Ko."),
                             "415": errorResponse("Ni JSON ni text/plain."),
-                            "422": errorResponse("Événement invalide, organisation ou code inconnu : `errors` donne chaque message."),
+                            "422": errorResponse(
+                                "Événement invalide, organisation ou code inconnu : `errors` donne chaque message."),
                             "429": errorResponse("Trop d'événements depuis cette adresse.", headers: retryAfter),
-                            "503": errorResponse("Trop d'événements en attente d'écriture : réessayer.", headers: retryAfter),
+                            "503": errorResponse(
+                                "Trop d'événements en attente d'écriture : réessayer.", headers: retryAfter),
                         ],
                     ]
                 ],
@@ -257,7 +293,9 @@ enum PublicAPISpec {
                                     "application/json": [
                                         "schema": [
                                             "type": "object", "required": ["status"],
-                                            "properties": ["status": ["type": "string"], "version": ["type": "string"]],
+                                            "properties": [
+                                                "status": ["type": "string"], "version": ["type": "string"],
+                                            ],
                                         ]
                                     ]
                                 ],

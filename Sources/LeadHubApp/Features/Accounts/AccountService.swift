@@ -128,16 +128,20 @@ enum AccountService {
             .filter(\.$organizationId == scope.organizationId).filter(\.$parentId == account.requireID()).count()
         if children > 0 {
             throw AppError.conflict(
-                field: nil, message: "Ce compte a encore \(children) sous-compte(s) : supprimez-les ou déplacez-les d'abord.")
+                field: nil,
+                message: "Ce compte a encore \(children) sous-compte(s) : supprimez-les ou déplacez-les d'abord.")
         }
         let accountId = try account.requireID()
-        let pages = try await LandingPage.query(on: db).filter(\.$accountId == accountId).count()
+        let pages =
+            try await LandingPage.query(on: db).filter(\.$accountId == accountId).count()
             + Form.query(on: db).filter(\.$accountId == accountId).count()
         let leads = try await Lead.query(on: db).filter(\.$accountId == accountId).count()
         if pages > 0 || leads > 0 {
             throw AppError.conflict(
                 field: nil,
-                message: "Ce compte a encore des landing pages, des formulaires ou des leads : supprimez-les ou archivez-les d'abord.")
+                message:
+                    "Ce compte a encore des landing pages, des formulaires ou des leads : supprimez-les ou archivez-les d'abord."
+            )
         }
         try await account.delete(on: db)
         try await ActivityService.record(
@@ -191,7 +195,8 @@ enum AccountService {
             account.primaryColor = Check.optionalColor(input.primaryColor, field: "primary_color", errors: &errors)
         }
         if input.secondaryColor != nil {
-            account.secondaryColor = Check.optionalColor(input.secondaryColor, field: "secondary_color", errors: &errors)
+            account.secondaryColor = Check.optionalColor(
+                input.secondaryColor, field: "secondary_color", errors: &errors)
         }
         let textFields: [(String?, String, Int, ReferenceWritableKeyPath<Account, String?>)] = [
             (input.privacyPolicy, "privacy_policy", 100_000, \.privacyPolicy),
@@ -312,7 +317,8 @@ struct AccountDTO: Content {
         case secondaryColor = "secondary_color", images, privacyPolicy = "privacy_policy"
         case legalMentions = "legal_mentions", cgu, gtmHead = "gtm_head", gtmCta = "gtm_cta"
         case gtmConversion = "gtm_conversion", redirectURLs = "redirect_urls"
-        case defaultRedirectURL = "default_redirect_url", notes, crmTokens = "crm_tokens", createdAt = "created_at", updatedAt = "updated_at"
+        case defaultRedirectURL = "default_redirect_url", notes, crmTokens = "crm_tokens", createdAt = "created_at",
+            updatedAt = "updated_at"
     }
 
     init(_ a: Account, secrets: SecretBox? = nil) {

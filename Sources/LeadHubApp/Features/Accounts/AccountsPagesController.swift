@@ -155,7 +155,8 @@ struct AccountsPagesController {
             try await AccountService.update(account.id, input, scope: scope, now: req.now, on: req.db)
         }) {
         case .success(let saved): return req.redirect(to: "/accounts", flash: "Compte « \(saved.name) » enregistré.")
-        case .failure(let errors): return try await renderForm(req, account: account, values: values(input), errors: errors)
+        case .failure(let errors):
+            return try await renderForm(req, account: account, values: values(input), errors: errors)
         }
     }
 
@@ -171,7 +172,8 @@ struct AccountsPagesController {
 
     private func values(_ input: AccountInput) -> FormValues {
         FormValues(
-            crmId: input.crmId ?? "", parentId: input.parentId ?? "", name: input.name ?? "", domain: input.domain ?? "",
+            crmId: input.crmId ?? "", parentId: input.parentId ?? "", name: input.name ?? "",
+            domain: input.domain ?? "",
             productTypes: input.productTypes ?? [], logoMainURL: input.logoMainURL ?? "",
             logoSecondaryURL: input.logoSecondaryURL ?? "", logoSmallURL: input.logoSmallURL ?? "",
             faviconURL: input.faviconURL ?? "", primaryColor: input.primaryColor ?? "",
@@ -212,7 +214,9 @@ struct AccountsPagesController {
             action: account.map { "/accounts/\($0.id!.uuidString)" } ?? "/accounts",
             deleteAction: account.map { "/accounts/\($0.id!.uuidString)/delete" },
             values: values, errors: FormErrors(errors),
-            crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.crmId) },
+            crmOptions: crms.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.crmId)
+            },
             parentOptions: parents.map {
                 SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.parentId)
             },

@@ -21,12 +21,16 @@ struct ActivityFilters: Content {
         if let userId { query = query.filter(\.$userId == userId) }
         var errors = FieldErrors()
         if let from, !from.isEmpty {
-            if let day = ParisDayRange(from) { query = query.filter(\.$createdAt >= day.start) } else {
+            if let day = ParisDayRange(from) {
+                query = query.filter(\.$createdAt >= day.start)
+            } else {
                 errors.add("from", "Date invalide (AAAA-MM-JJ).")
             }
         }
         if let to, !to.isEmpty {
-            if let day = ParisDayRange(to) { query = query.filter(\.$createdAt < day.end) } else {
+            if let day = ParisDayRange(to) {
+                query = query.filter(\.$createdAt < day.end)
+            } else {
                 errors.add("to", "Date invalide (AAAA-MM-JJ).")
             }
         }
@@ -41,7 +45,8 @@ struct ParisDayRange {
     let end: Date
 
     init?(_ text: String) {
-        guard let start = ParisDay.start(of: text), let end = ParisDay.calendar.date(byAdding: .day, value: 1, to: start)
+        guard let start = ParisDay.start(of: text),
+            let end = ParisDay.calendar.date(byAdding: .day, value: 1, to: start)
         else { return nil }
         self.start = start
         self.end = end

@@ -38,7 +38,9 @@ extension Alert: TenantOwned {
             restricted = restricted.group(.or) { $0.filter(\.$crmId == nil).filter(\.$crmId ~~ Array(crms)) }
         }
         if let accounts = scope.visibleAccountIds {
-            restricted = restricted.group(.or) { $0.filter(\.$accountId == nil).filter(\.$accountId ~~ Array(accounts)) }
+            restricted = restricted.group(.or) {
+                $0.filter(\.$accountId == nil).filter(\.$accountId ~~ Array(accounts))
+            }
         }
         return restricted
     }
@@ -50,7 +52,9 @@ extension Alert: TenantOwned {
 enum AlertService {
     static let automatic = "automatique"
 
-    static func snapshot(organizationId: UUID, breakers: [UUID: (CircuitBreaker.State, Int)], now: Date, on db: any Database)
+    static func snapshot(
+        organizationId: UUID, breakers: [UUID: (CircuitBreaker.State, Int)], now: Date, on db: any Database
+    )
         async throws -> AlertSnapshot
     {
         let crms = try await Crm.query(on: db).filter(\.$organizationId == organizationId).all()
@@ -80,11 +84,13 @@ enum AlertService {
             let week = try await Lead.query(on: db).filter(\.$formId == id)
                 .filter(\.$createdAt >= now.addingTimeInterval(-7 * 86_400)).count()
             guard week > 0 else { continue }
-            let last = try await Lead.query(on: db).filter(\.$formId == id).sort(\.$createdAt, .descending).first()?.createdAt
+            let last = try await Lead.query(on: db).filter(\.$formId == id).sort(\.$createdAt, .descending).first()?
+                .createdAt
             formStates.append(.init(id: id, code: form.code, lastLeadAt: last, leadsLastWeek: week))
         }
         return AlertSnapshot(
-            now: now, crms: states, waiting: waiting, oldestWaitingAt: oldest, exhaustedLastDay: exhausted, forms: formStates)
+            now: now, crms: states, waiting: waiting, oldestWaitingAt: oldest, exhaustedLastDay: exhausted,
+            forms: formStates)
     }
 
     /// Brings the organization's alerts in line with the conditions that hold now.
@@ -92,7 +98,9 @@ enum AlertService {
     static func refresh(
         organizationId: UUID, conditions: [AlertCondition], now: Date, on db: any Database
     ) async throws -> [Alert] {
-        let open = try await Alert.query(on: db).filter(\.$organizationId == organizationId).filter(\.$resolvedAt == nil).all()
+        let open = try await Alert.query(on: db).filter(\.$organizationId == organizationId).filter(
+            \.$resolvedAt == nil
+        ).all()
         let active = Dictionary(conditions.map { ($0.key, $0) }) { first, _ in first }
         for alert in open {
             if let condition = active[alert.key] {
@@ -172,7 +180,8 @@ enum AlertService {
         try await db.transaction { tx in
             try await alert.save(on: tx)
             try await ActivityService.record(
-                .update, objectType: "alert", objectId: alert.id, summary: "Alerte résolue : \(alert.message)", scope: scope,
+                .update, objectType: "alert", objectId: alert.id, summary: "Alerte résolue : \(alert.message)",
+                scope: scope,
                 at: now, on: tx)
         }
         return alert
@@ -183,41 +192,81 @@ enum AlertService {
     }
 }
 
-/// Evaluates every organization's alerts once a minute (`LEADHUB_ALERT_INTERVAL` seconds), and
-/// at once when the delivery worker meets an authentication error.
+/// The background loop of the periodic jobs: every organization's alerts once a minute
+/// (`LEADHUB_ALERT_INTERVAL` seconds, and at once when the delivery worker meets an authentication
+/// error), the summary e-mails that are due, and the retention of raw tracking events (hourly).
+///
+/// Several processes may share one PostgreSQL: each job has one owner per run (`JobLeases`). The
+/// alerts and the summaries stay with the process that holds their lease while it renews it every
+/// turn; another takes over `leaseTurns` turns after it stops renewing (or at once after a clean
+/// stop). Retention runs once an hour across the cluster, whoever runs it.
 final class AlertMonitor: Sendable {
+    static let alertsJob = "alert-monitor"
+    static let summariesJob = "summary-emails"
+    static let retentionJob = "event-retention"
+    /// Turns without renewal after which another process takes a sticky job over.
+    static let leaseTurns = 3.0
+
     private let app: Application
     private let signal: WakeSignal
     private let task = Mutex<Task<Void, Never>?>(nil)
-    private let retentionRun = Mutex<Date?>(nil)
+    let leases: JobLeases
 
-    init(app: Application) {
+    init(app: Application, leases: JobLeases = JobLeases()) {
         self.app = app
+        self.leases = leases
         signal = WakeSignal(eventLoop: app.eventLoopGroup.any())
     }
 
     func poke() { signal.signal() }
+
+    /// One turn of the loop: each job this process owns (or can claim) now. Returns the jobs run.
+    @discardableResult
+    func runOnce(interval: TimeInterval) async -> [String] {
+        let sql = app.db as! any SQLDatabase
+        let lease = max(interval * Self.leaseTurns, 30)
+        var ran: [String] = []
+        func owned(_ job: String, _ kind: JobLeases.Kind, for duration: TimeInterval) async -> Bool {
+            do {
+                return try await leases.claim(job, kind: kind, for: duration, now: app.clock.now(), on: sql)
+            } catch {
+                app.logger.warning("job lease \(job) could not be claimed: \(String(reflecting: error))")
+                return false
+            }
+        }
+        if await owned(Self.alertsJob, .sticky, for: lease) {
+            ran.append(Self.alertsJob)
+            do {
+                try await AlertService.evaluateAll(app: app)
+            } catch {
+                app.logger.warning("alert evaluation failed: \(String(reflecting: error))")
+            }
+        }
+        if await owned(Self.summariesJob, .sticky, for: lease) {
+            ran.append(Self.summariesJob)
+            do {
+                try await SummaryService.sendDue(app: app)
+            } catch {
+                app.logger.warning("summary e-mails failed: \(String(reflecting: error))")
+            }
+        }
+        if await owned(Self.retentionJob, .onceUntilExpiry, for: EventRetention.every) {
+            ran.append(Self.retentionJob)
+            do {
+                try await EventRetention.purge(app: app, now: app.clock.now())
+            } catch {
+                app.logger.warning("tracking events retention failed: \(String(reflecting: error))")
+            }
+        }
+        return ran
+    }
 
     func start(interval: TimeInterval) {
         task.withLock { task in
             guard task == nil else { return }
             task = Task.detached { [self] in
                 while !Task.isCancelled {
-                    do {
-                        try await AlertService.evaluateAll(app: app)
-                    } catch {
-                        app.logger.warning("alert evaluation failed: \(String(reflecting: error))")
-                    }
-                    do {
-                        try await SummaryService.sendDue(app: app)
-                    } catch {
-                        app.logger.warning("summary e-mails failed: \(String(reflecting: error))")
-                    }
-                    do {
-                        try await EventRetention.purgeIfDue(app: app, now: Date(), lastRun: retentionRun)
-                    } catch {
-                        app.logger.warning("tracking events retention failed: \(String(reflecting: error))")
-                    }
+                    await runOnce(interval: interval)
                     await signal.wait(timeout: .milliseconds(Int64(interval * 1000)))
                 }
             }
@@ -229,6 +278,12 @@ final class AlertMonitor: Sendable {
         running?.cancel()
         signal.signal()
         await running?.value
+        guard running != nil else { return }
+        do {
+            try await leases.release([Self.alertsJob, Self.summariesJob], on: app.db as! any SQLDatabase)
+        } catch {
+            app.logger.warning("job leases not released (they expire by themselves): \(error)")
+        }
     }
 }
 
@@ -237,7 +292,9 @@ extension Application {
 
     var alertMonitor: AlertMonitor {
         get {
-            guard let monitor = storage[AlertMonitorKey.self] else { fatalError("AlertMonitor is set up in configure()") }
+            guard let monitor = storage[AlertMonitorKey.self] else {
+                fatalError("AlertMonitor is set up in configure()")
+            }
             return monitor
         }
         set { storage[AlertMonitorKey.self] = newValue }

@@ -53,7 +53,8 @@ struct AlertsController {
     }
 
     @Sendable func resolve(req: Request) async throws -> AlertDTO {
-        AlertDTO(try await AlertService.resolve(req.id("alert_id"), scope: try req.tenantScope(), now: req.now, on: req.db))
+        AlertDTO(
+            try await AlertService.resolve(req.id("alert_id"), scope: try req.tenantScope(), now: req.now, on: req.db))
     }
 
     struct Row: Encodable {
@@ -84,8 +85,10 @@ struct AlertsController {
 
     @Sendable func page(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
-        let open = try await Self.query(Filters(status: "open"), scope: scope, on: req.db).sort(\.$lastSeenAt, .descending)
-            .limit(200).all()
+        let open = try await Self.query(Filters(status: "open"), scope: scope, on: req.db).sort(
+            \.$lastSeenAt, .descending
+        )
+        .limit(200).all()
         let resolved = try await Self.query(Filters(status: "resolved"), scope: scope, on: req.db)
             .sort(\.$resolvedAt, .descending).limit(50).all()
         return try await req.renderPage(

@@ -36,7 +36,8 @@ extension CardSupport {
     /// Counts per page (`lp_id` or `form_id`) over the range, each from its own `stats_since`
     /// when later: one grouped query per distinct starting hour.
     static func stats(
-        dimension: String, pages: [(id: UUID, since: Date?)], range: DateInterval, scope: TenantScope, on db: any Database
+        dimension: String, pages: [(id: UUID, since: Date?)], range: DateInterval, scope: TenantScope,
+        on db: any Database
     ) async throws -> [UUID: (FunnelCounts, Date?)] {
         precondition(dimension == "lp_id" || dimension == "form_id")
         var byStart: [Date: [UUID]] = [:]
@@ -83,7 +84,8 @@ extension CardSupport {
             visits: FrenchFormat.integer(counts.visits), ctaClicks: FrenchFormat.integer(counts.ctaClicks),
             formStarts: FrenchFormat.integer(counts.formStarts), leads: FrenchFormat.integer(counts.leads),
             conversion: form
-                ? DashboardStats.percent(counts.leads, counts.formStarts) : DashboardStats.percent(counts.leads, counts.visits),
+                ? DashboardStats.percent(counts.leads, counts.formStarts)
+                : DashboardStats.percent(counts.leads, counts.visits),
             since: entry?.1.map { "depuis le " + date.string(from: $0) })
     }
 
@@ -97,7 +99,9 @@ extension CardSupport {
             try await model.save(on: tx)
             try await ActivityService.record(
                 .update, objectType: objectType, objectId: model.id,
-                summary: reset ? "Statistiques de \(label) comptées à partir de maintenant" : "Statistiques de \(label) comptées depuis le début",
+                summary: reset
+                    ? "Statistiques de \(label) comptées à partir de maintenant"
+                    : "Statistiques de \(label) comptées depuis le début",
                 scope: scope, at: now, on: tx)
         }
     }

@@ -134,7 +134,9 @@ struct DashboardStats: Encodable {
             kpi("Formulaires commencés", counts.formStarts, before.formStarts, hint: "form_start : première saisie"),
             kpi("Leads", counts.leads, before.leads, hint: "leads reçus, doublons compris"),
             kpi("Livrés", counts.delivered, before.delivered, hint: "acceptés par leur CRM"),
-            kpi("Doublons", counts.duplicates, before.duplicates, hint: "même téléphone et produit le même jour", lowerIsBetter: true),
+            kpi(
+                "Doublons", counts.duplicates, before.duplicates, hint: "même téléphone et produit le même jour",
+                lowerIsBetter: true),
         ]
         let rates = [
             Rate(label: "Visite → clic", value: percent(counts.ctaClicks, counts.visits)),
@@ -146,7 +148,8 @@ struct DashboardStats: Encodable {
         let funnelSVG = SVGCharts.funnel(
             [
                 .init("Visites", counts.visits), .init("Clics CTA", counts.ctaClicks),
-                .init("Formulaires commencés", counts.formStarts), .init("Leads", counts.leads), .init("Livrés", counts.delivered),
+                .init("Formulaires commencés", counts.formStarts), .init("Leads", counts.leads),
+                .init("Livrés", counts.delivered),
             ], id: "funnel", title: "Entonnoir de conversion")
         let days = ParisDay.count(from: range.start, to: range.end)
         let interval: StatsService.Interval = days <= 2 ? .hour : .day
@@ -178,9 +181,11 @@ struct DashboardStats: Encodable {
 
         func row(_ name: String, _ href: String?, _ c: FunnelCounts) -> Row {
             Row(
-                name: name, href: href, visits: FrenchFormat.integer(c.visits), ctaClicks: FrenchFormat.integer(c.ctaClicks),
+                name: name, href: href, visits: FrenchFormat.integer(c.visits),
+                ctaClicks: FrenchFormat.integer(c.ctaClicks),
                 formStarts: FrenchFormat.integer(c.formStarts), leads: FrenchFormat.integer(c.leads),
-                delivered: FrenchFormat.integer(c.delivered), conversion: percent(c.leads, c.visits > 0 ? c.visits : c.formStarts),
+                delivered: FrenchFormat.integer(c.delivered),
+                conversion: percent(c.leads, c.visits > 0 ? c.visits : c.formStarts),
                 delivery: percent(c.delivered, c.leads))
         }
         /// One table per dimension: a row per known key, named and linked by `describe`.
@@ -188,10 +193,12 @@ struct DashboardStats: Encodable {
             _ id: String, _ title: String, _ breakdown: [(key: String, counts: FunnelCounts)],
             _ describe: (String) -> (name: String, href: String?)
         ) -> Table {
-            Table(id: id, title: title, rows: breakdown.filter { !$0.key.isEmpty }.map { key, c in
-                let (name, href) = describe(key)
-                return row(name, href, c)
-            })
+            Table(
+                id: id, title: title,
+                rows: breakdown.filter { !$0.key.isEmpty }.map { key, c in
+                    let (name, href) = describe(key)
+                    return row(name, href, c)
+                })
         }
         func breakdown(_ dimension: String) async throws -> [(key: String, counts: FunnelCounts)] {
             try await StatsService.breakdown(scope, filter, range: range, by: dimension, on: db)
@@ -201,20 +208,25 @@ struct DashboardStats: Encodable {
         var tables: [Table] = [
             table("by-lp", "Par landing page", byPage) { key in
                 let page = pageById[key]
-                return (page.map { "\($0.code) · \($0.name)" } ?? "LP supprimée", page?.id.map { "/landing-pages/\($0)" })
+                return (
+                    page.map { "\($0.code) · \($0.name)" } ?? "LP supprimée", page?.id.map { "/landing-pages/\($0)" }
+                )
             },
             table("by-form", "Par formulaire", byForm) { key in
                 let form = formById[key]
-                return (form.map { "\($0.code) · \($0.name)" } ?? "Formulaire supprimé", form?.id.map { "/forms/\($0)" })
+                return (
+                    form.map { "\($0.code) · \($0.name)" } ?? "Formulaire supprimé", form?.id.map { "/forms/\($0)" }
+                )
             },
             table("by-account", "Par compte", try await breakdown("account_id")) { key in
                 (accountById[key]?.name ?? "Compte supprimé", accountById[key]?.id.map { "/accounts/\($0)" })
             },
         ]
         if crmFilter == nil {
-            tables.append(table("by-crm", "CRM contre CRM", try await breakdown("crm_id")) { key in
-                (crmById[key]?.name ?? "CRM supprimé", crmById[key]?.id.map { "/crms/\($0)" })
-            })
+            tables.append(
+                table("by-crm", "CRM contre CRM", try await breakdown("crm_id")) { key in
+                    (crmById[key]?.name ?? "CRM supprimé", crmById[key]?.id.map { "/crms/\($0)" })
+                })
         }
         let bySource = try await breakdown("source_id")
         tables.append(
@@ -225,7 +237,11 @@ struct DashboardStats: Encodable {
                 }))
         var byCategory: [String: FunnelCounts] = [:]
         for (key, c) in bySource {
-            let label = key.isEmpty ? "Sans source" : (sourceById[key].map { DiffusionCategory(rawValue: $0.categoryRaw)?.label ?? $0.categoryRaw } ?? "Autre")
+            let label =
+                key.isEmpty
+                ? "Sans source"
+                : (sourceById[key].map { DiffusionCategory(rawValue: $0.categoryRaw)?.label ?? $0.categoryRaw }
+                    ?? "Autre")
             byCategory[label, default: FunnelCounts()] = byCategory[label, default: FunnelCounts()] + c
         }
         tables.append(
@@ -236,12 +252,17 @@ struct DashboardStats: Encodable {
         func rank(_ title: String, note: String, _ items: [(String, String?, Int, Int)], volume: String) -> Ranking {
             // items: name, link, converted, base — ranked on converted/base.
             let sorted = items.sorted {
-                Double($0.2) / Double($0.3) != Double($1.2) / Double($1.3) ? Double($0.2) / Double($0.3) > Double($1.2) / Double($1.3) : $0.3 > $1.3
+                Double($0.2) / Double($0.3) != Double($1.2) / Double($1.3)
+                    ? Double($0.2) / Double($0.3) > Double($1.2) / Double($1.3) : $0.3 > $1.3
             }
             let best = Array(sorted.prefix(3))
-            let worst = Array(sorted.reversed().prefix(3)).filter { w in !best.contains { $0.0 == w.0 } || sorted.count > 3 }
+            let worst = Array(sorted.reversed().prefix(3)).filter { w in
+                !best.contains { $0.0 == w.0 } || sorted.count > 3
+            }
             func ranked(_ item: (String, String?, Int, Int)) -> Ranked {
-                Ranked(name: item.0, href: item.1, rate: percent(item.2, item.3), volume: FrenchFormat.integer(item.3) + " " + volume)
+                Ranked(
+                    name: item.0, href: item.1, rate: percent(item.2, item.3),
+                    volume: FrenchFormat.integer(item.3) + " " + volume)
             }
             return Ranking(
                 title: title, note: note, best: best.map(ranked), worst: sorted.count >= 2 ? worst.map(ranked) : [])
@@ -256,7 +277,9 @@ struct DashboardStats: Encodable {
         }
         let rankings = [
             rank("Landing pages", note: "visite → lead, \(minVisits) visites au moins", rankedPages, volume: "visites"),
-            rank("Formulaires", note: "formulaire commencé → lead, \(minStarts) démarrages au moins", rankedForms, volume: "démarrages"),
+            rank(
+                "Formulaires", note: "formulaire commencé → lead, \(minStarts) démarrages au moins", rankedForms,
+                volume: "démarrages"),
         ]
 
         let byDepartement = try await StatsService.departements(
@@ -264,13 +287,16 @@ struct DashboardStats: Encodable {
         let totalLeads = max(1, byDepartement.reduce(0) { $0 + $1.leads })
         let departements = byDepartement.sorted { $0.leads > $1.leads }.prefix(20).map {
             DepartementRow(
-                code: $0.departement.isEmpty ? "Inconnu" : "\($0.departement) \(Departement.names[$0.departement] ?? "")",
+                code: $0.departement.isEmpty
+                    ? "Inconnu" : "\($0.departement) \(Departement.names[$0.departement] ?? "")",
                 leads: FrenchFormat.integer($0.leads),
                 delivered: FrenchFormat.integer($0.delivered), share: percent($0.leads, totalLeads))
         }
 
         var perDepartement: [String: Int] = [:]
-        for row in byDepartement where !row.departement.isEmpty { perDepartement[row.departement, default: 0] += row.leads }
+        for row in byDepartement where !row.departement.isEmpty {
+            perDepartement[row.departement, default: 0] += row.leads
+        }
         let mapSVG = FranceMap.svg(perDepartement, unit: "leads", id: "map-leads", title: "Leads par département")
 
         let dayFormat = DateFormatter()
@@ -278,10 +304,14 @@ struct DashboardStats: Encodable {
         dayFormat.timeZone = FrenchFormat.parisTimeZone
         dayFormat.dateFormat = "d MMMM yyyy"
         let lastDay = range.end.addingTimeInterval(-1)
-        let label = days == 1 ? "le \(dayFormat.string(from: range.start))"
+        let label =
+            days == 1
+            ? "le \(dayFormat.string(from: range.start))"
             : "du \(dayFormat.string(from: range.start)) au \(dayFormat.string(from: lastDay))"
         return DashboardStats(
-            choices: AnalyticsPeriod.choices.map { Choice(key: $0.key, label: $0.label, selected: $0.key == period.key) },
+            choices: AnalyticsPeriod.choices.map {
+                Choice(key: $0.key, label: $0.label, selected: $0.key == period.key)
+            },
             period: period.key, from: ParisDay.text(range.start), to: ParisDay.text(lastDay),
             custom: period.key == "custom", label: label, error: error, kpis: kpis, rates: rates, funnelSVG: funnelSVG,
             seriesSVG: seriesSVG, tables: tables, rankings: rankings, departements: Array(departements),

@@ -21,13 +21,19 @@ struct StatsAPIController {
 
     /// The period and filter of a request, checked against the caller's organization: unknown
     /// codes are field errors, ids of another organization (or not visible) are 404.
-    static func resolve(_ req: Request, _ scope: TenantScope) async throws -> (AnalyticsPeriod, StatsService.Filter, Query) {
+    static func resolve(_ req: Request, _ scope: TenantScope) async throws -> (
+        AnalyticsPeriod, StatsService.Filter, Query
+    ) {
         let query = try req.query.decode(Query.self)
         var errors = FieldErrors()
         var period: AnalyticsPeriod = .last7Days
         if query.from != nil || query.to != nil {
-            if let from = query.from, ParisDay.start(of: from) == nil { errors.add("from", "Date invalide : AAAA-MM-JJ attendu.") }
-            if let to = query.to, ParisDay.start(of: to) == nil { errors.add("to", "Date invalide : AAAA-MM-JJ attendu.") }
+            if let from = query.from, ParisDay.start(of: from) == nil {
+                errors.add("from", "Date invalide : AAAA-MM-JJ attendu.")
+            }
+            if let to = query.to, ParisDay.start(of: to) == nil {
+                errors.add("to", "Date invalide : AAAA-MM-JJ attendu.")
+            }
             if query.from == nil { errors.add("from", "Date de début obligatoire avec « to ».") }
             if query.to == nil { errors.add("to", "Date de fin obligatoire avec « from ».") }
             if errors.isEmpty {
@@ -42,7 +48,9 @@ struct StatsAPIController {
                 }
             }
         } else if let key = query.period {
-            if let named = AnalyticsPeriod.named(key), key != "custom" { period = named } else {
+            if let named = AnalyticsPeriod.named(key), key != "custom" {
+                period = named
+            } else {
                 errors.add("period", "Période inconnue (today, yesterday, 7d, week, month, last_month, ou from/to).")
             }
         }
@@ -90,7 +98,8 @@ struct StatsAPIController {
         let changes: [String: Double?]
 
         enum CodingKeys: String, CodingKey {
-            case from, to, visits, ctaClicks = "cta_clicks", formStarts = "form_starts", leads, delivered, duplicates, rates,
+            case from, to, visits, ctaClicks = "cta_clicks", formStarts = "form_starts", leads, delivered, duplicates,
+                rates,
                 previous, changes
         }
     }
@@ -107,8 +116,10 @@ struct StatsAPIController {
         let counts = try await StatsService.funnel(scope, filter, range: range, on: req.db)
         let previous = try await StatsService.funnel(scope, filter, range: previousRange, on: req.db)
         return Funnel(
-            from: ParisDay.text(range.start), to: Self.lastDay(range), visits: counts.visits, ctaClicks: counts.ctaClicks,
-            formStarts: counts.formStarts, leads: counts.leads, delivered: counts.delivered, duplicates: counts.duplicates,
+            from: ParisDay.text(range.start), to: Self.lastDay(range), visits: counts.visits,
+            ctaClicks: counts.ctaClicks,
+            formStarts: counts.formStarts, leads: counts.leads, delivered: counts.delivered,
+            duplicates: counts.duplicates,
             rates: counts.rates, previous: previous,
             changes: [
                 "visits": FunnelCounts.change(counts.visits, from: previous.visits),
@@ -155,14 +166,17 @@ struct StatsAPIController {
             interval = parsed
         }
         if interval == .hour, ParisDay.count(from: range.start, to: range.end) > 31 {
-            throw FieldErrors(["interval": ["Par heure : 31 jours au plus. Choisissez day pour une période plus longue."]])
+            throw FieldErrors([
+                "interval": ["Par heure : 31 jours au plus. Choisissez day pour une période plus longue."]
+            ])
         }
         let points = try await StatsService.timeseries(scope, filter, range: range, interval: interval, on: req.db)
         return Series(
             from: ParisDay.text(range.start), to: Self.lastDay(range), interval: interval.rawValue,
             points: points.map {
                 .init(
-                    start: $0.start, visits: $0.counts.visits, ctaClicks: $0.counts.ctaClicks, formStarts: $0.counts.formStarts,
+                    start: $0.start, visits: $0.counts.visits, ctaClicks: $0.counts.ctaClicks,
+                    formStarts: $0.counts.formStarts,
                     leads: $0.counts.leads, delivered: $0.counts.delivered, duplicates: $0.counts.duplicates)
             })
     }

@@ -56,7 +56,8 @@ struct StatsIncrements: Sendable {
 
     /// A lead as counted: in its arrival hour, and in its Paris day and département.
     mutating func addLead(
-        organizationId: UUID, at date: Date, lp: UUID?, form: UUID, account: UUID, crm: UUID, source: UUID?, product: String,
+        organizationId: UUID, at date: Date, lp: UUID?, form: UUID, account: UUID, crm: UUID, source: UUID?,
+        product: String,
         departement: String?, duplicate: Bool
     ) {
         let key = HourKey(
@@ -78,8 +79,10 @@ struct StatsIncrements: Sendable {
         addDaily(delivered: 1, lead.dayKey)
     }
 
-    private static let hourlyColumns = ["organization_id", "hour"] + StatsDimensions.hourly + StatsDimensions.hourlyMeasures
-    private static let dailyColumns = ["organization_id", "day"] + StatsDimensions.daily + StatsDimensions.dailyMeasures
+    private static let hourlyColumns =
+        ["organization_id", "hour"] + StatsDimensions.hourly + StatsDimensions.hourlyMeasures
+    private static let dailyColumns =
+        ["organization_id", "day"] + StatsDimensions.daily + StatsDimensions.dailyMeasures
 
     static func upsert(table: String, columns: [String], keyCount: Int, rows: Int) -> String {
         let quoted = columns.map { "\"\($0)\"" }
@@ -94,17 +97,24 @@ struct StatsIncrements: Sendable {
     private static let hourlyKeyCount = 2 + StatsDimensions.hourly.count
     private static let dailyKeyCount = 2 + StatsDimensions.daily.count
     /// One-row upserts, for the lead writer's prepared statements (built once).
-    private static let hourlyUpsertOne = upsert(table: "stats_hourly", columns: hourlyColumns, keyCount: hourlyKeyCount, rows: 1)
+    private static let hourlyUpsertOne = upsert(
+        table: "stats_hourly", columns: hourlyColumns, keyCount: hourlyKeyCount, rows: 1)
     private static let dailyUpsertOne = upsert(
         table: "stats_daily_departements", columns: dailyColumns, keyCount: dailyKeyCount, rows: 1)
 
     /// The rows to upsert, per table: organization, hour or day, dimensions, measures.
-    private var rows: [(table: String, columns: [String], keyCount: Int, one: String, values: [(UUID, Int, [String], [Int])])] {
+    private var rows:
+        [(table: String, columns: [String], keyCount: Int, one: String, values: [(UUID, Int, [String], [Int])])]
+    {
         [
-            ("stats_hourly", Self.hourlyColumns, Self.hourlyKeyCount, Self.hourlyUpsertOne,
-             hourly.map { ($0.key.organizationId, $0.key.hour, $0.key.dimensions, $0.value) }),
-            ("stats_daily_departements", Self.dailyColumns, Self.dailyKeyCount, Self.dailyUpsertOne,
-             daily.map { ($0.key.organizationId, $0.key.day, $0.key.dimensions, $0.value) }),
+            (
+                "stats_hourly", Self.hourlyColumns, Self.hourlyKeyCount, Self.hourlyUpsertOne,
+                hourly.map { ($0.key.organizationId, $0.key.hour, $0.key.dimensions, $0.value) }
+            ),
+            (
+                "stats_daily_departements", Self.dailyColumns, Self.dailyKeyCount, Self.dailyUpsertOne,
+                daily.map { ($0.key.organizationId, $0.key.day, $0.key.dimensions, $0.value) }
+            ),
         ]
     }
 
@@ -119,7 +129,8 @@ struct StatsIncrements: Sendable {
                     for dimension in dimensions { binds.append(dimension) }
                     for value in values { binds.append(value) }
                 }
-                let text = Self.upsert(table: table.table, columns: table.columns, keyCount: table.keyCount, rows: chunk.count)
+                let text = Self.upsert(
+                    table: table.table, columns: table.columns, keyCount: table.keyCount, rows: chunk.count)
                 try await sql.raw(Self.statement(text, binds)).run()
             }
         }
@@ -145,7 +156,8 @@ struct StatsIncrements: Sendable {
             for (organizationId, slot, dimensions, values) in table.values {
                 try database.run(
                     table.one,
-                    [.text(organizationId.text), .integer(slot)] + dimensions.map { .text($0) } + values.map { .integer($0) })
+                    [.text(organizationId.text), .integer(slot)] + dimensions.map { .text($0) }
+                        + values.map { .integer($0) })
             }
         }
     }
@@ -161,7 +173,9 @@ struct LeadStatsRef: Sendable {
 /// spells them out; a new dimension is a new migration and a new name here).
 enum StatsDimensions {
     static let hourly = ["lp_id", "form_id", "account_id", "crm_id", "source_id", "product_type"]
-    static let hourlyMeasures = ["visits", "cta_clicks", "form_starts", "form_steps", "leads", "duplicates", "delivered"]
+    static let hourlyMeasures = [
+        "visits", "cta_clicks", "form_starts", "form_steps", "leads", "duplicates", "delivered",
+    ]
     static let daily = ["departement", "account_id", "crm_id", "product_type"]
     static let dailyMeasures = ["leads", "delivered"]
 }

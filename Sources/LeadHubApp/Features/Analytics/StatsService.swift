@@ -28,11 +28,21 @@ enum StatsService {
             "organization_id" = \(bind: scope.organizationId) AND "hour" >= \(bind: StatsHour.bucket(range.start)) AND "hour" < \(bind: StatsHour.bucket(range.end))
             """
         let text = StatsIncrements.text
-        if let id = filter.lpId { query.appendInterpolation(unsafeRaw: " AND \"lp_id\" = "); query.appendInterpolation(bind: text(id)) }
-        if let id = filter.formId { query.appendInterpolation(unsafeRaw: " AND \"form_id\" = "); query.appendInterpolation(bind: text(id)) }
-        if let id = filter.accountId { query.appendInterpolation(unsafeRaw: " AND \"account_id\" = "); query.appendInterpolation(bind: text(id)) }
-        if let id = filter.crmId { query.appendInterpolation(unsafeRaw: " AND \"crm_id\" = "); query.appendInterpolation(bind: text(id)) }
-        if let id = filter.sourceId { query.appendInterpolation(unsafeRaw: " AND \"source_id\" = "); query.appendInterpolation(bind: text(id)) }
+        if let id = filter.lpId {
+            query.appendInterpolation(unsafeRaw: " AND \"lp_id\" = "); query.appendInterpolation(bind: text(id))
+        }
+        if let id = filter.formId {
+            query.appendInterpolation(unsafeRaw: " AND \"form_id\" = "); query.appendInterpolation(bind: text(id))
+        }
+        if let id = filter.accountId {
+            query.appendInterpolation(unsafeRaw: " AND \"account_id\" = "); query.appendInterpolation(bind: text(id))
+        }
+        if let id = filter.crmId {
+            query.appendInterpolation(unsafeRaw: " AND \"crm_id\" = "); query.appendInterpolation(bind: text(id))
+        }
+        if let id = filter.sourceId {
+            query.appendInterpolation(unsafeRaw: " AND \"source_id\" = "); query.appendInterpolation(bind: text(id))
+        }
         query.appendInterpolation(unsafeRaw: visibleAccounts(scope))
         return query
     }
@@ -48,7 +58,9 @@ enum StatsService {
             leads: try value("leads"), delivered: try value("delivered"), duplicates: try value("duplicates"))
     }
 
-    static func funnel(_ scope: TenantScope, _ filter: Filter, range: DateInterval, on db: any Database) async throws -> FunnelCounts {
+    static func funnel(_ scope: TenantScope, _ filter: Filter, range: DateInterval, on db: any Database) async throws
+        -> FunnelCounts
+    {
         var query: SQLQueryString = "SELECT \(unsafeRaw: sums) FROM \"stats_hourly\" WHERE "
         query.appendInterpolation(conditions(scope, filter, range: range))
         guard let row = try await (db as! any SQLDatabase).raw(query).first() else { return FunnelCounts() }
@@ -84,7 +96,9 @@ enum StatsService {
             while day < range.end {
                 let next = ParisDay.calendar.date(byAdding: .day, value: 1, to: day)!
                 var total = FunnelCounts()
-                for hour in StatsHour.bucket(day)..<StatsHour.bucket(next) { if let c = byHour[hour] { total = total + c } }
+                for hour in StatsHour.bucket(day)..<StatsHour.bucket(next) {
+                    if let c = byHour[hour] { total = total + c }
+                }
                 points.append(Point(start: day, counts: total))
                 day = next
             }
@@ -97,12 +111,15 @@ enum StatsService {
         _ scope: TenantScope, _ filter: Filter, range: DateInterval, by dimension: String, on db: any Database
     ) async throws -> [(key: String, counts: FunnelCounts)] {
         precondition(StatsDimensions.hourly.contains(dimension))
-        var query: SQLQueryString = "SELECT \"\(unsafeRaw: dimension)\" AS \"key\", \(unsafeRaw: sums) FROM \"stats_hourly\" WHERE "
+        var query: SQLQueryString =
+            "SELECT \"\(unsafeRaw: dimension)\" AS \"key\", \(unsafeRaw: sums) FROM \"stats_hourly\" WHERE "
         query.appendInterpolation(conditions(scope, filter, range: range))
         query.appendInterpolation(unsafeRaw: " GROUP BY \"\(dimension)\"")
         return try await (db as! any SQLDatabase).raw(query).all().map {
             (try $0.decode(column: "key", as: String.self), try counts($0))
-        }.sorted { $0.counts.leads != $1.counts.leads ? $0.counts.leads > $1.counts.leads : $0.counts.visits > $1.counts.visits }
+        }.sorted {
+            $0.counts.leads != $1.counts.leads ? $0.counts.leads > $1.counts.leads : $0.counts.visits > $1.counts.visits
+        }
     }
 
     /// Leads and delivered leads per département over the Paris days of the range.
@@ -113,13 +130,22 @@ enum StatsService {
             SELECT "departement", CAST(SUM("leads") AS BIGINT) AS "leads", CAST(SUM("delivered") AS BIGINT) AS "delivered" FROM "stats_daily_departements"
             WHERE "organization_id" = \(bind: scope.organizationId) AND "day" >= \(bind: ParisDay.number(range.start)) AND "day" < \(bind: ParisDay.number(range.end))
             """
-        if let accountId { query.appendInterpolation(unsafeRaw: " AND \"account_id\" = "); query.appendInterpolation(bind: accountId.uuidString) }
-        if let crmId { query.appendInterpolation(unsafeRaw: " AND \"crm_id\" = "); query.appendInterpolation(bind: crmId.uuidString) }
+        if let accountId {
+            query.appendInterpolation(unsafeRaw: " AND \"account_id\" = ");
+            query.appendInterpolation(bind: accountId.uuidString)
+        }
+        if let crmId {
+            query.appendInterpolation(unsafeRaw: " AND \"crm_id\" = ");
+            query.appendInterpolation(bind: crmId.uuidString)
+        }
         query.appendInterpolation(unsafeRaw: visibleAccounts(scope))
         query.appendInterpolation(unsafeRaw: " GROUP BY \"departement\"")
         return try await (db as! any SQLDatabase).raw(query).all().map {
-            (try $0.decode(column: "departement", as: String.self), try $0.decode(column: "leads", as: Int?.self) ?? 0,
-             try $0.decode(column: "delivered", as: Int?.self) ?? 0)
+            (
+                try $0.decode(column: "departement", as: String.self),
+                try $0.decode(column: "leads", as: Int?.self) ?? 0,
+                try $0.decode(column: "delivered", as: Int?.self) ?? 0
+            )
         }
     }
 }

@@ -70,7 +70,8 @@ struct AssetUpload: Content {
 
 enum AssetService {
     static func directory(for organizationId: UUID, app: Application) -> String {
-        (app.config.dataDirectory as NSString).appendingPathComponent("assets/" + organizationId.uuidString.lowercased())
+        (app.config.dataDirectory as NSString).appendingPathComponent(
+            "assets/" + organizationId.uuidString.lowercased())
     }
 
     static func filePath(of asset: Asset, app: Application) -> String {
@@ -138,12 +139,14 @@ enum AssetService {
             throw error
         }
         try await ActivityService.record(
-            .create, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » ajoutée à la médiathèque",
+            .create, objectType: "asset", objectId: asset.id,
+            summary: "Image « \(asset.label) » ajoutée à la médiathèque",
             scope: scope, at: now, on: db)
         return asset
     }
 
-    static func update(_ id: UUID?, _ input: AssetInput, scope: TenantScope, now: Date, on db: any Database) async throws
+    static func update(_ id: UUID?, _ input: AssetInput, scope: TenantScope, now: Date, on db: any Database)
+        async throws
         -> Asset
     {
         let asset = try await scope.find(Asset.self, id, on: db)
@@ -153,7 +156,8 @@ enum AssetService {
         try errors.throwIfAny()
         try await asset.save(on: db)
         try await ActivityService.record(
-            .update, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » modifiée", scope: scope,
+            .update, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » modifiée",
+            scope: scope,
             at: now, on: db)
         return asset
     }
@@ -164,7 +168,8 @@ enum AssetService {
         try await asset.delete(on: db)
         try? FileManager.default.removeItem(atPath: filePath(of: asset, app: app))
         try await ActivityService.record(
-            .delete, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » supprimée", scope: scope,
+            .delete, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » supprimée",
+            scope: scope,
             at: now, on: db)
     }
 
@@ -177,7 +182,9 @@ enum AssetService {
         }
         if creating || input.kind != nil {
             let raw = (input.kind ?? "").isEmpty ? "image" : input.kind!.lowercased()
-            if let kind = AssetKind(rawValue: raw) { asset.kindRaw = kind.rawValue } else {
+            if let kind = AssetKind(rawValue: raw) {
+                asset.kindRaw = kind.rawValue
+            } else {
                 errors.add("kind", "Type invalide : image, logo, favicon ou background.")
             }
         }
@@ -188,7 +195,9 @@ enum AssetService {
                 } else {
                     asset.accountId = nil
                 }
-            } else if let id = UUID(uuidString: raw), try await scope.query(Account.self, on: db).filter(\.$id == id).count() == 1 {
+            } else if let id = UUID(uuidString: raw),
+                try await scope.query(Account.self, on: db).filter(\.$id == id).count() == 1
+            {
                 asset.accountId = id
             } else {
                 errors.add("account_id", "Compte introuvable.")

@@ -64,7 +64,8 @@ struct MediaController {
             return Response(status: .notModified, headers: ["ETag": etag])
         }
         let response = try await req.fileio.asyncStreamFile(at: AssetService.filePath(of: asset, app: req.application))
-        response.headers.contentType = HTTPMediaType(type: "image", subType: asset.format.contentType.dropFirst(6).description)
+        response.headers.contentType = HTTPMediaType(
+            type: "image", subType: asset.format.contentType.dropFirst(6).description)
         response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=31536000, immutable")
         response.headers.replaceOrAdd(name: .eTag, value: etag)
         response.headers.replaceOrAdd(name: "Cross-Origin-Resource-Policy", value: "cross-origin")
@@ -100,7 +101,8 @@ struct AssetsPagesController {
         let scope = try req.tenantScope()
         let upload = try req.content.decode(AssetUpload.self)
         do {
-            let asset = try await AssetService.upload(upload, scope: scope, now: req.now, app: req.application, on: req.db)
+            let asset = try await AssetService.upload(
+                upload, scope: scope, now: req.now, app: req.application, on: req.db)
             return req.redirect(to: "/assets", flash: "Image « \(asset.label) » ajoutée.")
         } catch let errors as FieldErrors {
             return try await render(req, errors: errors)
@@ -122,14 +124,17 @@ struct AssetsPagesController {
         let scope = try req.tenantScope()
         let form = try req.content.decode(EditForm.self)
         if form.action == "delete" {
-            try await AssetService.delete(req.id("asset_id"), scope: scope, now: req.now, app: req.application, on: req.db)
+            try await AssetService.delete(
+                req.id("asset_id"), scope: scope, now: req.now, app: req.application, on: req.db)
             return req.redirect(to: "/assets", flash: "Image supprimée.")
         }
         var input = AssetInput()
         input.label = form.label
         input.kind = form.kind
         input.accountId = form.accountId
-        switch try await attempt({ try await AssetService.update(req.id("asset_id"), input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await AssetService.update(req.id("asset_id"), input, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let asset): return req.redirect(to: "/assets", flash: "Image « \(asset.label) » enregistrée.")
         case .failure(let errors):
             return req.redirect(to: "/assets", flash: errors.summary, error: true)
@@ -155,8 +160,12 @@ struct AssetsPagesController {
             extra: ["kind": filters.kind ?? "", "account_id": filters.accountId?.uuidString ?? ""])
         let context = Context(
             tiles: tiles, list: list,
-            kindOptions: AssetKind.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == filters.kind) },
-            accountOptions: accounts.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == filters.accountId) },
+            kindOptions: AssetKind.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == filters.kind)
+            },
+            accountOptions: accounts.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == filters.accountId)
+            },
             uploadErrors: FormErrors(errors), canEdit: scope.role.allows(.edit), canUploadGlobal: !scope.isRestricted)
         return try await req.renderPage(
             "assets/index", title: "Médiathèque", context, status: errors == nil ? .ok : .unprocessableEntity)

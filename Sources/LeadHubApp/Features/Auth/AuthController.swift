@@ -20,7 +20,8 @@ struct AuthController {
     }
 
     @Sendable func loginPage(req: Request) async throws -> Response {
-        let notice: String? = (req.query["expired"] as String?) != nil ? "Votre session a expiré : reconnectez-vous." : nil
+        let notice: String? =
+            (req.query["expired"] as String?) != nil ? "Votre session a expiré : reconnectez-vous." : nil
         return try await renderLogin(req, email: "", next: req.query["next"] ?? "/", error: nil, notice: notice)
     }
 
@@ -48,7 +49,8 @@ struct AuthController {
                 string: "", expires: Date(timeIntervalSince1970: 0), path: "/login")
             return response
         } catch AppError.unauthorized(let message) {
-            return try await renderLogin(req, email: form.email ?? "", next: next, error: message, status: .unauthorized)
+            return try await renderLogin(
+                req, email: form.email ?? "", next: next, error: message, status: .unauthorized)
         } catch AppError.tooManyRequests(let retryAfter, let message) {
             let response = try await renderLogin(
                 req, email: form.email ?? "", next: next, error: message, status: .tooManyRequests)
@@ -61,7 +63,8 @@ struct AuthController {
         if let identity = req.identity, let session = identity.session {
             try await session.delete(on: req.db)
             try await ActivityService.record(
-                .logout, objectType: "user", objectId: identity.user.id, summary: "Déconnexion de \(identity.user.email)",
+                .logout, objectType: "user", objectId: identity.user.id,
+                summary: "Déconnexion de \(identity.user.email)",
                 scope: identity.scope, at: req.now, on: req.db)
         }
         let response = req.redirect(to: "/login", redirectType: .normal)
@@ -101,14 +104,16 @@ struct AuthController {
             .tokenCreated, organizationId: user.organizationId, userId: user.id, userEmail: user.email,
             objectType: "api_token", objectId: token.id, summary: "Jeton API « \(token.name) » créé (\(token.prefix)…)",
             ip: req.clientIP, at: req.now, on: req.db)
-        return try await TokenResponse(token: raw, expiresAt: token.expiresAt).encodeResponse(status: .created, for: req)
+        return try await TokenResponse(token: raw, expiresAt: token.expiresAt).encodeResponse(
+            status: .created, for: req)
     }
 
     private func renderLogin(
         _ req: Request, email: String, next: String, error: String?, notice: String? = nil, status: HTTPStatus = .ok
     ) async throws -> Response {
         let csrf = Secrets.token(prefix: "", bytes: 24)
-        let context = LoginContext(csrf: csrf, email: email, next: Self.safeRedirect(next), error: error, notice: notice)
+        let context = LoginContext(
+            csrf: csrf, email: email, next: Self.safeRedirect(next), error: error, notice: notice)
         let view = try await req.view.render("auth/login", context).get()
         let response = try await view.encodeResponse(status: status, for: req)
         response.cookies[AuthService.loginCSRFCookie] = HTTPCookies.Value(
@@ -147,7 +152,9 @@ struct AuthController {
         let organization = try await Organization.find(identity.scope.organizationId, on: req.db)
         let user = identity.user
         return MeDTO(
-            user: UserDTO(user), organizationId: identity.scope.organizationId, organizationName: organization?.name ?? "",
-            id: try user.requireID(), email: user.email, nom: user.name, role: user.roleRaw, allowedAccounts: user.accountIds)
+            user: UserDTO(user), organizationId: identity.scope.organizationId,
+            organizationName: organization?.name ?? "",
+            id: try user.requireID(), email: user.email, nom: user.name, role: user.roleRaw,
+            allowedAccounts: user.accountIds)
     }
 }

@@ -101,8 +101,9 @@ enum AuthService {
     /// user disabled. Slides the expiry forward (at most once a minute, to spare writes).
     static func identity(sessionToken token: String, on req: Request) async throws -> Identity? {
         let now = req.now
-        guard let session = try await UserSession.query(on: req.db)
-            .filter(\.$tokenHash == Secrets.sha256Hex(token)).first()
+        guard
+            let session = try await UserSession.query(on: req.db)
+                .filter(\.$tokenHash == Secrets.sha256Hex(token)).first()
         else { return nil }
         guard session.expiresAt > now else {
             try await session.delete(on: req.db)
@@ -113,7 +114,8 @@ enum AuthService {
             let config = req.application.config
             session.lastSeenAt = now
             session.expiresAt = min(
-                now.addingTimeInterval(config.sessionIdleTimeout), session.createdAt.addingTimeInterval(config.sessionMaxAge))
+                now.addingTimeInterval(config.sessionIdleTimeout),
+                session.createdAt.addingTimeInterval(config.sessionMaxAge))
             try await session.save(on: req.db)
         }
         let scope = try await TenantScope.make(user: user, on: req.db, ip: req.clientIP)

@@ -44,7 +44,9 @@ enum BackupService {
             throw CommandFailure("Le fichier \(path) existe déjà.")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         try await (app.db as! any SQLDatabase).raw("VACUUM INTO \(bind: path)").run()
     }
 
@@ -54,7 +56,8 @@ enum BackupService {
         calendar.timeZone = FrenchFormat.parisTimeZone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
         let name = String(
-            format: "leadhub-%04d%02d%02d-%02d%02d%02d.sqlite", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+            format: "leadhub-%04d%02d%02d-%02d%02d%02d.sqlite", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!
+        )
         try await backup(to: (directory(app) as NSString).appendingPathComponent(name), app: app)
         return name
     }
@@ -63,7 +66,8 @@ enum BackupService {
         let folder = directory(app)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return try names.filter { isValidName($0) }.sorted(by: >).map { name in
-            let attributes = try FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(name))
+            let attributes = try FileManager.default.attributesOfItem(
+                atPath: (folder as NSString).appendingPathComponent(name))
             let bytes = (attributes[.size] as? Int) ?? 0
             let date = (attributes[.modificationDate] as? Date) ?? Date()
             return Backup(
@@ -128,7 +132,8 @@ struct BackupsPagesController {
             return try await req.renderPage(
                 "backups/index", title: "Sauvegardes",
                 Context(
-                    backups: [], postgres: postgres, folder: "", denied: true, noOperators: config.operatorEmails.isEmpty),
+                    backups: [], postgres: postgres, folder: "", denied: true,
+                    noOperators: config.operatorEmails.isEmpty),
                 status: .forbidden)
         }
         return try await req.renderPage(
@@ -149,11 +154,14 @@ struct BackupsPagesController {
 
     @Sendable func download(req: Request) async throws -> Response {
         let identity = try await BackupService.requireOperator(req)
-        guard let name = req.parameters.get("backup_name"), BackupService.isValidName(name) else { throw AppError.notFound }
+        guard let name = req.parameters.get("backup_name"), BackupService.isValidName(name) else {
+            throw AppError.notFound
+        }
         let path = (BackupService.directory(req.application) as NSString).appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: path) else { throw AppError.notFound }
         try await ActivityService.record(
-            .create, objectType: "backup", summary: "Sauvegarde \(name) téléchargée", scope: identity.scope, at: req.now,
+            .create, objectType: "backup", summary: "Sauvegarde \(name) téléchargée", scope: identity.scope,
+            at: req.now,
             on: req.db)
         let response = try await req.fileio.asyncStreamFile(at: path)
         response.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.sqlite3")

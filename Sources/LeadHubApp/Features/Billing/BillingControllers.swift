@@ -155,22 +155,32 @@ struct BillingAPIController {
             text.contains(";") || text.contains("\"") || text.contains("\n")
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        func money(_ cents: Int) -> String { String(format: "%.2f", Double(cents) / 100).replacingOccurrences(of: ".", with: ",") }
-        var csv = "\u{FEFF}Période;CRM d'origine;CRM destinataire;Produit;Leads;Prix unitaire (€);Montant (€);Facturé par;Payé par\r\n"
-        for line in matrix.lines {
-            csv += [
-                "\(period.from) → \(period.to)", name(line.fromCrmId), name(line.toCrmId), line.productType, String(line.leads),
-                money(line.unitPriceCents), money(line.amountCents), name(line.toCrmId), name(line.fromCrmId),
-            ].map(cell).joined(separator: ";") + "\r\n"
+        func money(_ cents: Int) -> String {
+            String(format: "%.2f", Double(cents) / 100).replacingOccurrences(of: ".", with: ",")
         }
-        csv += ["Total", "", "", "", String(matrix.totalLeads), "", money(matrix.totalCents), "", ""].joined(separator: ";") + "\r\n"
-        csv += "\r\nBilan par CRM;Leads d'origine;Leads reçus;Redirigés sortants;Redirigés entrants;À facturer (€);À payer (€);Solde net (€)\r\n"
+        var csv =
+            "\u{FEFF}Période;CRM d'origine;CRM destinataire;Produit;Leads;Prix unitaire (€);Montant (€);Facturé par;Payé par\r\n"
+        for line in matrix.lines {
+            csv +=
+                [
+                    "\(period.from) → \(period.to)", name(line.fromCrmId), name(line.toCrmId), line.productType,
+                    String(line.leads),
+                    money(line.unitPriceCents), money(line.amountCents), name(line.toCrmId), name(line.fromCrmId),
+                ].map(cell).joined(separator: ";") + "\r\n"
+        }
+        csv +=
+            ["Total", "", "", "", String(matrix.totalLeads), "", money(matrix.totalCents), "", ""].joined(
+                separator: ";") + "\r\n"
+        csv +=
+            "\r\nBilan par CRM;Leads d'origine;Leads reçus;Redirigés sortants;Redirigés entrants;À facturer (€);À payer (€);Solde net (€)\r\n"
         for statement in try await BillingService.statements(period, scope: scope, on: req.db) {
-            csv += [
-                name(statement.crmId), String(statement.originatedTotal), String(statement.receivedTotal),
-                String(statement.reroutedOutTotal), String(statement.reroutedInTotal), money(statement.toInvoiceCents),
-                money(statement.toPayCents), money(statement.netCents),
-            ].map(cell).joined(separator: ";") + "\r\n"
+            csv +=
+                [
+                    name(statement.crmId), String(statement.originatedTotal), String(statement.receivedTotal),
+                    String(statement.reroutedOutTotal), String(statement.reroutedInTotal),
+                    money(statement.toInvoiceCents),
+                    money(statement.toPayCents), money(statement.netCents),
+                ].map(cell).joined(separator: ";") + "\r\n"
         }
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
@@ -209,7 +219,8 @@ struct BillingAPIController {
     }
 
     @Sendable func deleteInvoice(req: Request) async throws -> HTTPStatus {
-        try await BillingService.deleteInvoice(req.id("invoice_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
+        try await BillingService.deleteInvoice(
+            req.id("invoice_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
         return .noContent
     }
 }
@@ -294,7 +305,8 @@ struct BillingPagesController {
             let lines = matrix.between(pair.from, pair.to)
             let base = "/billing/leads?\(range)&from_crm_id=\(pair.from.uuidString)&to_crm_id=\(pair.to.uuidString)"
             let invoiced = states.first {
-                $0.invoice.fromCrmId == pair.from && $0.invoice.toCrmId == pair.to && $0.invoice.periodFrom == period.from
+                $0.invoice.fromCrmId == pair.from && $0.invoice.toCrmId == pair.to
+                    && $0.invoice.periodFrom == period.from
                     && $0.invoice.periodTo == period.to
             }
             return Pair(
@@ -303,7 +315,8 @@ struct BillingPagesController {
                 lines: lines.map {
                     Line(
                         product: $0.productType, leads: FrenchFormat.integer($0.leads),
-                        unitPrice: BillingPeriod.euros(cents: $0.unitPriceCents), amount: BillingPeriod.euros(cents: $0.amountCents),
+                        unitPrice: BillingPeriod.euros(cents: $0.unitPriceCents),
+                        amount: BillingPeriod.euros(cents: $0.amountCents),
                         leadsHref: base + "&product_type=\($0.productType)")
                 },
                 leads: FrenchFormat.integer(lines.reduce(0) { $0 + $1.leads }),
@@ -314,7 +327,8 @@ struct BillingPagesController {
             let i = state.invoice
             var changed: String? = nil
             if state.hasChanged {
-                changed = "Modifiée depuis : aujourd'hui \(state.currentLeads) leads, \(BillingPeriod.euros(cents: state.currentAmountCents))"
+                changed =
+                    "Modifiée depuis : aujourd'hui \(state.currentLeads) leads, \(BillingPeriod.euros(cents: state.currentAmountCents))"
                     + (state.changedLeads > 0 ? " (\(state.changedLeads) lead(s) modifié(s) après la facturation)" : "")
             }
             return HistoryRow(
@@ -328,23 +342,28 @@ struct BillingPagesController {
         func breakdown(_ counts: [String: Int]) -> String {
             let parts = counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(FrenchFormat.integer($0.value))" }
-            return parts.isEmpty ? "0" : FrenchFormat.integer(counts.values.reduce(0, +)) + " (" + parts.joined(separator: ", ") + ")"
+            return parts.isEmpty
+                ? "0" : FrenchFormat.integer(counts.values.reduce(0, +)) + " (" + parts.joined(separator: ", ") + ")"
         }
         let statements = try await BillingService.statements(period, scope: scope, on: req.db).map { s in
             StatementRow(
                 crm: name(s.crmId), originated: breakdown(s.originated), received: breakdown(s.received),
                 reroutedOut: breakdown(s.reroutedOut), reroutedIn: breakdown(s.reroutedIn),
-                toInvoice: BillingPeriod.euros(cents: s.toInvoiceCents), toPay: BillingPeriod.euros(cents: s.toPayCents),
-                net: BillingPeriod.euros(cents: s.netCents), netTone: s.netCents > 0 ? "ok" : s.netCents < 0 ? "warn" : "muted")
+                toInvoice: BillingPeriod.euros(cents: s.toInvoiceCents),
+                toPay: BillingPeriod.euros(cents: s.toPayCents),
+                net: BillingPeriod.euros(cents: s.netCents),
+                netTone: s.netCents > 0 ? "ok" : s.netCents < 0 ? "warn" : "muted")
         }
         let context = Context(
             from: period.from, to: period.to, statements: statements, thisMonth: "from=\(this.from)&to=\(this.to)",
-            lastMonth: "from=\(last.from)&to=\(last.to)", pairs: pairs, total: BillingPeriod.euros(cents: matrix.totalCents),
+            lastMonth: "from=\(last.from)&to=\(last.to)", pairs: pairs,
+            total: BillingPeriod.euros(cents: matrix.totalCents),
             totalLeads: FrenchFormat.integer(matrix.totalLeads), history: history,
             exportHref: "/billing/export.csv?\(range)", errors: FormErrors(errors),
             canInvoice: scope.role.allows(.manageBilling))
         return try await req.renderPage(
-            "billing/index", title: "Facturation inter-CRM", context, status: errors == nil ? .ok : .unprocessableEntity)
+            "billing/index", title: "Facturation inter-CRM", context, status: errors == nil ? .ok : .unprocessableEntity
+        )
     }
 
     struct LeadRow: Encodable {
@@ -381,7 +400,8 @@ struct BillingPagesController {
                 price: lead.unitPriceCents.map { BillingPeriod.euros(cents: $0) } ?? "—")
         }
         let cents = leads.reduce(0) { $0 + ($1.unitPriceCents ?? 0) }
-        let title = "Leads redirigés de \(name(query.fromCrmId)) vers \(name(query.toCrmId))"
+        let title =
+            "Leads redirigés de \(name(query.fromCrmId)) vers \(name(query.toCrmId))"
             + (query.productType.map { " — \($0)" } ?? "") + ", \(period.from) → \(period.to)"
         return try await req.renderPage(
             "billing/leads", title: "Leads facturables",
@@ -397,16 +417,21 @@ struct BillingPagesController {
         do {
             let period = try BillingService.period(from: body.from, to: body.to, now: req.now)
             let invoice = try await BillingService.markInvoiced(
-                period, from: body.fromCrmId, to: body.toCrmId, notes: body.notes, scope: scope, now: req.now, on: req.db)
+                period, from: body.fromCrmId, to: body.toCrmId, notes: body.notes, scope: scope, now: req.now,
+                on: req.db)
             return req.redirect(
-                to: back, flash: "Période marquée facturée : \(BillingPeriod.euros(cents: invoice.amountCents)), \(invoice.leadCount) leads.")
+                to: back,
+                flash:
+                    "Période marquée facturée : \(BillingPeriod.euros(cents: invoice.amountCents)), \(invoice.leadCount) leads."
+            )
         } catch let errors as FieldErrors {
             return req.redirect(to: back, flash: errors.summary, error: true)
         }
     }
 
     @Sendable func delete(req: Request) async throws -> Response {
-        try await BillingService.deleteInvoice(req.id("invoice_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
+        try await BillingService.deleteInvoice(
+            req.id("invoice_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
         return req.redirect(to: "/billing", flash: "Entrée de l'historique supprimée.")
     }
 }

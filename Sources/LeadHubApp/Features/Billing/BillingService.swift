@@ -64,7 +64,9 @@ enum BillingService {
     static func counts(_ period: Period, scope: TenantScope, on db: any Database) async throws -> [BillingCount] {
         let sql = db as! any SQLDatabase
         var query = sql.select()
-            .column("crm_id").column("routed_crm_id").column("product_type").column("rerouted").column("unit_price_cents")
+            .column("crm_id").column("routed_crm_id").column("product_type").column("rerouted").column(
+                "unit_price_cents"
+            )
             .column(SQLFunction("count", args: SQLLiteral.all), as: "n")
             .from("leads")
             .where("organization_id", .equal, scope.organizationId)
@@ -72,13 +74,16 @@ enum BillingService {
             .where("created_at", .greaterThanOrEqual, period.start).where("created_at", .lessThan, period.end)
         if let visible = scope.visibleCrmIds {
             guard !visible.isEmpty else { return [] }
-            query = query.where(SQLGroupExpression(
-                SQLBinaryExpression(
-                    SQLBinaryExpression(SQLColumn("crm_id"), .in, SQLBind.group(Array(visible))), .or,
-                    SQLBinaryExpression(SQLColumn("routed_crm_id"), .in, SQLBind.group(Array(visible))))))
+            query = query.where(
+                SQLGroupExpression(
+                    SQLBinaryExpression(
+                        SQLBinaryExpression(SQLColumn("crm_id"), .in, SQLBind.group(Array(visible))), .or,
+                        SQLBinaryExpression(SQLColumn("routed_crm_id"), .in, SQLBind.group(Array(visible))))))
         }
-        let rows = try await query.groupBy("crm_id").groupBy("routed_crm_id").groupBy("product_type").groupBy("rerouted")
-            .groupBy("unit_price_cents").all()
+        let rows = try await query.groupBy("crm_id").groupBy("routed_crm_id").groupBy("product_type").groupBy(
+            "rerouted"
+        )
+        .groupBy("unit_price_cents").all()
         return try rows.compactMap { row in
             guard let to = try row.decode(column: "routed_crm_id", as: UUID?.self) else { return nil }
             return BillingCount(
@@ -96,9 +101,12 @@ enum BillingService {
     }
 
     /// The first version's per-CRM statement of the period, for the CRMs the user sees.
-    static func statements(_ period: Period, scope: TenantScope, on db: any Database) async throws -> [CrmBillingSummary] {
+    static func statements(_ period: Period, scope: TenantScope, on db: any Database) async throws
+        -> [CrmBillingSummary]
+    {
         let crms = try await scope.query(Crm.self, on: db).sort(\.$name).all()
-        return CrmBillingSummary.statements(try await counts(period, scope: scope, on: db), crmIds: crms.compactMap(\.id))
+        return CrmBillingSummary.statements(
+            try await counts(period, scope: scope, on: db), crmIds: crms.compactMap(\.id))
     }
 
     /// The leads behind a cell (or a pair when `product` is nil), newest first.
@@ -131,7 +139,8 @@ enum BillingService {
         let lines = try await matrix(period, scope: scope, on: db).between(fromCrm!.id!, toCrm!.id!)
         // Marking the same period and pair again updates it (as the first version did).
         let existing = try await scope.query(BillingInvoice.self, on: db).filter(\.$fromCrmId == fromCrm!.id!)
-            .filter(\.$toCrmId == toCrm!.id!).filter(\.$periodFrom == period.from).filter(\.$periodTo == period.to).first()
+            .filter(\.$toCrmId == toCrm!.id!).filter(\.$periodFrom == period.from).filter(\.$periodTo == period.to)
+            .first()
         let invoice = existing ?? BillingInvoice()
         invoice.organizationId = scope.organizationId
         invoice.fromCrmId = fromCrm!.id!
@@ -147,7 +156,8 @@ enum BillingService {
             try await invoice.save(on: tx)
             try await ActivityService.record(
                 existing == nil ? .create : .update, objectType: "billing_invoice", objectId: invoice.id,
-                summary: "Période \(period.from) → \(period.to) facturée\(existing == nil ? "" : " (mise à jour)") : \(toCrm!.name) facture \(BillingPeriod.euros(cents: invoice.amountCents)) à \(fromCrm!.name) (\(invoice.leadCount) leads redirigés)",
+                summary:
+                    "Période \(period.from) → \(period.to) facturée\(existing == nil ? "" : " (mise à jour)") : \(toCrm!.name) facture \(BillingPeriod.euros(cents: invoice.amountCents)) à \(fromCrm!.name) (\(invoice.leadCount) leads redirigés)",
                 scope: scope, at: now, on: tx)
         }
         return invoice
@@ -160,7 +170,8 @@ enum BillingService {
             try await invoice.delete(on: tx)
             try await ActivityService.record(
                 .delete, objectType: "billing_invoice", objectId: invoice.id,
-                summary: "Facturation de la période \(invoice.periodFrom) → \(invoice.periodTo) supprimée de l'historique",
+                summary:
+                    "Facturation de la période \(invoice.periodFrom) → \(invoice.periodTo) supprimée de l'historique",
                 scope: scope, at: now, on: tx)
         }
     }
@@ -179,7 +190,9 @@ enum BillingService {
     }
 
     static func invoices(scope: TenantScope, now: Date, on db: any Database) async throws -> [InvoiceState] {
-        let invoices = try await scope.query(BillingInvoice.self, on: db).sort(\.$periodFrom, .descending).sort(\.$createdAt, .descending).limit(500).all()
+        let invoices = try await scope.query(BillingInvoice.self, on: db).sort(\.$periodFrom, .descending).sort(
+            \.$createdAt, .descending
+        ).limit(500).all()
         var states: [InvoiceState] = []
         for invoice in invoices {
             let period = try period(from: invoice.periodFrom, to: invoice.periodTo, now: now)

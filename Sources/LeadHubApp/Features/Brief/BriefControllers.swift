@@ -79,7 +79,8 @@ struct BriefController {
     static func view(_ check: BriefService.Check) -> CheckView {
         CheckView(
             // The API keeps Markdown's backticks around code; the page shows plain text.
-            ok: check.ok, missing: check.missing.map { $0.replacingOccurrences(of: "`", with: "") }, counts: check.counts,
+            ok: check.ok, missing: check.missing.map { $0.replacingOccurrences(of: "`", with: "") },
+            counts: check.counts,
             days: check.days,
             events: check.events.map {
                 .init(cells: [
@@ -89,7 +90,10 @@ struct BriefController {
                 ])
             },
             leads: check.leads.map {
-                .init(cells: [FrenchFormat.dateTime($0.createdAt), $0.phone, $0.status, $0.lpCode ?? "—", $0.sessionId ?? "—", $0.utmSource ?? "—"])
+                .init(cells: [
+                    FrenchFormat.dateTime($0.createdAt), $0.phone, $0.status, $0.lpCode ?? "—", $0.sessionId ?? "—",
+                    $0.utmSource ?? "—",
+                ])
             })
     }
 
@@ -108,10 +112,12 @@ struct BriefController {
             backHref = "/forms/\(form.id!.uuidString)"
             backLabel = "← Retour au formulaire \(form.code)"
             let pages = try await scope.query(LandingPage.self, on: req.db).sort(\.$code).all()
-            pairOptions = [SelectOption(value: "", label: "Aucune (formulaire seul)", selected: target.landingPage == nil)]
+            pairOptions =
+                [SelectOption(value: "", label: "Aucune (formulaire seul)", selected: target.landingPage == nil)]
                 + pages.map {
                     SelectOption(
-                        value: $0.id!.uuidString, label: "\($0.code) — \($0.name)" + ($0.formId == form.id ? " (liée)" : ""),
+                        value: $0.id!.uuidString,
+                        label: "\($0.code) — \($0.name)" + ($0.formId == form.id ? " (liée)" : ""),
                         selected: $0.id == target.landingPage?.id)
                 }
         } else {
@@ -120,10 +126,12 @@ struct BriefController {
             backHref = "/landing-pages/\(page.id!.uuidString)"
             backLabel = "← Retour à la landing page \(page.code)"
             let forms = try await scope.query(Form.self, on: req.db).sort(\.$code).all()
-            pairOptions = [SelectOption(value: "none", label: "Aucun (landing page seule)", selected: target.form == nil)]
+            pairOptions =
+                [SelectOption(value: "none", label: "Aucun (landing page seule)", selected: target.form == nil)]
                 + forms.map {
                     SelectOption(
-                        value: $0.id!.uuidString, label: "\($0.code) — \($0.name)" + ($0.id == page.formId ? " (lié)" : ""),
+                        value: $0.id!.uuidString,
+                        label: "\($0.code) — \($0.name)" + ($0.id == page.formId ? " (lié)" : ""),
                         selected: $0.id == target.form?.id)
                 }
         }
@@ -135,9 +143,12 @@ struct BriefController {
             "brief/show", title: document.title,
             PageContext(
                 heading: document.title, backHref: backHref, backLabel: backLabel, action: base,
-                pairField: origin == "form" ? "lp_id" : "form_id", pairLabel: origin == "form" ? "Landing page" : "Formulaire",
+                pairField: origin == "form" ? "lp_id" : "form_id",
+                pairLabel: origin == "form" ? "Landing page" : "Formulaire",
                 pairOptions: pairOptions,
-                modes: BriefInput.Mode.allCases.map { ModeChoice(value: $0.rawValue, label: $0.label, checked: $0 == target.mode) },
+                modes: BriefInput.Mode.allCases.map {
+                    ModeChoice(value: $0.rawValue, label: $0.label, checked: $0 == target.mode)
+                },
                 showsModes: paired, summaryHTML: BriefHTML.summary(document),
                 bodyHTML: BriefHTML.fragment(document, copyButtons: true), query: query.joined(separator: "&"),
                 check: Self.view(check)))

@@ -26,7 +26,9 @@ enum BriefService {
     static func mode(_ raw: String?) throws -> BriefInput.Mode? {
         guard let raw, !raw.isEmpty else { return nil }
         guard let mode = BriefInput.Mode(rawValue: raw) else {
-            throw FieldErrors(["mode": ["Mode inconnu : « separate » (pages séparées) ou « integrated » (formulaire intégré)."]])
+            throw FieldErrors([
+                "mode": ["Mode inconnu : « separate » (pages séparées) ou « integrated » (formulaire intégré)."]
+            ])
         }
         return mode
     }
@@ -54,7 +56,9 @@ enum BriefService {
             do {
                 return try await scope.find(M.self, id, on: req.db)
             } catch let error as any AbortError where error.status == .notFound {
-                throw FieldErrors([field: [M.self == Form.self ? "Formulaire introuvable." : "Landing page introuvable."]])
+                throw FieldErrors([
+                    field: [M.self == Form.self ? "Formulaire introuvable." : "Landing page introuvable."]
+                ])
             }
         }
         var target: Target
@@ -89,21 +93,26 @@ enum BriefService {
         let accounts = Dictionary(
             try await Account.query(on: req.db).filter(\.$organizationId == scope.organizationId)
                 .filter(\.$id ~~ accountIds).all().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
-        let linked = await target.landingPage?.formId.asyncMap { try? await scope.find(Form.self, $0, on: req.db) } ?? nil
-        let product = try await (target.form ?? linked).asyncMap {
-            try await scope.query(ProductType.self, on: req.db).filter(\.$code == $0.productType).first()
-        } ?? nil
+        let linked =
+            await target.landingPage?.formId.asyncMap { try? await scope.find(Form.self, $0, on: req.db) } ?? nil
+        let product =
+            try await (target.form ?? linked).asyncMap {
+                try await scope.query(ProductType.self, on: req.db).filter(\.$code == $0.productType).first()
+            } ?? nil
         func codes(_ accountId: UUID) -> BriefInput.AccountCodes? {
             accounts[accountId].map {
-                BriefInput.AccountCodes(accountName: $0.name, head: $0.gtmHead, cta: $0.gtmCta, conversion: $0.gtmConversion)
+                BriefInput.AccountCodes(
+                    accountName: $0.name, head: $0.gtmHead, cta: $0.gtmCta, conversion: $0.gtmConversion)
             }
         }
         var lpInfo: BriefInput.LandingPageInfo? = nil
         var formInfo: BriefInput.FormInfo? = nil
         if let page = target.landingPage {
-            let source = try await page.diffusionSourceId.asyncMap { try await DiffusionSource.find($0, on: req.db) } ?? nil
+            let source =
+                try await page.diffusionSourceId.asyncMap { try await DiffusionSource.find($0, on: req.db) } ?? nil
             lpInfo = BriefInput.LandingPageInfo(
-                code: page.code, name: page.name, url: page.url, sourceName: source?.name, archived: page.status == .archived,
+                code: page.code, name: page.name, url: page.url, sourceName: source?.name,
+                archived: page.status == .archived,
                 linkedFormCode: linked?.code, linkedFormURL: linked?.url)
         }
         if let form = target.form {
@@ -111,13 +120,15 @@ enum BriefService {
                 code: form.code, name: form.name, url: form.url, formKey: form.formKey, productCode: form.productType,
                 productLabel: product?.label ?? form.productType,
                 requiredFields: (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:)),
-                thankYouURL: thankYouURL(form, account: accounts[form.accountId]), metropolitanOnly: form.metropolitanOnly,
+                thankYouURL: thankYouURL(form, account: accounts[form.accountId]),
+                metropolitanOnly: form.metropolitanOnly,
                 allowedOrigins: form.allowedOrigins, archived: form.status == .archived)
         }
         let pageAccount = (target.landingPage?.accountId ?? target.form?.accountId).flatMap { accounts[$0] }
         return BriefInput(
             hubURL: APIDocsController.serverURL(req), trackingId: organization?.slug ?? "",
-            scriptVersion: req.application.trackerScript.version, landingPage: lpInfo, form: formInfo, mode: target.mode,
+            scriptVersion: req.application.trackerScript.version, landingPage: lpInfo, form: formInfo,
+            mode: target.mode,
             landingPageAccount: target.landingPage.flatMap { codes($0.accountId) },
             formAccount: target.form.flatMap { codes($0.accountId) },
             identity: try await pageAccount.asyncMap { try await identity($0, product: product, req: req) },
@@ -137,11 +148,16 @@ enum BriefService {
         ].compactMap { name, url in present(url).map { BriefInput.NamedLink(name, $0) } }
         let media = try await req.tenantScope().query(Asset.self, on: req.db).filter(\.$accountId == account.id)
             .sort(\.$createdAt, .descending).limit(50).all()
-        let images = account.images.map { BriefInput.NamedLink($0.name, $0.url) }
-            + media.map { BriefInput.NamedLink("\($0.label) (\($0.kind.label.lowercased()), médiathèque)", req.publicBaseURL + $0.path) }
+        let images =
+            account.images.map { BriefInput.NamedLink($0.name, $0.url) }
+            + media.map {
+                BriefInput.NamedLink(
+                    "\($0.label) (\($0.kind.label.lowercased()), médiathèque)", req.publicBaseURL + $0.path)
+            }
         return BriefInput.Identity(
             accountName: account.name, domain: present(account.domain), logos: logos,
-            primaryColor: present(account.primaryColor), secondaryColor: present(account.secondaryColor), images: images,
+            primaryColor: present(account.primaryColor), secondaryColor: present(account.secondaryColor),
+            images: images,
             privacyPolicy: present(account.privacyPolicy), legalMentions: present(account.legalMentions),
             cgu: present(account.cgu), productLabel: product.map { "\($0.code) — \($0.label)" },
             aidAmountText: present(product?.aidAmountText), aids: product?.aids ?? [])
@@ -256,11 +272,16 @@ enum BriefService {
     static func check(_ target: Target, req: Request) async throws -> Check {
         let scope = try req.tenantScope()
         let sql = req.db as! any SQLDatabase
-        let range = DateInterval(start: req.now.addingTimeInterval(-Double(checkDays) * 86_400), end: req.now.addingTimeInterval(3_600))
+        let range = DateInterval(
+            start: req.now.addingTimeInterval(-Double(checkDays) * 86_400), end: req.now.addingTimeInterval(3_600))
         let lpId = try target.landingPage?.requireID()
         let formId = try target.form?.requireID()
-        let lpFunnel = try await lpId.asyncMap { try await StatsService.funnel(scope, .init(lpId: $0), range: range, on: req.db) }
-        let formFunnel = try await formId.asyncMap { try await StatsService.funnel(scope, .init(formId: $0), range: range, on: req.db) }
+        let lpFunnel = try await lpId.asyncMap {
+            try await StatsService.funnel(scope, .init(lpId: $0), range: range, on: req.db)
+        }
+        let formFunnel = try await formId.asyncMap {
+            try await StatsService.funnel(scope, .init(formId: $0), range: range, on: req.db)
+        }
 
         // The last events of the LP and of the form: one indexed query each.
         var codes: [UUID: String] = [:]
@@ -292,30 +313,38 @@ enum BriefService {
 
         var leads: [Lead] = []
         if let formId {
-            leads += try await scope.query(Lead.self, on: req.db).filter(\.$formId == formId).sort(\.$createdAt, .descending).limit(10).all()
+            leads += try await scope.query(Lead.self, on: req.db).filter(\.$formId == formId).sort(
+                \.$createdAt, .descending
+            ).limit(10).all()
         }
         if let lpId {
-            leads += try await scope.query(Lead.self, on: req.db).filter(\.$landingPageId == lpId).sort(\.$createdAt, .descending).limit(10).all()
+            leads += try await scope.query(Lead.self, on: req.db).filter(\.$landingPageId == lpId).sort(
+                \.$createdAt, .descending
+            ).limit(10).all()
         }
         var seenLeads = Set<UUID>()
-        leads = Array(leads.sorted { $0.createdAt > $1.createdAt }.filter { seenLeads.insert($0.id!).inserted }.prefix(10))
+        leads = Array(
+            leads.sorted { $0.createdAt > $1.createdAt }.filter { seenLeads.insert($0.id!).inserted }.prefix(10))
 
         let counts = Check.Counts(
             visits: (lpFunnel ?? formFunnel)?.visits ?? 0, ctaClicks: (lpFunnel ?? formFunnel)?.ctaClicks ?? 0,
             formStarts: (formFunnel ?? lpFunnel)?.formStarts ?? 0, leads: (formFunnel ?? lpFunnel)?.leads ?? 0)
-        let linkedPages = try await formId.asyncMap {
-            try await scope.query(LandingPage.self, on: req.db).filter(\.$formId == $0).count()
-        } ?? 0
+        let linkedPages =
+            try await formId.asyncMap {
+                try await scope.query(LandingPage.self, on: req.db).filter(\.$formId == $0).count()
+            } ?? 0
         let missing = IntegrationCheck.missing(
             lpCode: target.landingPage?.code, formCode: target.form?.code, integrated: target.mode == .integrated,
-            counts: .init(visits: counts.visits, ctaClicks: counts.ctaClicks, formStarts: counts.formStarts, leads: counts.leads),
+            counts: .init(
+                visits: counts.visits, ctaClicks: counts.ctaClicks, formStarts: counts.formStarts, leads: counts.leads),
             recentLeads: leads.map { .init(hasLandingPage: $0.landingPageId != nil, hasSession: $0.sessionId != nil) },
             expectsLandingPage: target.landingPage != nil || linkedPages > 0, days: checkDays)
         return Check(
             checkedAt: req.now, days: checkDays, counts: counts, ok: missing.isEmpty, missing: missing, events: events,
             leads: leads.map {
                 Check.LeadItem(
-                    id: $0.id!, phone: FrenchPhone.masked($0.phone), status: LeadStatus(rawValue: $0.status)?.label ?? $0.status,
+                    id: $0.id!, phone: FrenchPhone.masked($0.phone),
+                    status: LeadStatus(rawValue: $0.status)?.label ?? $0.status,
                     lpCode: $0.lpCode, sessionId: $0.sessionId, utmSource: $0.utmSource, createdAt: $0.createdAt)
             })
     }

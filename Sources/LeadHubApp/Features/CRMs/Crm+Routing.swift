@@ -21,7 +21,11 @@ enum CrmRoutingSettings {
                 continue
             }
             guard case .object(let fields) = entry else {
-                if entry == .null { result[code] = nil } else { errors.add("orders", "Commande \(code) : objet attendu.") }
+                if entry == .null {
+                    result[code] = nil
+                } else {
+                    errors.add("orders", "Commande \(code) : objet attendu.")
+                }
                 continue
             }
             var order = current[code] ?? Order(active: true, departements: [])
@@ -77,7 +81,9 @@ enum CrmRoutingSettings {
         numbers(value, into: current, products: products, field: "lead_prices", errors: &errors) { number in
             guard number >= 0, number <= 10_000 else { return nil }
             return (number * 100).rounded() / 100
-        } message: { "Prix \($0) : un montant en euros entre 0 et 10 000." }
+        } message: {
+            "Prix \($0) : un montant en euros entre 0 et 10 000."
+        }
     }
 
     static func limits(
@@ -85,7 +91,9 @@ enum CrmRoutingSettings {
     ) -> [String: Int] {
         numbers(value, into: current, products: products, field: "routing_limits", errors: &errors) { number in
             number >= 0 && number == number.rounded() && number < 10_000_000 ? Int(number) : nil
-        } message: { "Limite \($0) : un nombre entier de leads par mois, 0 ou plus." }
+        } message: {
+            "Limite \($0) : un nombre entier de leads par mois, 0 ou plus."
+        }
     }
 
     private static func numbers<T>(
@@ -107,7 +115,11 @@ enum CrmRoutingSettings {
             switch entry {
             case .null: result[code] = nil
             case .number(let number):
-                if let converted = convert(number) { result[code] = converted } else { errors.add(field, message(code)) }
+                if let converted = convert(number) {
+                    result[code] = converted
+                } else {
+                    errors.add(field, message(code))
+                }
             case .string(let text) where Double(text.replacingOccurrences(of: ",", with: ".")) != nil:
                 if let converted = convert(Double(text.replacingOccurrences(of: ",", with: "."))!) {
                     result[code] = converted

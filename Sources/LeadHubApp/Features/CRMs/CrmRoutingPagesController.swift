@@ -67,7 +67,8 @@ struct CrmRoutingPagesController {
             return .string(text)
         }
         for code in products {
-            let codes = (form["departements_\(code)"] ?? "").split(whereSeparator: { " ,;\n\r\t".contains($0) }).map(String.init)
+            let codes = (form["departements_\(code)"] ?? "").split(whereSeparator: { " ,;\n\r\t".contains($0) }).map(
+                String.init)
             let active = form["active_\(code)"] == "on"
             if codes.isEmpty && !active && crm.orders[code] == nil {
                 // Nothing typed for a product that had no commande: leave it absent.
@@ -112,16 +113,20 @@ struct CrmRoutingPagesController {
         } else if let secret = form["webhook_secret"], !secret.isEmpty {
             input.webhookSecret = secret
         }
-        switch try await attempt({ try await CrmService.update(crm.id, input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({ try await CrmService.update(crm.id, input, scope: scope, now: req.now, on: req.db) })
+        {
         case .success(let saved):
             return req.redirect(
-                to: "/crms/\(saved.id!.uuidString)/routing", flash: "Destination et commandes de « \(saved.name) » enregistrées.")
+                to: "/crms/\(saved.id!.uuidString)/routing",
+                flash: "Destination et commandes de « \(saved.name) » enregistrées.")
         case .failure(let errors):
             return try await render(req, crm: crm, form: form, errors: errors)
         }
     }
 
-    private func render(_ req: Request, crm: Crm, form: [String: String]?, errors: FieldErrors?) async throws -> Response {
+    private func render(_ req: Request, crm: Crm, form: [String: String]?, errors: FieldErrors?) async throws
+        -> Response
+    {
         let scope = try req.tenantScope()
         let box = req.application.secretBox
         let products = try await scope.query(ProductType.self, on: req.db).sort(\.$code).all()
@@ -141,19 +146,23 @@ struct CrmRoutingPagesController {
                 code: code, label: product.label, active: order?.active ?? false,
                 departements: order?.departements.joined(separator: " ") ?? "", weeklyQuota: text(order?.weeklyQuota),
                 monthlyQuota: text(order?.monthlyQuota),
-                price: crm.leadPrices[code].map { String(format: "%.2f", $0).replacingOccurrences(of: ".", with: ",") } ?? "",
+                price: crm.leadPrices[code].map { String(format: "%.2f", $0).replacingOccurrences(of: ".", with: ",") }
+                    ?? "",
                 limit: text(crm.routingLimits[code]), tokenMask: tokens[code].map(SecretBox.masked))
         }
         let kind = form?["delivery_kind"] ?? crm.deliveryKindRaw
         let mapping = crm.fieldMapping
         let context = Context(
             id: crm.id!.uuidString, name: crm.name,
-            kindOptions: DeliveryKind.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == kind) },
+            kindOptions: DeliveryKind.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == kind)
+            },
             products: rows,
             regions: Departement.regions.map { Region(name: $0.name, codes: $0.codes.joined(separator: " ")) },
             france: Departement.metropolitan.joined(separator: " "),
             mapping: (PartnerPayload.mappableFields + ["product_type"]).map { field in
-                MappingRow(field: field, value: form?["map_\(field)"] ?? mapping[field].map { $0.isEmpty ? "-" : $0 } ?? "")
+                MappingRow(
+                    field: field, value: form?["map_\(field)"] ?? mapping[field].map { $0.isEmpty ? "-" : $0 } ?? "")
             },
             headerNames: box.openMap(crm.webhookHeadersSealed).keys.sorted().joined(separator: ", "),
             secretSet: crm.webhookSecretSealed != nil, errors: FormErrors(errors),

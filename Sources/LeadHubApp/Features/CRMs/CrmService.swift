@@ -119,7 +119,8 @@ enum CrmService {
             if Slug.isValid(slug) {
                 crm.slug = slug
             } else {
-                errors.add("slug", "Identifiant invalide : lettres minuscules, chiffres et tirets (ex. « zr7-digital »).")
+                errors.add(
+                    "slug", "Identifiant invalide : lettres minuscules, chiffres et tirets (ex. « zr7-digital »).")
             }
         } else if creating || input.slug != nil {
             crm.slug = Slug.make(crm.name)
@@ -147,21 +148,26 @@ extension CrmService {
         _ input: CrmInput, to crm: Crm, scope: TenantScope, on db: any Database, errors: inout FieldErrors
     ) async throws {
         if let raw = input.deliveryKind, !raw.isEmpty {
-            if let kind = DeliveryKind(rawValue: raw.lowercased()) { crm.deliveryKind = kind } else {
+            if let kind = DeliveryKind(rawValue: raw.lowercased()) {
+                crm.deliveryKind = kind
+            } else {
                 errors.add("delivery_kind", "Type de destination invalide : zr7, mdl ou webhook.")
             }
         }
-        let touchesProducts = input.orders != nil || input.leadPrices != nil || input.routingLimits != nil
+        let touchesProducts =
+            input.orders != nil || input.leadPrices != nil || input.routingLimits != nil
             || input.redistributionTokens != nil
         guard touchesProducts || input.fieldMapping != nil || input.webhookHeaders != nil || input.webhookSecret != nil
         else { return }
         let products = touchesProducts ? Set(try await scope.query(ProductType.self, on: db).all().map(\.code)) : []
         crm.orders = CrmRoutingSettings.orders(input.orders, into: crm.orders, products: products, errors: &errors)
-        crm.leadPrices = CrmRoutingSettings.prices(input.leadPrices, into: crm.leadPrices, products: products, errors: &errors)
+        crm.leadPrices = CrmRoutingSettings.prices(
+            input.leadPrices, into: crm.leadPrices, products: products, errors: &errors)
         crm.routingLimits = CrmRoutingSettings.limits(
             input.routingLimits, into: crm.routingLimits, products: products, errors: &errors)
         if let mapping = CrmRoutingSettings.stringMap(
-            input.fieldMapping, field: "field_mapping", allowedKeys: Set(PartnerPayload.mappableFields + ["product_type"]),
+            input.fieldMapping, field: "field_mapping",
+            allowedKeys: Set(PartnerPayload.mappableFields + ["product_type"]),
             errors: &errors)
         {
             crm.fieldMapping = mapping
@@ -181,7 +187,8 @@ extension CrmService {
         if let headers = CrmRoutingSettings.stringMap(
             input.webhookHeaders, field: "webhook_headers", allowedKeys: nil, errors: &errors)
         {
-            for name in headers.keys where !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) || name.isEmpty {
+            for name in headers.keys where !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) || name.isEmpty
+            {
                 errors.add("webhook_headers", "Nom d'en-tête invalide : \(name).")
             }
             crm.webhookHeadersSealed = try box.sealMap(headers)

@@ -41,14 +41,16 @@ struct CrmsPagesController {
         var rows: [Row] = []
         for crm in crms {
             let accounts = try await scope.query(Account.self, on: req.db).filter(\.$crmId == crm.requireID()).count()
-            rows.append(Row(id: crm.id!.uuidString, name: crm.name, slug: crm.slug, apiURL: crm.apiURL, accounts: accounts))
+            rows.append(
+                Row(id: crm.id!.uuidString, name: crm.name, slug: crm.slug, apiURL: crm.apiURL, accounts: accounts))
         }
         let list = ListChrome(
             path: "/crms", params: params, window: window,
             columns: [("Nom", "name"), ("Identifiant", "slug"), ("URL de l'API", nil), ("Comptes", nil)],
             currentSort: params.sort ?? "name")
         return try await req.renderPage(
-            "crms/index", title: "CRMs", IndexContext(rows: rows, list: list, canManage: scope.role.allows(.manageCrms)))
+            "crms/index", title: "CRMs", IndexContext(rows: rows, list: list, canManage: scope.role.allows(.manageCrms))
+        )
     }
 
     @Sendable func new(req: Request) async throws -> Response {
@@ -69,7 +71,8 @@ struct CrmsPagesController {
     @Sendable func edit(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
         let crm = try await scope.find(Crm.self, req.id("crm_id"), on: req.db)
-        let values = FormValues(name: crm.name, slug: crm.slug, apiURL: crm.apiURL ?? "", description: crm.details ?? "")
+        let values = FormValues(
+            name: crm.name, slug: crm.slug, apiURL: crm.apiURL ?? "", description: crm.details ?? "")
         return try await renderForm(req, crm: crm, values: values, errors: nil)
     }
 
@@ -77,7 +80,8 @@ struct CrmsPagesController {
         let scope = try req.tenantScope()
         let crm = try await scope.find(Crm.self, req.id("crm_id"), on: req.db)
         let input = try req.content.decode(CrmInput.self)
-        switch try await attempt({ try await CrmService.update(crm.id, input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({ try await CrmService.update(crm.id, input, scope: scope, now: req.now, on: req.db) })
+        {
         case .success(let saved): return req.redirect(to: "/crms", flash: "CRM « \(saved.name) » enregistré.")
         case .failure(let errors): return try await renderForm(req, crm: crm, values: values(input), errors: errors)
         }
@@ -95,10 +99,13 @@ struct CrmsPagesController {
 
     private func values(_ input: CrmInput) -> FormValues {
         FormValues(
-            name: input.name ?? "", slug: input.slug ?? "", apiURL: input.apiURL ?? "", description: input.description ?? "")
+            name: input.name ?? "", slug: input.slug ?? "", apiURL: input.apiURL ?? "",
+            description: input.description ?? "")
     }
 
-    private func renderForm(_ req: Request, crm: Crm?, values: FormValues, errors: FieldErrors?) async throws -> Response {
+    private func renderForm(_ req: Request, crm: Crm?, values: FormValues, errors: FieldErrors?) async throws
+        -> Response
+    {
         let scope = try req.tenantScope()
         let context = FormContext(
             isNew: crm == nil,

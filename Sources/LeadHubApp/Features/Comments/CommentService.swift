@@ -27,7 +27,8 @@ enum CommentService {
         comment.createdAt = now
         try await comment.create(on: db)
         try await ActivityService.record(
-            .create, objectType: targetType, objectId: targetId, summary: "Commentaire ajouté sur \(label)", scope: scope,
+            .create, objectType: targetType, objectId: targetId, summary: "Commentaire ajouté sur \(label)",
+            scope: scope,
             at: now, on: db)
         return comment
     }

@@ -46,15 +46,20 @@ struct DashboardPagesController {
                 value: FrenchFormat.integer(try await scope.query(ProductType.self, on: req.db).count()),
                 href: "/product-types"),
         ]
-        let recent = try await scope.query(ActivityEntry.self, on: req.db).sort(\.$createdAt, .descending).limit(8).all()
-            .map { Recent(when: FrenchFormat.dateTime($0.createdAt), who: $0.userEmail ?? "Système", summary: $0.summary) }
+        let recent = try await scope.query(ActivityEntry.self, on: req.db).sort(\.$createdAt, .descending).limit(8)
+            .all()
+            .map {
+                Recent(when: FrenchFormat.dateTime($0.createdAt), who: $0.userEmail ?? "Système", summary: $0.summary)
+            }
         let crmName = try await crmFilter.asyncMap { try await scope.find(Crm.self, $0, on: req.db).name }
         let visibleAccounts = try await accounts.all()
         let accountNames = Dictionary(uniqueKeysWithValues: visibleAccounts.map { ($0.id!, $0.name) })
         var latest = scope.query(Lead.self, on: req.db).filter(\.$archivedAt == nil)
         if crmFilter != nil { latest = latest.filter(\.$accountId ~~ Array(accountNames.keys)) }
-        let latestLeads = crmFilter != nil && accountNames.isEmpty
-            ? [] : try await latest.sort(\.$createdAt, .descending).limit(10).all()
+        let latestLeads =
+            crmFilter != nil && accountNames.isEmpty
+            ? []
+            : try await latest.sort(\.$createdAt, .descending).limit(10).all()
                 .map { LeadsPagesController.row($0, accountNames: accountNames) }
         return try await req.renderPage(
             "dashboard/index", title: "Tableau de bord",

@@ -52,7 +52,8 @@ struct DeliveriesAPIController {
 
     @Sendable func stats(req: Request) async throws -> QueueService.Stats {
         try await QueueService.stats(
-            scope: try req.tenantScope(), breakers: req.application.deliveryWorker.breakerStates(now: req.now), now: req.now,
+            scope: try req.tenantScope(), breakers: req.application.deliveryWorker.breakerStates(now: req.now),
+            now: req.now,
             on: req.db)
     }
 
@@ -116,7 +117,8 @@ struct DeliveriesAPIController {
 
     @Sendable func retryLead(req: Request) async throws -> Detail {
         let scope = try req.tenantScope()
-        let delivery = try await QueueService.retryLatest(ofLead: req.id("lead_id"), scope: scope, now: req.now, on: req.db)
+        let delivery = try await QueueService.retryLatest(
+            ofLead: req.id("lead_id"), scope: scope, now: req.now, on: req.db)
         req.application.deliveryWorker.wake()
         return try await detail(delivery, scope: scope, on: req.db)
     }

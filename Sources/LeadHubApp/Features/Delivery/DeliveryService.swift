@@ -33,7 +33,8 @@ enum DeliveryService {
         var exclusion = SQLRaw(crmId.map { " AND \"crm_id\" = '\($0.uuidString)'" } ?? "")
         if !excluding.isEmpty {
             exclusion = SQLRaw(
-                exclusion.sql + " AND \"crm_id\" NOT IN (" + excluding.map { "'\($0.uuidString)'" }
+                exclusion.sql + " AND \"crm_id\" NOT IN ("
+                    + excluding.map { "'\($0.uuidString)'" }
                     .joined(separator: ",") + ")")
         }
         // SQLite: INDEXED BY, or the planner sorts every waiting row on each claim (PostgreSQL picks
@@ -55,7 +56,9 @@ enum DeliveryService {
 
     /// Attempts and successful ones (delivered, or a duplicate at the CRM) since a moment, for one
     /// CRM or a whole organization, optionally until another moment.
-    static func attemptCounts(crmId: UUID? = nil, organizationId: UUID? = nil, from: Date, to: Date? = nil, on db: any Database)
+    static func attemptCounts(
+        crmId: UUID? = nil, organizationId: UUID? = nil, from: Date, to: Date? = nil, on db: any Database
+    )
         async throws -> (attempts: Int, successes: Int)
     {
         var query = (db as! any SQLDatabase).select().column("outcome")
@@ -69,7 +72,9 @@ enum DeliveryService {
         for row in try await query.groupBy("outcome").all() {
             let n = try row.decode(column: "n", as: Int.self)
             attempts += n
-            if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) { successes += n }
+            if ["delivered", "duplicate"].contains(try row.decode(column: "outcome", as: String.self)) {
+                successes += n
+            }
         }
         return (attempts, successes)
     }
@@ -126,25 +131,32 @@ enum DeliveryService {
                     account: text(accountId), crm: text(originCrmId),
                     source: text(try row.decode(column: "diffusion_source_id", as: UUID?.self)), product: product),
                 dayKey: .init(
-                    organizationId: organizationId, day: ParisDay.number(createdAt), departement: fields["departement"] ?? "",
+                    organizationId: organizationId, day: ParisDay.number(createdAt),
+                    departement: fields["departement"] ?? "",
                     account: text(accountId), crm: text(originCrmId), product: product))
             outgoing = OutgoingLead(
                 id: leadId, phoneE164: try row.decode(column: "phone", as: String.self),
                 receivedAt: createdAt, productType: product,
                 formCode: try row.decode(column: "form_code", as: String.self), fields: fields,
-                extra: JSONText.decode([String: JSONValue].self, from: try row.decode(column: "extra", as: String.self), default: [:]))
+                extra: JSONText.decode(
+                    [String: JSONValue].self, from: try row.decode(column: "extra", as: String.self), default: [:]))
         }
     }
 
     /// Loads what the claimed deliveries need and builds their requests.
-    static func jobs(_ ids: [UUID], secrets: SecretBox, timeout: TimeInterval, on db: any Database) async throws -> [Job] {
+    static func jobs(_ ids: [UUID], secrets: SecretBox, timeout: TimeInterval, on db: any Database) async throws
+        -> [Job]
+    {
         guard !ids.isEmpty else { return [] }
         let sql = db as! any SQLDatabase
-        let leadColumns = (["id AS lead_id", "crm_id", "account_id", "form_id", "phone", "created_at", "product_type", "form_code",
-            "surface_habitable", "extra", "landing_page_id", "diffusion_source_id"] + LeadRow.fieldColumns).map { column -> String in
-            let parts = column.components(separatedBy: " AS ")
-            return "l.\"\(parts[0])\"" + (parts.count > 1 ? " AS \"\(parts[1])\"" : "")
-        }.joined(separator: ", ")
+        let leadColumns =
+            ([
+                "id AS lead_id", "crm_id", "account_id", "form_id", "phone", "created_at", "product_type", "form_code",
+                "surface_habitable", "extra", "landing_page_id", "diffusion_source_id",
+            ] + LeadRow.fieldColumns).map { column -> String in
+                let parts = column.components(separatedBy: " AS ")
+                return "l.\"\(parts[0])\"" + (parts.count > 1 ? " AS \"\(parts[1])\"" : "")
+            }.joined(separator: ", ")
         var rows: [LeadRow] = []
         for chunk in ids.chunked(300) {
             let list = chunk.map { "'\($0.uuidString)'" }.joined(separator: ",")
@@ -175,7 +187,8 @@ enum DeliveryService {
             }
             guard let crm = crms[crmId] else { return job(nil, .refused("Le CRM destinataire n'existe plus.")) }
             guard let url = crm.apiURL, !url.isEmpty else {
-                return job(nil, .refused("Adresse d'API manquante pour \(crm.name) : renseignez-la dans la fiche du CRM."))
+                return job(
+                    nil, .refused("Adresse d'API manquante pour \(crm.name) : renseignez-la dans la fiche du CRM."))
             }
             let productType = row.outgoing.productType
             var headers: [(String, String)] = [
@@ -194,7 +207,8 @@ enum DeliveryService {
                         .authError(
                             row.originCrmId == crmId
                                 ? "Aucun jeton \(productType) pour ce compte chez \(crm.name) : renseignez-le dans la fiche du compte (ou du formulaire)."
-                                : "Aucun jeton de redistribution \(productType) pour \(crm.name) : renseignez-le dans la fiche du CRM."))
+                                : "Aucun jeton de redistribution \(productType) pour \(crm.name) : renseignez-le dans la fiche du CRM."
+                        ))
                 }
                 headers.append(("Authorization", token))
                 body = PartnerPayload.zr7(row.outgoing, mapping: crm.fieldMapping).canonical
@@ -206,7 +220,8 @@ enum DeliveryService {
                 if let sealed = crm.webhookSecretSealed, let secret = try? secrets.open(sealed) {
                     let timestamp = Int(Date().timeIntervalSince1970)
                     let content = PartnerPayload.signedContent(timestamp: timestamp, body: body)
-                    let mac = HMAC<SHA256>.authenticationCode(for: Data(content.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+                    let mac = HMAC<SHA256>.authenticationCode(
+                        for: Data(content.utf8), using: SymmetricKey(data: Data(secret.utf8)))
                     headers.append(("X-LeadHub-Signature", "t=\(timestamp),v1=" + Secrets.hex(mac)))
                 }
             }
@@ -239,7 +254,10 @@ enum DeliveryService {
     static func outcome(of result: TransportResult) -> (DeliveryOutcome, Int?, String) {
         switch result {
         case .answer(let status, let body, let retryAfter):
-            return (DeliveryOutcome.classify(status: status, body: body, retryAfter: retryAfter), status, DeliveryOutcome.excerpt(body))
+            return (
+                DeliveryOutcome.classify(status: status, body: body, retryAfter: retryAfter), status,
+                DeliveryOutcome.excerpt(body)
+            )
         case .timeout:
             return (.retryable("Pas de réponse dans le délai imparti.", retryAfter: nil), nil, "délai dépassé")
         case .connectionFailed(let why):
@@ -281,42 +299,56 @@ enum DeliveryService {
                     kept += chunk.filter { changed.contains($0.job.deliveryId) }.map { ($0, status) }
                 }
             }
-            for settlement in settlements where !finished.contains(where: { $0.job.deliveryId == settlement.job.deliveryId }) {
-                if let status = try await updateOne(settlement, owner: owner, schedule: schedule, jitter: Double.random(in: 0..<1), now: now, on: sql) {
+            for settlement in settlements
+            where !finished.contains(where: { $0.job.deliveryId == settlement.job.deliveryId }) {
+                if let status = try await updateOne(
+                    settlement, owner: owner, schedule: schedule, jitter: Double.random(in: 0..<1), now: now, on: sql)
+                {
                     kept.append((settlement, status))
                 }
             }
             for chunk in kept.chunked(200) {
                 var insert = sql.insert(into: "delivery_attempts")
-                    .columns("id", "organization_id", "delivery_id", "lead_id", "crm_id", "started_at", "duration_ms",
+                    .columns(
+                        "id", "organization_id", "delivery_id", "lead_id", "crm_id", "started_at", "duration_ms",
                         "http_status", "outcome", "excerpt")
                 for (s, status) in chunk {
                     insert = insert.values(
                         SQLBind(TimeOrderedID.make(at: s.startedAt)), SQLBind(s.job.organizationId),
                         SQLBind(s.job.deliveryId), SQLBind(s.job.leadId), SQLBind(s.job.crmId), SQLBind(s.startedAt),
-                        SQLBind(s.durationMs), SQLBind(s.httpStatus), SQLBind(status.rawValue), SQLBind(String(s.excerpt.prefix(500))))
+                        SQLBind(s.durationMs), SQLBind(s.httpStatus), SQLBind(status.rawValue),
+                        SQLBind(String(s.excerpt.prefix(500))))
                 }
                 try await insert.run()
             }
-            let byLeadStatus = Dictionary(grouping: kept.compactMap { s, status in LeadStatus.after(status).map { ($0, s.job.leadId) } }) {
+            let byLeadStatus = Dictionary(
+                grouping: kept.compactMap { s, status in LeadStatus.after(status).map { ($0, s.job.leadId) } }
+            ) {
                 $0.0
             }
             var stats = StatsIncrements()
-            let statsByLead = Dictionary(kept.compactMap { s, _ in s.job.stats.map { (s.job.leadId, $0) } }) { a, _ in a }
+            let statsByLead = Dictionary(kept.compactMap { s, _ in s.job.stats.map { (s.job.leadId, $0) } }) { a, _ in a
+            }
             for (leadStatus, pairs) in byLeadStatus {
                 for chunk in pairs.map(\.1).chunked(300) {
                     // A lead becoming delivered counts once in the dashboards (not again when a
                     // forced re-send is delivered too).
-                    let rows = try await sql.update("leads").set("status", to: leadStatus.rawValue).set("updated_at", to: now)
-                        .where("id", .in, chunk)
-                        .where(
-                            "status", .notIn,
-                            leadStatus == .delivered
-                                ? [LeadStatus.duplicate.rawValue, LeadStatus.delivered.rawValue] : [LeadStatus.duplicate.rawValue])
-                        .returning("id").all()
+                    let rows = try await sql.update("leads").set("status", to: leadStatus.rawValue).set(
+                        "updated_at", to: now
+                    )
+                    .where("id", .in, chunk)
+                    .where(
+                        "status", .notIn,
+                        leadStatus == .delivered
+                            ? [LeadStatus.duplicate.rawValue, LeadStatus.delivered.rawValue]
+                            : [LeadStatus.duplicate.rawValue]
+                    )
+                    .returning("id").all()
                     guard leadStatus == .delivered else { continue }
                     for row in rows {
-                        if let ref = statsByLead[try row.decode(column: "id", as: UUID.self)] { stats.addDelivered(ref) }
+                        if let ref = statsByLead[try row.decode(column: "id", as: UUID.self)] {
+                            stats.addDelivered(ref)
+                        }
                     }
                 }
             }
@@ -333,7 +365,8 @@ enum DeliveryService {
 
     /// The delivery row after one attempt; nil when the lease was lost.
     private static func updateOne(
-        _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date, on sql: any SQLDatabase
+        _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date,
+        on sql: any SQLDatabase
     ) async throws -> DeliveryStatus? {
         let attempts = settlement.job.attempts + 1
         let status = settlement.outcome.status(attempts: attempts, schedule: schedule)
@@ -343,7 +376,9 @@ enum DeliveryService {
         case .retryable(let why, let retryAfter):
             message = why
             if status == .retrying {
-                next = retryAfter.map { now.addingTimeInterval($0) } ?? schedule.nextAttempt(after: attempts, from: now, jitter: jitter)
+                next =
+                    retryAfter.map { now.addingTimeInterval($0) }
+                    ?? schedule.nextAttempt(after: attempts, from: now, jitter: jitter)
             }
         case .refused(let why), .authError(let why): message = why
         case .delivered, .duplicate: message = nil
@@ -354,8 +389,10 @@ enum DeliveryService {
             .set("lease_until", to: SQLLiteral.null).set("last_error", to: message)
             .set("last_status_code", to: settlement.httpStatus).set("updated_at", to: now)
         if status == .delivered || status == .duplicate { update = update.set("delivered_at", to: now) }
-        let changed = try await update.where("id", .equal, settlement.job.deliveryId).where("lease_owner", .equal, owner)
-            .where(waiting(sql)).returning("id").all()
+        let changed = try await update.where("id", .equal, settlement.job.deliveryId).where(
+            "lease_owner", .equal, owner
+        )
+        .where(waiting(sql)).returning("id").all()
         return changed.isEmpty ? nil : status
     }
 }

@@ -96,14 +96,16 @@ final class DeliveryWorker: Sendable {
                     try await DeliveryService.settleBatch(
                         batch, owner: owner, schedule: config.retrySchedule, now: app.clock.now(), on: app.db)
                     // A CRM refusing our credentials is alerted at once, not at the next minute.
-                    if batch.contains(where: { if case .authError = $0.outcome { return true } else { return false } }) {
+                    if batch.contains(where: { if case .authError = $0.outcome { return true } else { return false } })
+                    {
                         app.alertMonitor.poke()
                     }
                     break
                 } catch {
                     // The database was busy or gone for a moment: the leases keep these deliveries
                     // ours; after five failures they expire and the deliveries are sent again.
-                    app.logger.warning("\(batch.count) delivery attempt(s) not stored (try \(attempt)): \(String(reflecting: error))")
+                    app.logger.warning(
+                        "\(batch.count) delivery attempt(s) not stored (try \(attempt)): \(String(reflecting: error))")
                     try? await Task.sleep(for: .milliseconds(200 * attempt))
                 }
             }
@@ -124,7 +126,9 @@ final class DeliveryWorker: Sendable {
                             await process(job)
                             // Wake the loop for a batch worth storing, not for every attempt: each
                             // flush is a transaction (and an fsync on SQLite).
-                            let (done, flying) = (settlements.withLock { $0.count }, inFlight.withLock { $0.values.reduce(0, +) })
+                            let (done, flying) = (
+                                settlements.withLock { $0.count }, inFlight.withLock { $0.values.reduce(0, +) }
+                            )
                             if done >= 32 || flying <= done { wake() }
                         }
                     }
@@ -195,7 +199,8 @@ final class DeliveryWorker: Sendable {
             ids += claimed
         }
         let tick = ContinuousClock.now
-        let discover = force || dueCrms.withLock { $0.isEmpty }
+        let discover =
+            force || dueCrms.withLock { $0.isEmpty }
             || lastDiscovery.withLock { tick - $0 > .milliseconds(250) }
         if discover, free - ids.count > 0 {
             lastDiscovery.withLock { $0 = tick }
@@ -205,7 +210,8 @@ final class DeliveryWorker: Sendable {
                 crmId: nil, now: now, on: app.db)
         }
         guard !ids.isEmpty else { return [] }
-        let jobs = try await DeliveryService.jobs(ids, secrets: app.secretBox, timeout: config.deliveryTimeout, on: app.db)
+        let jobs = try await DeliveryService.jobs(
+            ids, secrets: app.secretBox, timeout: config.deliveryTimeout, on: app.db)
         dueCrms.withLock { $0.formUnion(jobs.map(\.crmId)) }
         // Keep what each CRM may take at once (one probe when its breaker is half open); give the rest back.
         var kept: [DeliveryService.Job] = []
@@ -252,7 +258,8 @@ final class DeliveryWorker: Sendable {
             }
         }
         let settlement = DeliveryService.Settlement(
-            job: job, outcome: outcome, httpStatus: status, excerpt: excerpt, startedAt: started, durationMs: durationMs)
+            job: job, outcome: outcome, httpStatus: status, excerpt: excerpt, startedAt: started, durationMs: durationMs
+        )
         settlements.withLock { $0.append(settlement) }
     }
 }
@@ -262,7 +269,9 @@ extension Application {
 
     var deliveryWorker: DeliveryWorker {
         get {
-            guard let worker = storage[DeliveryWorkerKey.self] else { fatalError("DeliveryWorker is set up in configure()") }
+            guard let worker = storage[DeliveryWorkerKey.self] else {
+                fatalError("DeliveryWorker is set up in configure()")
+            }
             return worker
         }
         set { storage[DeliveryWorkerKey.self] = newValue }

@@ -36,7 +36,8 @@ enum DemoPartners {
                 return Response(status: .serviceUnavailable, body: .init(string: "{\"error\": \"Maintenance\"}"))
             }
             if roll < 10 {
-                return Response(status: .ok, body: .init(string: "{\"status\": \"doublon\", \"message\": \"Lead déjà présent\"}"))
+                return Response(
+                    status: .ok, body: .init(string: "{\"status\": \"doublon\", \"message\": \"Lead déjà présent\"}"))
             }
             let body = req.body.string ?? ""
             guard body.contains("\"phone\"") else {
@@ -58,6 +59,7 @@ struct LoopbackDemoTransport: CrmTransport {
             let port = app.http.server.shared.localAddress?.port
         else { return await inner.send(request) }
         let url = "http://127.0.0.1:\(port)" + request.url[range.lowerBound...]
-        return await inner.send(OutgoingRequest(url: url, headers: request.headers, body: request.body, timeout: request.timeout))
+        return await inner.send(
+            OutgoingRequest(url: url, headers: request.headers, body: request.body, timeout: request.timeout))
     }
 }

@@ -65,7 +65,8 @@ struct QueuePagesController {
         var filters = try req.query.decode(QueueService.Filters.self)
         if filters.crmId == nil { filters.crmId = req.crmFilter }
         let stats = try await QueueService.stats(
-            scope: scope, breakers: req.application.deliveryWorker.breakerStates(now: req.now), now: req.now, on: req.db)
+            scope: scope, breakers: req.application.deliveryWorker.breakerStates(now: req.now), now: req.now, on: req.db
+        )
         let (deliveries, window) = try await QueueService.filtered(filters, scope: scope, on: req.db)
             .sort(\.$createdAt, .descending).numberedPage(params, perPage: 50)
         let crms = try await scope.query(Crm.self, on: req.db).sort(\.$name).all()
@@ -75,12 +76,23 @@ struct QueuePagesController {
         let waiting = (counts["pending"] ?? 0) + (counts["retrying"] ?? 0)
         let human = (counts["refused"] ?? 0) + (counts["auth_error"] ?? 0) + (counts["exhausted"] ?? 0)
         let tiles = [
-            Tile(label: "En attente", value: FrenchFormat.integer(waiting), href: "/queue?status=waiting", tone: "info"),
-            Tile(label: "À traiter", value: FrenchFormat.integer(human), href: "/queue?status=needs_human", tone: human > 0 ? "danger" : "ok"),
-            Tile(label: "Livrés", value: FrenchFormat.integer(counts["delivered"] ?? 0), href: "/queue?status=delivered", tone: "ok"),
-            Tile(label: "Doublons CRM", value: FrenchFormat.integer(counts["duplicate"] ?? 0), href: "/queue?status=duplicate", tone: "warn"),
-            Tile(label: "Annulés", value: FrenchFormat.integer(counts["cancelled"] ?? 0), href: "/queue?status=cancelled", tone: "muted"),
-            Tile(label: "Non envoyés", value: FrenchFormat.integer(counts["not_sent"] ?? 0), href: "/queue?status=not_sent", tone: "muted"),
+            Tile(
+                label: "En attente", value: FrenchFormat.integer(waiting), href: "/queue?status=waiting", tone: "info"),
+            Tile(
+                label: "À traiter", value: FrenchFormat.integer(human), href: "/queue?status=needs_human",
+                tone: human > 0 ? "danger" : "ok"),
+            Tile(
+                label: "Livrés", value: FrenchFormat.integer(counts["delivered"] ?? 0), href: "/queue?status=delivered",
+                tone: "ok"),
+            Tile(
+                label: "Doublons CRM", value: FrenchFormat.integer(counts["duplicate"] ?? 0),
+                href: "/queue?status=duplicate", tone: "warn"),
+            Tile(
+                label: "Annulés", value: FrenchFormat.integer(counts["cancelled"] ?? 0),
+                href: "/queue?status=cancelled", tone: "muted"),
+            Tile(
+                label: "Non envoyés", value: FrenchFormat.integer(counts["not_sent"] ?? 0),
+                href: "/queue?status=not_sent", tone: "muted"),
         ]
         let health = stats.crms.map { crm in
             let tone = ["open": "danger", "half_open": "warn"][crm.breaker] ?? "ok"
@@ -94,17 +106,19 @@ struct QueuePagesController {
         let canEdit = scope.role.allows(.edit)
         let rows = deliveries.map { delivery -> Row in
             let lead = leads.first { $0.id == delivery.leadId }
-            let who = lead.map { lead -> String in
-                let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
-                return (name.isEmpty ? FrenchPhone.masked(lead.phone) : name) + " · " + lead.formCode
-            } ?? "—"
+            let who =
+                lead.map { lead -> String in
+                    let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
+                    return (name.isEmpty ? FrenchPhone.masked(lead.phone) : name) + " · " + lead.formCode
+                } ?? "—"
             return Row(
                 id: delivery.id!.uuidString, leadId: delivery.leadId.uuidString, lead: who,
                 crm: crms.first { $0.id == delivery.crmId }?.name ?? "—", product: delivery.productType,
                 status: delivery.status.label, statusRaw: delivery.statusRaw, attempts: delivery.attempts,
                 next: delivery.status.isWaiting ? delivery.nextAttemptAt.map(FrenchFormat.dateTime) ?? "—" : "—",
                 lastError: delivery.lastError, created: FrenchFormat.dateTime(delivery.createdAt),
-                canRetry: canEdit && delivery.crmId != nil && delivery.status != .delivered && !delivery.status.isWaiting,
+                canRetry: canEdit && delivery.crmId != nil && delivery.status != .delivered
+                    && !delivery.status.isWaiting,
                 canCancel: canEdit && (delivery.status.isWaiting || delivery.status.needsHuman))
         }
         var statusOptions = [
@@ -121,10 +135,15 @@ struct QueuePagesController {
                 "product_type": filters.productType ?? "",
             ])
         let context = Context(
-            tiles: tiles, oldest: stats.oldestWaitingAt.map(FrenchFormat.dateTime), health: health, rows: rows, list: list,
+            tiles: tiles, oldest: stats.oldestWaitingAt.map(FrenchFormat.dateTime), health: health, rows: rows,
+            list: list,
             statusOptions: statusOptions,
-            crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == filters.crmId) },
-            productOptions: products.map { SelectOption(value: $0.code, label: $0.code, selected: $0.code == filters.productType) },
+            crmOptions: crms.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == filters.crmId)
+            },
+            productOptions: products.map {
+                SelectOption(value: $0.code, label: $0.code, selected: $0.code == filters.productType)
+            },
             canEdit: canEdit, canPurge: scope.role.allows(.manageCrms))
         return try await req.renderPage("queue/index", title: "File d'attente", context)
     }
@@ -173,11 +192,15 @@ struct QueuePagesController {
                 let count = try await QueueService.retryAll(
                     crmId: form.crmId, statuses: nil, hours: form.hours, scope: scope, now: req.now, on: req.db)
                 req.application.deliveryWorker.wake()
-                return req.redirect(to: "/queue", flash: count == 0 ? "Aucune livraison à relancer." : "\(count) livraison(s) relancée(s).")
+                return req.redirect(
+                    to: "/queue",
+                    flash: count == 0 ? "Aucune livraison à relancer." : "\(count) livraison(s) relancée(s).")
             case "purge":
                 let days = form.olderThanDays ?? 30
-                let count = try await QueueService.purgeDelivered(olderThanDays: days, scope: scope, now: req.now, on: req.db)
-                return req.redirect(to: "/queue", flash: "\(count) livraison(s) abouties de plus de \(days) jours purgée(s).")
+                let count = try await QueueService.purgeDelivered(
+                    olderThanDays: days, scope: scope, now: req.now, on: req.db)
+                return req.redirect(
+                    to: "/queue", flash: "\(count) livraison(s) abouties de plus de \(days) jours purgée(s).")
             default:
                 throw AppError.badRequest("Action inconnue.")
             }

@@ -32,7 +32,9 @@ enum QueueService {
             }
         }
         if let crm = filters.crmId { query = query.filter(\.$crmId == crm) }
-        if let product = filters.productType, !product.isEmpty { query = query.filter(\.$productType == product.uppercased()) }
+        if let product = filters.productType, !product.isEmpty {
+            query = query.filter(\.$productType == product.uppercased())
+        }
         return query
     }
 
@@ -76,9 +78,11 @@ enum QueueService {
         var perCrm: [UUID: (waiting: Int, human: Int)] = [:]
         var oldest: Date? = nil
         if !crmIds.isEmpty || !scope.isRestricted {
-            var query = sql.select().column("status").column("crm_id").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
-                .column(SQLFunction("min", args: SQLColumn("created_at")), as: "oldest")
-                .from("deliveries").where("organization_id", .equal, scope.organizationId)
+            var query = sql.select().column("status").column("crm_id").column(
+                SQLFunction("count", args: SQLLiteral.all), as: "n"
+            )
+            .column(SQLFunction("min", args: SQLColumn("created_at")), as: "oldest")
+            .from("deliveries").where("organization_id", .equal, scope.organizationId)
             if scope.visibleCrmIds != nil { query = query.where("crm_id", .in, crmIds) }
             for row in try await query.groupBy("status").groupBy("crm_id").all() {
                 let status = try row.decode(column: "status", as: String.self)
@@ -124,22 +128,27 @@ enum QueueService {
             throw AppError.conflict(
                 field: nil,
                 message: delivery.status == .delivered
-                    ? "Cette livraison a déjà abouti." : "Ce lead n'a pas de CRM destinataire : utilisez « Envoyer vers… ».")
+                    ? "Cette livraison a déjà abouti."
+                    : "Ce lead n'a pas de CRM destinataire : utilisez « Envoyer vers… ».")
         }
         try await db.transaction { tx in
             try await requeue([delivery.id!], now: now, on: tx)
             try await ActivityService.record(
-                .update, objectType: "lead", objectId: delivery.leadId, summary: "Livraison relancée", scope: scope, at: now,
+                .update, objectType: "lead", objectId: delivery.leadId, summary: "Livraison relancée", scope: scope,
+                at: now,
                 on: tx)
         }
         return try await scope.find(Delivery.self, delivery.id, on: db)
     }
 
     /// Sends a lead's latest delivery again now.
-    static func retryLatest(ofLead leadId: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws -> Delivery {
+    static func retryLatest(ofLead leadId: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws
+        -> Delivery
+    {
         let lead = try await scope.find(Lead.self, leadId, on: db)
-        guard let latest = try await Delivery.query(on: db).filter(\.$leadId == lead.requireID())
-            .sort(\.$createdAt, .descending).first()
+        guard
+            let latest = try await Delivery.query(on: db).filter(\.$leadId == lead.requireID())
+                .sort(\.$createdAt, .descending).first()
         else { throw AppError.conflict(field: nil, message: "Ce lead n'a aucune livraison à relancer.") }
         return try await retry(latest.id, scope: scope, now: now, on: db)
     }
@@ -149,7 +158,8 @@ enum QueueService {
         try scope.require(.edit)
         let delivery = try await scope.find(Delivery.self, id, on: db)
         guard delivery.status.isWaiting || delivery.status.needsHuman else {
-            throw AppError.conflict(field: nil, message: "Seule une livraison en attente ou en échec peut être annulée.")
+            throw AppError.conflict(
+                field: nil, message: "Seule une livraison en attente ou en échec peut être annulée.")
         }
         try await db.transaction { tx in
             let sql = tx as! any SQLDatabase
@@ -192,7 +202,8 @@ enum QueueService {
             let target = crm.map { "vers \($0.name)" } ?? "vers tous les CRM"
             try await ActivityService.record(
                 .update, objectType: "crm", objectId: crm?.id,
-                summary: "\(ids.count) livraison(s) en échec relancée(s) \(target)" + (hours.map { " (dernières \($0) h)" } ?? ""),
+                summary: "\(ids.count) livraison(s) en échec relancée(s) \(target)"
+                    + (hours.map { " (dernières \($0) h)" } ?? ""),
                 scope: scope, at: now, on: tx)
         }
         return ids.count
@@ -217,7 +228,8 @@ enum QueueService {
                 try await sql.delete(from: "deliveries").where("id", .in, chunk).run()
             }
             try await ActivityService.record(
-                .delete, objectType: "delivery", summary: "\(ids.count) livraison(s) abouties de plus de \(days) jours purgée(s)",
+                .delete, objectType: "delivery",
+                summary: "\(ids.count) livraison(s) abouties de plus de \(days) jours purgée(s)",
                 scope: scope, at: now, on: tx)
         }
         return ids.count
@@ -248,7 +260,9 @@ enum QueueService {
         try await db.transaction { tx in
             let sql = tx as! any SQLDatabase
             try await sql.update("deliveries").set("status", to: DeliveryStatus.cancelled.rawValue)
-                .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null).set("updated_at", to: now)
+                .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null).set(
+                    "updated_at", to: now
+                )
                 .where("lead_id", .equal, delivery.leadId).where("status", .in, ["pending", "retrying"]).run()
             try await delivery.create(on: tx)
             let note = "Envoi forcé vers \(crm.name) par \(scope.userEmail) le \(FrenchFormat.dateTime(now))."
@@ -270,7 +284,9 @@ enum QueueService {
     private static func requeue(_ ids: [UUID], now: Date, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         try await sql.update("deliveries").set("status", to: DeliveryStatus.pending.rawValue)
-            .set("next_attempt_at", to: now).set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null)
+            .set("next_attempt_at", to: now).set("lease_owner", to: SQLLiteral.null).set(
+                "lease_until", to: SQLLiteral.null
+            )
             .set("updated_at", to: now).where("id", .in, ids).run()
         let leads = try await sql.select().column("lead_id").from("deliveries").where("id", .in, ids).all()
             .map { try $0.decode(column: "lead_id", as: UUID.self) }

@@ -23,7 +23,8 @@ struct DiffusionSourceInput: Decodable {
 enum DiffusionSourceService {
     static let sortable = ["name": "name", "category": "category", "created": "created_at"]
 
-    static func filtered(_ params: ListParams, scope: TenantScope, on db: any Database) -> QueryBuilder<DiffusionSource> {
+    static func filtered(_ params: ListParams, scope: TenantScope, on db: any Database) -> QueryBuilder<DiffusionSource>
+    {
         scope.query(DiffusionSource.self, on: db).search(params.search, in: ["name", "category"])
     }
 

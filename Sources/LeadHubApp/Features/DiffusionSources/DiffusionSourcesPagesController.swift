@@ -59,7 +59,9 @@ struct DiffusionSourcesPagesController {
         let scope = try req.tenantScope()
         var input = try req.content.decode(DiffusionSourceInput.self)
         input.active = input.active ?? false
-        switch try await attempt({ try await DiffusionSourceService.create(input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await DiffusionSourceService.create(input, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let source):
             return req.redirect(to: "/diffusion-sources", flash: "Source « \(source.name) » créée.")
         case .failure(let errors): return try await renderForm(req, source: nil, values: values(input), errors: errors)
@@ -83,7 +85,8 @@ struct DiffusionSourcesPagesController {
         }) {
         case .success(let saved):
             return req.redirect(to: "/diffusion-sources", flash: "Source « \(saved.name) » enregistrée.")
-        case .failure(let errors): return try await renderForm(req, source: source, values: values(input), errors: errors)
+        case .failure(let errors):
+            return try await renderForm(req, source: source, values: values(input), errors: errors)
         }
     }
 

@@ -20,10 +20,13 @@ enum V1Answer {
         else { return response }
         var detail = body.error
         if let fields = body.errors, !fields.isEmpty {
-            detail += " " + fields.sorted { $0.key < $1.key }.map { "\($0.key) : \($0.value.joined(separator: " "))" }
+            detail +=
+                " "
+                + fields.sorted { $0.key < $1.key }.map { "\($0.key) : \($0.value.joined(separator: " "))" }
                 .joined(separator: " ; ")
         }
-        let extended = ErrorBody(error: body.error, errors: body.errors, success: false, detail: detail, message: detail)
+        let extended = ErrorBody(
+            error: body.error, errors: body.errors, success: false, detail: detail, message: detail)
         try? response.content.encode(extended, as: .json)
         return response
     }

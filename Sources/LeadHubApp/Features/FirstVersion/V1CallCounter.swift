@@ -67,7 +67,8 @@ final class V1CallCounter: Sendable {
                 }
                 query += " ON CONFLICT (organization_id, day, endpoint, page_code) DO UPDATE SET"
                 query += " calls = v1_calls.calls + excluded.calls,"
-                query += " last_at = CASE WHEN excluded.last_at > v1_calls.last_at THEN excluded.last_at ELSE v1_calls.last_at END"
+                query +=
+                    " last_at = CASE WHEN excluded.last_at > v1_calls.last_at THEN excluded.last_at ELSE v1_calls.last_at END"
                 try await sql.execute(sql: V1SQL.numbered(query, binds: binds), { _ in })
             }
         } catch {

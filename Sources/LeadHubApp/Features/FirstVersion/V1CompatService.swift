@@ -32,7 +32,9 @@ enum V1CompatService {
 
     /// The last `usageDays` Paris days (today included), counts flushed so far.
     static func usage(scope: TenantScope, now: Date, on db: any Database) async throws -> Usage {
-        guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: db) else {
+            throw AppError.notFound
+        }
         let days = (0..<usageDays).map { ParisDay.text(now.addingTimeInterval(Double(-$0) * 86_400)) }
         let rows = try await (db as! any SQLDatabase).select()
             // PostgreSQL sums bigints as numeric: cast back so that both databases answer an integer.
@@ -62,7 +64,9 @@ enum V1CompatService {
     /// Turns the first version's calls on or off for the organization (admins; logged).
     static func setEnabled(_ enabled: Bool, scope: TenantScope, now: Date, on db: any Database) async throws {
         try scope.require(.manageOrganization)
-        guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: db) else {
+            throw AppError.notFound
+        }
         guard organization.v1CompatEnabled != enabled else { return }
         try await db.transaction { db in
             organization.v1CompatEnabled = enabled
@@ -81,7 +85,8 @@ enum V1CompatService {
     /// Keeps the first version's global key valid (`Authorization: Token crm_…`): an organization
     /// key like the others, stored hashed, listed and revocable in Paramètres. Idempotent.
     @discardableResult
-    static func keepGlobalKey(_ raw: String, organizationId: UUID, now: Date, on db: any Database) async throws -> Bool {
+    static func keepGlobalKey(_ raw: String, organizationId: UUID, now: Date, on db: any Database) async throws -> Bool
+    {
         let hash = Secrets.sha256Hex(raw)
         if let existing = try await OrganizationApiKey.query(on: db).filter(\.$keyHash == hash).first() {
             guard existing.organizationId == organizationId else {
@@ -108,7 +113,9 @@ enum V1CompatService {
         let hash = Secrets.sha256Hex(raw)
         if let existing = try await V1FormKey.query(on: db).filter(\.$keyHash == hash).first() {
             guard existing.organizationId == organizationId else {
-                throw FieldErrors(["internal_api_key": ["Cette clé de formulaire appartient déjà à une autre organisation."]])
+                throw FieldErrors([
+                    "internal_api_key": ["Cette clé de formulaire appartient déjà à une autre organisation."]
+                ])
             }
             if existing.formId != formId {
                 existing.formId = formId

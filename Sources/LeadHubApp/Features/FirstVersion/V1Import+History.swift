@@ -17,7 +17,8 @@ extension V1Importer {
                 let to = link("crms", Self.text(doc["to_crm_id"]))?.newId
             else { return report.skip(name, id, "CRM inconnu (from_crm_id ou to_crm_id)") }
             let period: (from: String, to: String)
-            if let year = Self.text(doc["year"]).flatMap({ Int($0) }), let month = Self.text(doc["month"]).flatMap({ Int($0) }),
+            if let year = Self.text(doc["year"]).flatMap({ Int($0) }),
+                let month = Self.text(doc["month"]).flatMap({ Int($0) }),
                 (1...12).contains(month), let first = ParisDay.start(of: String(format: "%04d-%02d-01", year, month))
             {
                 period = BillingPeriod.month(containing: first.addingTimeInterval(3_600))
@@ -40,7 +41,8 @@ extension V1Importer {
             invoice.periodTo = period.to
             invoice.leadCount = Int(Self.text(doc["lead_count"]) ?? "") ?? 0
             invoice.amountCents = Int(((Double(Self.text(doc["amount"]) ?? "") ?? 0) * 100).rounded())
-            invoice.notes = Self.text(doc["notes"]).map { "\($0) (première version)" } ?? "Importé de la première version"
+            invoice.notes =
+                Self.text(doc["notes"]).map { "\($0) (première version)" } ?? "Importé de la première version"
             invoice.userEmail = Self.text(doc["invoiced_by"]).flatMap { usersByOldId[$0]?.email } ?? "import-v1"
             invoice.createdAt = ISODate.parse(doc["invoiced_at"]) ?? ISODate.parse(doc["created_at"]) ?? now
             try await invoice.save(on: db)
@@ -59,7 +61,8 @@ extension V1Importer {
             let entity = Self.text(doc["entity_type"]) ?? ""
             let target: (String, UUID)?
             switch entity {
-            case "lp", "landing_page": target = link("lps", Self.text(doc["entity_id"])).map { ("landing_page", $0.newId) }
+            case "lp", "landing_page":
+                target = link("lps", Self.text(doc["entity_id"])).map { ("landing_page", $0.newId) }
             case "form": target = link("forms", Self.text(doc["entity_id"])).map { ("form", $0.newId) }
             default: target = nil
             }
@@ -70,13 +73,16 @@ extension V1Importer {
             let change = self.change(name, id, fingerprint)
             if case .unchanged = change { return counted(name, change) }
             var comment = PageComment()
-            if case .update(let existing) = change, let found = try await PageComment.find(existing, on: db) { comment = found }
+            if case .update(let existing) = change, let found = try await PageComment.find(existing, on: db) {
+                comment = found
+            }
             let author = Self.text(doc["user_id"]).flatMap { usersByOldId[$0] }
             comment.organizationId = organizationId
             comment.targetType = type
             comment.targetId = targetId
             comment.userId = author?.id
-            comment.userName = author?.name ?? Self.text(doc["user_name"]) ?? Self.text(doc["user_email"]) ?? "Première version"
+            comment.userName =
+                author?.name ?? Self.text(doc["user_name"]) ?? Self.text(doc["user_email"]) ?? "Première version"
             comment.body = String(body.prefix(5_000))
             comment.createdAt = ISODate.parse(doc["created_at"]) ?? now
             try await comment.save(on: db)
@@ -90,14 +96,18 @@ extension V1Importer {
         let known: [String: String] = [
             "login": "login", "logout": "logout", "create": "create", "update": "update", "delete": "delete",
         ]
-        let objects: [String: String] = ["lp": "lps", "form": "forms", "account": "accounts", "crm": "crms", "user": "users"]
+        let objects: [String: String] = [
+            "lp": "lps", "form": "forms", "account": "accounts", "crm": "crms", "user": "users",
+        ]
         try await forEachDocument(name) { doc in
             guard let id = Self.oldId(doc) else { return report.skip(name, nil, "entrée sans id") }
             let fingerprint = Self.fingerprint(doc)
             let change = self.change(name, id, fingerprint)
             if case .unchanged = change { return counted(name, change) }
             var entry = ActivityEntry()
-            if case .update(let existing) = change, let found = try await ActivityEntry.find(existing, on: db) { entry = found }
+            if case .update(let existing) = change, let found = try await ActivityEntry.find(existing, on: db) {
+                entry = found
+            }
             let action = Self.text(doc["action"]) ?? "update"
             let type = Self.text(doc["entity_type"])
             entry.organizationId = organizationId
@@ -140,7 +150,9 @@ extension V1Importer {
             alert.count = 1
             alert.resolvedAt = ISODate.parse(doc["resolved_at"]) ?? (resolved ? created : now)
             alert.resolvedBy = resolved ? (Self.text(doc["resolved_by"]) ?? "première version") : "import-v1"
-            if !resolved { report.alter(name, id, "alerte ouverte dans la première version : close à l'import (historique)") }
+            if !resolved {
+                report.alter(name, id, "alerte ouverte dans la première version : close à l'import (historique)")
+            }
             try await alert.save(on: db)
             remember(name, id, try alert.requireID(), fingerprint)
             counted(name, change)
@@ -160,7 +172,9 @@ extension V1Importer {
             guard let accountId = accountId(Self.text(doc["sub_account_id"]) ?? Self.text(doc["account_id"])),
                 let account = accounts[accountId]
             else {
-                return report.skip(name, id, "image globale externe « \(label) » (\(url)) : à téléverser dans la médiathèque si besoin")
+                return report.skip(
+                    name, id, "image globale externe « \(label) » (\(url)) : à téléverser dans la médiathèque si besoin"
+                )
             }
             let fingerprint = Self.fingerprint(doc)
             let change = self.change(name, id, fingerprint)

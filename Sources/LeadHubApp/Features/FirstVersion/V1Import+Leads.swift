@@ -62,7 +62,8 @@ extension V1Importer {
         ("utm_campaign", { r, _ in r.lead?.attribution["utm_campaign"] }),
         ("utm_content", { r, _ in r.lead?.attribution["utm_content"] }),
         ("utm_term", { r, _ in r.lead?.attribution["utm_term"] }), ("gclid", { r, _ in r.lead?.attribution["gclid"] }),
-        ("fbclid", { r, _ in r.lead?.attribution["fbclid"] }), ("referrer", { r, _ in r.lead?.attribution["referrer"] }),
+        ("fbclid", { r, _ in r.lead?.attribution["fbclid"] }),
+        ("referrer", { r, _ in r.lead?.attribution["referrer"] }),
         ("page_url", { r, _ in r.lead?.attribution["page_url"] }),
         ("consent_phone", { r, _ in r.lead?.consent.phone ?? false }),
         ("consent_email", { r, _ in r.lead?.consent.email ?? false }),
@@ -88,14 +89,16 @@ extension V1Importer {
         var createdAt: Date
     }
 
-    static let deliveryColumns: [(name: String, value: @Sendable (DeliveryRow, UUID, Date) -> any Encodable & Sendable)] = [
-        ("id", { d, _, _ in d.id }), ("organization_id", { _, org, _ in org }), ("lead_id", { d, _, _ in d.leadId }),
-        ("crm_id", { d, _, _ in d.crmId }), ("product_type", { d, _, _ in d.productType }),
-        ("status", { d, _, _ in d.status.rawValue }), ("attempts", { d, _, _ in d.attempts }),
-        ("next_attempt_at", { d, _, _ in d.nextAttemptAt }), ("last_error", { d, _, _ in d.lastError }),
-        ("delivered_at", { d, _, _ in d.deliveredAt }), ("created_at", { d, _, _ in d.createdAt }),
-        ("updated_at", { _, _, now in now }),
-    ]
+    static let deliveryColumns:
+        [(name: String, value: @Sendable (DeliveryRow, UUID, Date) -> any Encodable & Sendable)] = [
+            ("id", { d, _, _ in d.id }), ("organization_id", { _, org, _ in org }),
+            ("lead_id", { d, _, _ in d.leadId }),
+            ("crm_id", { d, _, _ in d.crmId }), ("product_type", { d, _, _ in d.productType }),
+            ("status", { d, _, _ in d.status.rawValue }), ("attempts", { d, _, _ in d.attempts }),
+            ("next_attempt_at", { d, _, _ in d.nextAttemptAt }), ("last_error", { d, _, _ in d.lastError }),
+            ("delivered_at", { d, _, _ in d.deliveredAt }), ("created_at", { d, _, _ in d.createdAt }),
+            ("updated_at", { _, _, now in now }),
+        ]
 
     /// The old lead fields read as a lead body (LeadHub's names after `V1Compat.leadBody`).
     static let leadFields = [
@@ -185,7 +188,8 @@ extension V1Importer {
                     }
                 }
                 if let review = row.extra["v1_review"]?.text {
-                    batch.events.append((row.id, "À vérifier (import de la première version) : " + review, row.createdAt))
+                    batch.events.append(
+                        (row.id, "À vérifier (import de la première version) : " + review, row.createdAt))
                 }
                 remember("leads", id, row.id, fingerprint)
             case .update(let existing):
@@ -219,13 +223,15 @@ extension V1Importer {
     /// One old lead as a LeadHub row, or nil (skipped, with its reason in the report).
     func mapLead(_ doc: [String: JSONValue], oldId id: String, collection: String, archived: Bool) -> LeadRow? {
         let formCodeGiven = V1Mapping.code(Self.text(doc["form_code"]))
-        guard let form = link("forms", Self.text(doc["form_id"])).flatMap({ forms[$0.newId] })
-            ?? formCodeGiven.flatMap({ formsByCode[$0] }),
+        guard
+            let form = link("forms", Self.text(doc["form_id"])).flatMap({ forms[$0.newId] })
+                ?? formCodeGiven.flatMap({ formsByCode[$0] }),
             let formId = form.id, let account = accounts[form.accountId]
         else {
             report.skip(
                 collection, id,
-                "formulaire inconnu (form_id \(Self.text(doc["form_id"]) ?? "absent"), form_code \(Self.text(doc["form_code"]) ?? "absent"))")
+                "formulaire inconnu (form_id \(Self.text(doc["form_id"]) ?? "absent"), form_code \(Self.text(doc["form_code"]) ?? "absent"))"
+            )
             return nil
         }
         var body: [String: JSONValue] = [:]
@@ -251,7 +257,9 @@ extension V1Importer {
             case .failure(let errors):
                 for (field, messages) in errors.messages {
                     if let raw = body.removeValue(forKey: field) { extra["v1_" + field] = raw }
-                    reviews.append("\(field) « \(body[field]?.text ?? extra["v1_" + field]?.text ?? "") » : \(messages.joined(separator: " "))")
+                    reviews.append(
+                        "\(field) « \(body[field]?.text ?? extra["v1_" + field]?.text ?? "") » : \(messages.joined(separator: " "))"
+                    )
                 }
             }
             if validated != nil { break }
@@ -273,7 +281,9 @@ extension V1Importer {
             createdAt = now
         }
         let state = V1Mapping.leadState(apiStatus: Self.text(doc["api_status"]), queueStatus: queue[id]?.status)
-        if state.unknown { reviews.append("statut « \(Self.text(doc["api_status"]) ?? "absent") » inconnu : non envoyé") }
+        if state.unknown {
+            reviews.append("statut « \(Self.text(doc["api_status"]) ?? "absent") » inconnu : non envoyé")
+        }
         var status = state.lead
         let phoneBad = reviews.contains { $0.hasPrefix("téléphone") }
         if phoneBad, status == .received { status = .failed }
@@ -286,8 +296,10 @@ extension V1Importer {
         let destination: UUID? = status == .notSent || status == .duplicate ? target : (target ?? origin)
         let reason = Self.text(doc["routing_reason"])
         let rerouted = (reason?.hasPrefix("rerouted") ?? false) && destination != nil && destination != origin
-        let price = destination.flatMap { crms[$0]?.leadPrices[V1Mapping.product(Self.text(doc["product_type"])) ?? form.productType] }
-            .map { Int(($0 * 100).rounded()) }
+        let price = destination.flatMap {
+            crms[$0]?.leadPrices[V1Mapping.product(Self.text(doc["product_type"])) ?? form.productType]
+        }
+        .map { Int(($0 * 100).rounded()) }
         let product = V1Mapping.product(Self.text(doc["product_type"])) ?? form.productType
         let lpCode = lead.lpCode.flatMap(V1Mapping.code)
         let page = lpCode.flatMap { landingPagesByCode[$0] }
@@ -319,11 +331,14 @@ extension V1Importer {
             lastError = "Aucun CRM de destination connu."
         }
         if status == .notSent, lastError == nil {
-            lastError = row.status == .duplicate ? "Doublon du jour dans la première version." : "Non envoyé par la première version."
+            lastError =
+                row.status == .duplicate
+                ? "Doublon du jour dans la première version." : "Non envoyé par la première version."
         }
         let delivered = status == .delivered || status == .duplicate
         return DeliveryRow(
-            id: TimeOrderedID.make(at: row.createdAt), leadId: row.id, crmId: row.routedCrmId, productType: row.productType,
+            id: TimeOrderedID.make(at: row.createdAt), leadId: row.id, crmId: row.routedCrmId,
+            productType: row.productType,
             status: status,
             attempts: queued?.attempts ?? Int(Self.text(doc["retry_count"]) ?? "") ?? (delivered ? 1 : 0),
             nextAttemptAt: status == .retrying ? now : nil, lastError: delivered ? nil : lastError,
@@ -366,7 +381,9 @@ extension V1Importer {
             let fresh = batch.deliveries.filter { !updated.contains($0.leadId) }
             for chunk in fresh.chunked(300) {
                 var insert = sql.insert(into: "deliveries").columns(Self.deliveryColumns.map(\.name))
-                for row in chunk { insert = insert.values(Self.deliveryColumns.map { SQLBind($0.value(row, org, now)) }) }
+                for row in chunk {
+                    insert = insert.values(Self.deliveryColumns.map { SQLBind($0.value(row, org, now)) })
+                }
                 try await insert.run()
             }
             for row in batch.deliveries where updated.contains(row.leadId) {
@@ -417,13 +434,15 @@ extension V1Importer {
                 default: type = TrackingEventType(rawValue: Self.text(doc["event"]) ?? Self.text(doc["type"]) ?? "")
                 }
                 guard let type, type != .formStep else {
-                    return report.skip(collection, Self.oldId(doc), "événement « \(Self.text(doc["event"]) ?? "?") » inconnu")
+                    return report.skip(
+                        collection, Self.oldId(doc), "événement « \(Self.text(doc["event"]) ?? "?") » inconnu")
                 }
                 guard let at = ISODate.parse(doc["created_at"]) else {
                     return report.skip(collection, Self.oldId(doc), "date absente ou illisible")
                 }
                 let page = V1Compat.landingPageCode(Self.text(doc["lp_code"])).flatMap { landingPagesByCode[$0] }
-                let form = V1Mapping.code(Self.text(doc["form_code"])).flatMap { formsByCode[$0] }
+                let form =
+                    V1Mapping.code(Self.text(doc["form_code"])).flatMap { formsByCode[$0] }
                     ?? page?.formId.flatMap { forms[$0] }
                 if type.needsLandingPage, page == nil {
                     unknown["LP « \(Self.text(doc["lp_code"]) ?? "absente") »", default: 0] += 1
@@ -446,7 +465,9 @@ extension V1Importer {
         }
         for (what, count) in unknown.sorted(by: { $0.key < $1.key }) {
             report.notes.append(
-                .init(collection: "tracking", oldId: "—", kind: .skipped, reason: "\(count) événement(s) pour \(what) inconnu(e)"))
+                .init(
+                    collection: "tracking", oldId: "—", kind: .skipped,
+                    reason: "\(count) événement(s) pour \(what) inconnu(e)"))
         }
         var stats = StatsIncrements()
         var unchangedEvents = 0

@@ -222,7 +222,8 @@ final class V1Importer: @unchecked Sendable {
     }
 
     func insertLinks(
-        _ newLinks: [(String, String, UUID, String)], changed changedLinks: [(String, String, String)], on db: any Database
+        _ newLinks: [(String, String, UUID, String)], changed changedLinks: [(String, String, String)],
+        on db: any Database
     ) async throws {
         let sql = db as! any SQLDatabase
         for chunk in newLinks.chunked(500) {
@@ -310,10 +311,14 @@ final class V1Importer: @unchecked Sendable {
                     report.skip(name, id, "clé globale vide")
                     return
                 }
-                let created = try await V1CompatService.keepGlobalKey(key, organizationId: organizationId, now: now, on: db)
+                let created = try await V1CompatService.keepGlobalKey(
+                    key, organizationId: organizationId, now: now, on: db)
                 report.count(name) { created ? ($0.created += 1) : ($0.unchanged += 1) }
                 if created {
-                    report.info(name, "clé globale \(key.prefix(8))… gardée (clé d'organisation « \(V1CompatService.globalKeyName) »)")
+                    report.info(
+                        name,
+                        "clé globale \(key.prefix(8))… gardée (clé d'organisation « \(V1CompatService.globalKeyName) »)"
+                    )
                 }
             case let other:
                 report.skip(name, id, "réglage « \(other ?? "sans type") » non repris (LeadHub a ses propres réglages)")
@@ -345,7 +350,10 @@ final class V1Importer: @unchecked Sendable {
                 product.code = code
                 product.requiredFields = [LeadField.phone.rawValue]
                 product.active = true
-                report.alter(name, id, "nouveau type \(code) : seul le téléphone y est obligatoire (à compléter dans « Types de produit »)")
+                report.alter(
+                    name, id,
+                    "nouveau type \(code) : seul le téléphone y est obligatoire (à compléter dans « Types de produit »)"
+                )
             }
             product.label = Self.text(doc["name"]) ?? product.label
             if let aid = Self.text(doc["aide_montant"]) { product.aidAmountText = aid }
@@ -368,7 +376,8 @@ final class V1Importer: @unchecked Sendable {
                 return
             }
             let fingerprint = Self.fingerprint(doc)
-            let source = link(name, id).flatMap { l in sourcesByName.values.first { $0.id == l.newId } }
+            let source =
+                link(name, id).flatMap { l in sourcesByName.values.first { $0.id == l.newId } }
                 ?? sourcesByName[label.lowercased()] ?? DiffusionSource()
             let change = self.change(existing: source.id, name, id, fingerprint)
             if case .unchanged = change { return counted(name, change) }
@@ -422,7 +431,9 @@ final class V1Importer: @unchecked Sendable {
             let (orders, dropped) = V1Mapping.orders(doc["commandes"])
             crm.orders = orders
             if !dropped.isEmpty {
-                report.alter(name, id, "commandes non reprises (produit ou département inconnu) : \(dropped.joined(separator: ", "))")
+                report.alter(
+                    name, id,
+                    "commandes non reprises (produit ou département inconnu) : \(dropped.joined(separator: ", "))")
             }
             crm.leadPrices = V1Mapping.prices(doc["lead_prices"])
             crm.routingLimits = V1Mapping.limits(doc["routing_limits"])
@@ -477,9 +488,11 @@ final class V1Importer: @unchecked Sendable {
                 account.primaryColor = url("primary_color")
                 account.secondaryColor = url("secondary_color")
                 account.images = Self.namedURLs(doc["images"])
-                account.privacyPolicy = url("privacy_policy_text", "privacy_policy")
+                account.privacyPolicy =
+                    url("privacy_policy_text", "privacy_policy")
                     ?? url("privacy_policy_url").map { "Politique de confidentialité : \($0)" }
-                account.legalMentions = url("legal_mentions_text", "legal_mentions")
+                account.legalMentions =
+                    url("legal_mentions_text", "legal_mentions")
                     ?? url("legal_mentions_url").map { "Mentions légales : \($0)" }
                 account.cgu = url("cgu_text", "cgu")
                 account.gtmHead = url("gtm_pixel_header", "gtm_head")
@@ -494,18 +507,25 @@ final class V1Importer: @unchecked Sendable {
                 accounts[newId] = account
                 remember(name, id, newId, fingerprint)
                 counted(name, change)
-                if let parent = url("parent_account_id", "parent_id") ?? (name == "sub_accounts" ? url("account_id") : nil) {
+                if let parent = url("parent_account_id", "parent_id")
+                    ?? (name == "sub_accounts" ? url("account_id") : nil)
+                {
                     parents.append((newId, parent, name, id))
                 }
             }
         }
         for (accountId, parentOld, collection, oldId) in parents {
-            guard let parentId = self.accountId(parentOld), parentId != accountId, let account = accounts[accountId] else {
-                report.alter(collection, oldId, "compte parent inconnu (\(parentOld)) : importé comme compte principal", countOnce: false)
+            guard let parentId = self.accountId(parentOld), parentId != accountId, let account = accounts[accountId]
+            else {
+                report.alter(
+                    collection, oldId, "compte parent inconnu (\(parentOld)) : importé comme compte principal",
+                    countOnce: false)
                 continue
             }
             if let parent = accounts[parentId], parent.crmId != account.crmId {
-                report.alter(collection, oldId, "le compte parent appartient à un autre CRM : importé comme compte principal", countOnce: false)
+                report.alter(
+                    collection, oldId, "le compte parent appartient à un autre CRM : importé comme compte principal",
+                    countOnce: false)
                 continue
             }
             account.parentId = parentId
@@ -534,7 +554,8 @@ final class V1Importer: @unchecked Sendable {
                 return report.skip(name, id, "compte inconnu")
             }
             let fingerprint = Self.fingerprint(doc)
-            let page = link(name, id).flatMap { l in landingPagesByCode.values.first { $0.id == l.newId } }
+            let page =
+                link(name, id).flatMap { l in landingPagesByCode.values.first { $0.id == l.newId } }
                 ?? landingPagesByCode[code] ?? LandingPage()
             let change = self.change(existing: page.id, name, id, fingerprint)
             if case .unchanged = change {
@@ -564,7 +585,8 @@ final class V1Importer: @unchecked Sendable {
             let name = "forms"
             guard let id = Self.oldId(doc) else { return report.skip(name, nil, "formulaire sans id") }
             guard let code = V1Mapping.code(Self.text(doc["code"])) else {
-                return report.skip(name, id, "code de formulaire absent ou illisible (« \(Self.text(doc["code"]) ?? "") »)")
+                return report.skip(
+                    name, id, "code de formulaire absent ou illisible (« \(Self.text(doc["code"]) ?? "") »)")
             }
             guard let accountId = accountId(Self.text(doc["account_id"]) ?? Self.text(doc["sub_account_id"])) else {
                 return report.skip(name, id, "compte inconnu")
@@ -593,7 +615,9 @@ final class V1Importer: @unchecked Sendable {
             let (tracking, trackingChanged) = V1Mapping.trackingType(Self.text(doc["tracking_type"]))
             form.trackingType = tracking
             if trackingChanged {
-                report.alter(name, id, "suivi « \(Self.text(doc["tracking_type"]) ?? "") » : \(tracking.rawValue)", countOnce: false)
+                report.alter(
+                    name, id, "suivi « \(Self.text(doc["tracking_type"]) ?? "") » : \(tracking.rawValue)",
+                    countOnce: false)
             }
             let redirect = Self.text(doc["redirect_url_override"]) ?? Self.text(doc["redirect_url"])
             form.thankYouURL = redirect.flatMap { Check.isHTTPURL($0) ? $0 : nil }
@@ -616,7 +640,8 @@ final class V1Importer: @unchecked Sendable {
             remember(name, id, newId, fingerprint)
             counted(name, change)
             if let key = Self.text(doc["internal_api_key"]) {
-                try await V1CompatService.keepFormKey(key, formId: newId, organizationId: organizationId, now: now, on: db)
+                try await V1CompatService.keepFormKey(
+                    key, formId: newId, organizationId: organizationId, now: now, on: db)
             }
             if case .array(let items)? = doc["lp_ids"] { formLPs.append((form, items.compactMap { Self.text($0) })) }
             if let lp = Self.text(doc["lp_id"]) { formLPs.append((form, [lp])) }
@@ -624,7 +649,8 @@ final class V1Importer: @unchecked Sendable {
         // LeadHub links a landing page to one form.
         for (form, oldPages) in formLPs {
             for old in oldPages {
-                guard let pageId = link("lps", old)?.newId, let page = landingPagesByCode.values.first(where: { $0.id == pageId })
+                guard let pageId = link("lps", old)?.newId,
+                    let page = landingPagesByCode.values.first(where: { $0.id == pageId })
                 else { continue }
                 if page.formId != form.id {
                     page.formId = form.id
@@ -667,12 +693,16 @@ final class V1Importer: @unchecked Sendable {
                     if let mapped = accountId(Self.text(item)) {
                         accountIds.append(mapped)
                     } else {
-                        report.alter(name, id, "compte autorisé inconnu (\(Self.text(item) ?? "?")) retiré", countOnce: false)
+                        report.alter(
+                            name, id, "compte autorisé inconnu (\(Self.text(item) ?? "?")) retiré", countOnce: false)
                     }
                 }
                 if !items.isEmpty, accountIds.isEmpty {
                     // Limited to accounts that no longer exist: keep the user limited, to nothing.
-                    report.alter(name, id, "aucun de ses comptes autorisés n'existe : il ne voit rien tant qu'un admin ne lui en donne pas")
+                    report.alter(
+                        name, id,
+                        "aucun de ses comptes autorisés n'existe : il ne voit rien tant qu'un admin ne lui en donne pas"
+                    )
                 }
             }
             user.organizationId = organizationId

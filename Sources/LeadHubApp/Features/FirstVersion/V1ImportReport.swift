@@ -84,7 +84,8 @@ struct V1ImportReport: Sendable {
         }
         if !passwords.isEmpty {
             lines.append("")
-            lines.append("Mots de passe à usage unique (à changer à la première connexion ; les anciens ne sont pas repris) :")
+            lines.append(
+                "Mots de passe à usage unique (à changer à la première connexion ; les anciens ne sont pas repris) :")
             for entry in passwords { lines.append("  \(entry.email)  \(entry.password)") }
         }
         if !notes.isEmpty {

@@ -22,9 +22,13 @@ extension IntakeCache {
     /// The form of a first-version form key, if its organization still answers first-version calls.
     func v1Form(key raw: String, now: Date, on db: any Database) async throws -> IntakeForm? {
         let hash = Secrets.sha256Hex(raw)
-        guard let formId = try await v1FormKeys.value(hash, now: now, load: { () async throws -> UUID? in
-            try await V1FormKey.query(on: db).filter(\.$keyHash == hash).first()?.formId
-        }) else { return nil }
+        guard
+            let formId = try await v1FormKeys.value(
+                hash, now: now,
+                load: { () async throws -> UUID? in
+                    try await V1FormKey.query(on: db).filter(\.$keyHash == hash).first()?.formId
+                })
+        else { return nil }
         guard let form = try await self.form(id: formId, now: now, on: db),
             try await v1Enabled(organizationId: form.organizationId, now: now, on: db)
         else { return nil }

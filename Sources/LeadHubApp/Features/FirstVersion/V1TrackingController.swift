@@ -53,7 +53,8 @@ struct V1TrackingController {
         }
         let formCode = V1Mapping.code(text("form_code"))
         let liaison = text("liaison_code") ?? req.query[String.self, at: "liaison"]
-        let lpCode = V1Compat.landingPageCode(text("lp_code")) ?? V1Compat.landingPageCode(req.query[String.self, at: "lp"])
+        let lpCode =
+            V1Compat.landingPageCode(text("lp_code")) ?? V1Compat.landingPageCode(req.query[String.self, at: "lp"])
             ?? V1Compat.landingPageCode(liaison: liaison, formCode: formCode)
 
         let cache = req.application.intakeCache
@@ -81,7 +82,8 @@ struct V1TrackingController {
         if req.application.botVerdicts.isBot(req.headers.first(name: .userAgent)) {
             return try Self.answer(accepted: 0)
         }
-        let referrer = (text("referrer").flatMap { Check.isHTTPURL($0) ? $0 : nil })
+        let referrer =
+            (text("referrer").flatMap { Check.isHTTPURL($0) ? $0 : nil })
             ?? req.headers.first(name: .referer).flatMap { Check.isHTTPURL($0) ? String($0.prefix(2_000)) : nil }
         let event = TrackingEvent(
             type: call.eventType, lpCode: lpCode, formCode: formCode,

@@ -27,7 +27,8 @@ struct FormInput: Decodable, Sendable {
         case accountId = "account_id", code, name, url, productType = "product_type", trackingType = "tracking_type"
         case thankYouURL = "thank_you_url", thankYouRedirect = "thank_you_redirect"
         case excludeFromRouting = "exclude_from_routing", metropolitanOnly = "metropolitan_only"
-        case allowedOrigins = "allowed_origins", notes, imageURL = "image_url", crmToken = "crm_token", status, landingPageIds = "landing_page_ids"
+        case allowedOrigins = "allowed_origins", notes, imageURL = "image_url", crmToken = "crm_token", status,
+            landingPageIds = "landing_page_ids"
     }
 
     init() {}
@@ -75,7 +76,9 @@ enum FormService {
         if let crmId = filters.crmId {
             query = query.filter(\.$accountId ~~ (try await scope.accountIds(ofCrm: crmId, on: db)))
         }
-        if let product = filters.productType, !product.isEmpty { query = query.filter(\.$productType == product.uppercased()) }
+        if let product = filters.productType, !product.isEmpty {
+            query = query.filter(\.$productType == product.uppercased())
+        }
         if let status = filters.status, !status.isEmpty { query = query.filter(\.$statusRaw == status) }
         return query
     }
@@ -95,7 +98,8 @@ enum FormService {
             try await form.create(on: tx)
             try await linkLandingPages(input.landingPageIds, to: form, scope: scope, on: tx)
             try await ActivityService.record(
-                .create, objectType: "form", objectId: form.id, summary: "Formulaire \(form.code) « \(form.name) » créé",
+                .create, objectType: "form", objectId: form.id,
+                summary: "Formulaire \(form.code) « \(form.name) » créé",
                 scope: scope, at: now, on: tx)
         }
         return form
@@ -111,7 +115,8 @@ enum FormService {
             try await form.save(on: tx)
             try await linkLandingPages(input.landingPageIds, to: form, scope: scope, on: tx)
             try await ActivityService.record(
-                .update, objectType: "form", objectId: form.id, summary: "Formulaire \(form.code) modifié", scope: scope,
+                .update, objectType: "form", objectId: form.id, summary: "Formulaire \(form.code) modifié",
+                scope: scope,
                 at: now, on: tx)
         }
         return form
@@ -132,7 +137,8 @@ enum FormService {
                 .filter(\.$targetId == form.requireID()).delete()
             try await form.delete(on: tx)
             try await ActivityService.record(
-                .delete, objectType: "form", objectId: form.id, summary: "Formulaire \(form.code) supprimé", scope: scope,
+                .delete, objectType: "form", objectId: form.id, summary: "Formulaire \(form.code) supprimé",
+                scope: scope,
                 at: now, on: tx)
         }
     }
@@ -215,7 +221,9 @@ enum FormService {
                 account = found
                 form.accountId = id
             } else {
-                errors.add("account_id", (input.accountId ?? "").isEmpty ? "Choisissez le compte du formulaire." : "Compte introuvable.")
+                errors.add(
+                    "account_id",
+                    (input.accountId ?? "").isEmpty ? "Choisissez le compte du formulaire." : "Compte introuvable.")
             }
         } else {
             account = try await Account.find(form.accountId, on: db)
@@ -224,7 +232,9 @@ enum FormService {
             let code = (input.productType ?? "").trimmingCharacters(in: .whitespaces).uppercased()
             let product = try await scope.query(ProductType.self, on: db).filter(\.$code == code).first()
             if product == nil {
-                errors.add("product_type", code.isEmpty ? "Choisissez le type de produit." : "Type de produit inconnu : \(code).")
+                errors.add(
+                    "product_type",
+                    code.isEmpty ? "Choisissez le type de produit." : "Type de produit inconnu : \(code).")
             } else if !creating && code != form.productType {
                 let leads = try await Lead.query(on: db).filter(\.$formId == form.requireID()).count()
                 if leads > 0 {
@@ -235,7 +245,9 @@ enum FormService {
         }
         if creating || input.url != nil { form.url = Check.optionalURL(input.url, field: "url", errors: &errors) }
         if let raw = input.trackingType, !raw.isEmpty {
-            if let tracking = TrackingType(rawValue: raw.lowercased()) { form.trackingType = tracking } else {
+            if let tracking = TrackingType(rawValue: raw.lowercased()) {
+                form.trackingType = tracking
+            } else {
                 errors.add("tracking_type", "Suivi invalide : gtm, redirect ou none.")
             }
         }
@@ -267,13 +279,19 @@ enum FormService {
             }
             form.allowedOrigins = clean
         }
-        if input.notes != nil { form.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors) }
-        if input.imageURL != nil { form.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors) }
+        if input.notes != nil {
+            form.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors)
+        }
+        if input.imageURL != nil {
+            form.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors)
+        }
         // Deployed pages and the CRM depend on a form's code and token: once it has leads they stay.
         var leadCount: Int? = nil
         func hasLeads() async throws -> Bool {
             if creating { return false }
-            if leadCount == nil { leadCount = try await Lead.query(on: db).filter(\.$formId == form.requireID()).count() }
+            if leadCount == nil {
+                leadCount = try await Lead.query(on: db).filter(\.$formId == form.requireID()).count()
+            }
             return leadCount! > 0
         }
         if let token = input.crmToken?.trimmingCharacters(in: .whitespacesAndNewlines) {
@@ -282,7 +300,8 @@ enum FormService {
             if token != (current ?? ""), current != nil, try await hasLeads() {
                 errors.add(
                     "crm_token",
-                    "Ce formulaire a déjà reçu des leads : son jeton CRM ne peut plus être modifié ni effacé (créez un nouveau formulaire).")
+                    "Ce formulaire a déjà reçu des leads : son jeton CRM ne peut plus être modifié ni effacé (créez un nouveau formulaire)."
+                )
             } else if token.isEmpty {
                 form.crmTokenSealed = nil
             } else if token.count > 500 {
@@ -292,7 +311,9 @@ enum FormService {
             }
         }
         if let raw = input.status, !raw.isEmpty {
-            if let status = PublicationStatus(rawValue: raw) { form.status = status } else {
+            if let status = PublicationStatus(rawValue: raw) {
+                form.status = status
+            } else {
                 errors.add("status", "Statut invalide : active ou archived.")
             }
         }
@@ -370,7 +391,8 @@ struct FormDTO: Content {
         case productType = "product_type", trackingType = "tracking_type", thankYouURL = "thank_you_url"
         case thankYouRedirect = "thank_you_redirect", excludeFromRouting = "exclude_from_routing"
         case metropolitanOnly = "metropolitan_only", formKey = "form_key", allowedOrigins = "allowed_origins", notes
-        case imageURL = "image_url", crmTokenSet = "crm_token_set", status, landingPageIds = "landing_page_ids", statsSince = "stats_since", createdAt = "created_at"
+        case imageURL = "image_url", crmTokenSet = "crm_token_set", status, landingPageIds = "landing_page_ids",
+            statsSince = "stats_since", createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 

@@ -62,7 +62,8 @@ struct FormsPagesController {
         let (forms, window) = try await FormService.filtered(params, filters: filters, scope: scope, on: req.db)
             .sort(\.$code).numberedPage(params, perPage: 24)
         let accounts = try await scope.query(Account.self, on: req.db).all()
-        let pages = try await scope.query(LandingPage.self, on: req.db).filter(\.$formId ~~ forms.compactMap(\.id)).all()
+        let pages = try await scope.query(LandingPage.self, on: req.db).filter(\.$formId ~~ forms.compactMap(\.id))
+            .all()
         let period = AnalyticsPeriod.named(req.query[String.self, at: "period"]) ?? .last7Days
         let stats = try await CardSupport.stats(
             dimension: "form_id", pages: forms.compactMap { form in form.id.map { ($0, form.statsSince) } },
@@ -72,7 +73,8 @@ struct FormsPagesController {
             let linked = pages.filter { $0.formId == form.id }.map(\.code)
             return PageCard(
                 id: form.id!.uuidString, href: "/forms/\(form.id!.uuidString)", code: form.code, name: form.name,
-                url: form.url, accountName: account?.name ?? "—", logoURL: account?.logoSmallURL ?? account?.logoMainURL,
+                url: form.url, accountName: account?.name ?? "—",
+                logoURL: account?.logoSmallURL ?? account?.logoMainURL,
                 imageURL: form.imageURL,
                 productType: form.productType, sourceName: nil, status: form.status.label,
                 archived: form.status == .archived, stats: CardSupport.cardStats(stats[form.id!], form: true),
@@ -126,7 +128,9 @@ struct FormsPagesController {
         let scope = try req.tenantScope()
         let form = try await scope.find(Form.self, req.id("form_id"), on: req.db)
         let input = try decode(req)
-        switch try await attempt({ try await FormService.update(form.id, input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await FormService.update(form.id, input, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let saved):
             return req.redirect(to: "/forms/\(saved.id!.uuidString)", flash: "Formulaire \(saved.code) enregistré.")
         case .failure(let errors): return try await render(req, form: form, values: values(input), errors: errors)
@@ -153,10 +157,13 @@ struct FormsPagesController {
         case "reset-stats", "count-all-stats":
             let reset = try req.content.decode(ActionForm.self).action == "reset-stats"
             try await CardSupport.setStatsSince(
-                form, reset: reset, label: "le formulaire \(form.code)", objectType: "form", scope: scope, now: req.now, on: req.db)
+                form, reset: reset, label: "le formulaire \(form.code)", objectType: "form", scope: scope, now: req.now,
+                on: req.db)
             return req.redirect(
                 to: back,
-                flash: reset ? "Statistiques remises à zéro : la carte compte à partir de maintenant (rien n'est effacé)." : "La carte compte de nouveau tout l'historique.")
+                flash: reset
+                    ? "Statistiques remises à zéro : la carte compte à partir de maintenant (rien n'est effacé)."
+                    : "La carte compte de nouveau tout l'historique.")
         case "regenerate-key":
             _ = try await FormService.regenerateKey(id, scope: scope, now: req.now, on: req.db)
             return req.redirect(to: back, flash: "Nouvelle clé générée : l'ancienne ne fonctionne plus.")
@@ -207,17 +214,22 @@ struct FormsPagesController {
             imageURL: input.imageURL ?? "", landingPageIds: input.landingPageIds ?? [])
     }
 
-    private func render(_ req: Request, form: Form?, values: FormValues, errors: FieldErrors?) async throws -> Response {
+    private func render(_ req: Request, form: Form?, values: FormValues, errors: FieldErrors?) async throws -> Response
+    {
         let scope = try req.tenantScope()
         let accounts = try await scope.query(Account.self, on: req.db).sort(\.$name).all()
         let products = try await scope.query(ProductType.self, on: req.db).filter(\.$active == true).sort(\.$code).all()
         let pages = try await scope.query(LandingPage.self, on: req.db).sort(\.$code).all()
         let account = accounts.first { $0.id?.uuidString == values.accountId }
-        let comments = try await form.asyncMap { try await CardSupport.comments(target: $0.requireID(), scope: scope, on: req.db) } ?? []
+        let comments =
+            try await form.asyncMap { try await CardSupport.comments(target: $0.requireID(), scope: scope, on: req.db) }
+            ?? []
         let context = EditContext(
             isNew: form == nil, id: form?.id?.uuidString,
             action: form.map { "/forms/\($0.id!.uuidString)" } ?? "/forms", values: values, errors: FormErrors(errors),
-            accountOptions: accounts.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.accountId) },
+            accountOptions: accounts.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.accountId)
+            },
             productOptions: products.map {
                 SelectOption(value: $0.code, label: "\($0.code) — \($0.label)", selected: $0.code == values.productType)
             },
@@ -225,14 +237,18 @@ struct FormsPagesController {
                 SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values.trackingType)
             },
             redirectOptions: (account?.redirectURLs ?? []).map {
-                SelectOption(value: $0.name, label: "\($0.name) — \($0.url)", selected: $0.name == values.thankYouRedirect)
+                SelectOption(
+                    value: $0.name, label: "\($0.name) — \($0.url)", selected: $0.name == values.thankYouRedirect)
             },
             landingPages: pages.map {
-                Choice(id: $0.id!.uuidString, label: "\($0.code) — \($0.name)", checked: values.landingPageIds.contains($0.id!.uuidString))
+                Choice(
+                    id: $0.id!.uuidString, label: "\($0.code) — \($0.name)",
+                    checked: values.landingPageIds.contains($0.id!.uuidString))
             },
             archived: form?.status == .archived, formKey: form?.formKey,
             publicURL: APIDocsController.serverURL(req), comments: comments, assets: try await req.assetChoices(),
-            crmTokenMask: form?.crmTokenSealed.flatMap { try? req.application.secretBox.open($0) }.map(SecretBox.masked),
+            crmTokenMask: form?.crmTokenSealed.flatMap { try? req.application.secretBox.open($0) }.map(
+                SecretBox.masked),
             canEdit: scope.role.allows(.edit))
         return try await req.renderPage(
             "forms/edit", title: form.map { "\($0.code) — \($0.name)" } ?? "Nouveau formulaire", context,

@@ -6,20 +6,27 @@ import Vapor
 /// key, and the comment threads.
 struct PageActionsAPIController {
     @Sendable func duplicateForm(req: Request) async throws -> Response {
-        let form = try await FormService.duplicate(req.id("form_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
+        let form = try await FormService.duplicate(
+            req.id("form_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
         return try await FormDTO(form).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func archiveForm(req: Request) async throws -> FormDTO {
-        FormDTO(try await FormService.setStatus(req.id("form_id"), .archived, scope: try req.tenantScope(), now: req.now, on: req.db))
+        FormDTO(
+            try await FormService.setStatus(
+                req.id("form_id"), .archived, scope: try req.tenantScope(), now: req.now, on: req.db))
     }
 
     @Sendable func unarchiveForm(req: Request) async throws -> FormDTO {
-        FormDTO(try await FormService.setStatus(req.id("form_id"), .active, scope: try req.tenantScope(), now: req.now, on: req.db))
+        FormDTO(
+            try await FormService.setStatus(
+                req.id("form_id"), .active, scope: try req.tenantScope(), now: req.now, on: req.db))
     }
 
     @Sendable func regenerateFormKey(req: Request) async throws -> FormDTO {
-        FormDTO(try await FormService.regenerateKey(req.id("form_id"), scope: try req.tenantScope(), now: req.now, on: req.db))
+        FormDTO(
+            try await FormService.regenerateKey(
+                req.id("form_id"), scope: try req.tenantScope(), now: req.now, on: req.db))
     }
 
     @Sendable func duplicateLandingPage(req: Request) async throws -> Response {
@@ -73,7 +80,8 @@ struct PageActionsAPIController {
         let page = try await scope.find(LandingPage.self, req.id("landing_page_id"), on: req.db)
         let body = try req.content.decode(CommentBody.self)
         let comment = try await CommentService.add(
-            body.body, targetType: "landing_page", targetId: try page.requireID(), label: "la landing page \(page.code)",
+            body.body, targetType: "landing_page", targetId: try page.requireID(),
+            label: "la landing page \(page.code)",
             user: req.identity?.user, scope: scope, now: req.now, on: req.db)
         return try await CommentDTO(comment).encodeResponse(status: .created, for: req)
     }

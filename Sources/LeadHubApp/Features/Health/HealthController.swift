@@ -31,7 +31,8 @@ struct HealthController {
         do {
             let sql = req.db as! any SQLDatabase
             try await sql.raw("SELECT 1").run()
-            let applied = try await sql.select()
+            let applied =
+                try await sql.select()
                 .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
                 .from("_fluent_migrations").first()?.decode(column: "n", as: Int.self) ?? 0
             pending = max(0, LeadHubMigrations.all.count - applied)

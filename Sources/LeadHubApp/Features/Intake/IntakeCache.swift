@@ -120,7 +120,8 @@ final class IntakeCache: Sendable {
             return RoutingConfig(
                 crms: try crms.map {
                     RoutingConfig.CrmEntry(
-                        id: try $0.requireID(), slug: $0.slug, name: $0.name, orders: $0.orders, limits: $0.routingLimits,
+                        id: try $0.requireID(), slug: $0.slug, name: $0.name, orders: $0.orders,
+                        limits: $0.routingLimits,
                         prices: $0.leadPrices)
                 })
         } ?? .empty
@@ -156,8 +157,9 @@ final class IntakeCache: Sendable {
 
     func form(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> IntakeForm? {
         try await forms.value(organizationId.uuidString + ":" + code, now: now) { () async throws -> IntakeForm? in
-            guard let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
-                .filter(\.$code == code).first()
+            guard
+                let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
+                    .filter(\.$code == code).first()
             else { return nil }
             return try await Self.describe(form, on: db)
         }
@@ -173,8 +175,9 @@ final class IntakeCache: Sendable {
     /// The landing page of an `lp_code` and its diffusion source.
     func landingPage(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> PageRef? {
         try await pages.value(organizationId.uuidString + ":" + code, now: now) { () async throws -> PageRef? in
-            guard let page = try await LandingPage.query(on: db).filter(\.$organizationId == organizationId)
-                .filter(\.$code == code).first()
+            guard
+                let page = try await LandingPage.query(on: db).filter(\.$organizationId == organizationId)
+                    .filter(\.$code == code).first()
             else { return nil }
             return PageRef(id: try page.requireID(), diffusionSourceId: page.diffusionSourceId)
         }

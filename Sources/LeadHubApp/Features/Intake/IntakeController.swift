@@ -131,7 +131,9 @@ struct IntakeController {
             return response
         case .idempotencyMismatch:
             throw FieldErrors([
-                "Idempotency-Key": ["Cette clé d'idempotence a déjà servi pour un autre lead : utilisez une nouvelle clé."]
+                "Idempotency-Key": [
+                    "Cette clé d'idempotence a déjà servi pour un autre lead : utilisez une nouvelle clé."
+                ]
             ])
         }
     }
@@ -177,14 +179,16 @@ struct IntakeController {
     /// `/api/submit-lead` carries the first version's form key in its body (`api_key`).
     private func authenticateV1Form(_ req: Request, body: [String: JSONValue]) async throws -> Caller {
         guard let key = body["api_key"]?.text?.trimmedText, !key.isEmpty else {
-            throw AppError.unauthorized("Clé API manquante : ajoutez « api_key » (la clé du formulaire) dans la requête.")
+            throw AppError.unauthorized(
+                "Clé API manquante : ajoutez « api_key » (la clé du formulaire) dans la requête.")
         }
         guard let form = try await req.application.intakeCache.v1Form(key: key, now: req.now, on: req.db) else {
             throw AppError.unauthorized("Clé API invalide ou formulaire non trouvé.")
         }
         return Caller(
             organizationId: form.organizationId, apiKeyId: nil, form: form,
-            rateKey: (req.clientIP ?? "?") + "|v1|" + form.id.uuidString, limiter: req.application.intakeLimits.perAddress,
+            rateKey: (req.clientIP ?? "?") + "|v1|" + form.id.uuidString,
+            limiter: req.application.intakeLimits.perAddress,
             v1: .submitLead)
     }
 
@@ -200,8 +204,9 @@ struct IntakeController {
         }
         if named == nil || named!.isEmpty, let formId = body["form_id"]?.text?.trimmedText, !formId.isEmpty {
             // The first version's `form_id`: its own form id, LeadHub's, or the form's code.
-            guard let form = try await req.application.intakeCache.v1Form(
-                named: formId, organizationId: caller.organizationId, now: req.now, on: req.db)
+            guard
+                let form = try await req.application.intakeCache.v1Form(
+                    named: formId, organizationId: caller.organizationId, now: req.now, on: req.db)
             else {
                 throw FieldErrors(["form_id": ["Formulaire inconnu : \(formId.prefix(64))."]])
             }
@@ -210,8 +215,9 @@ struct IntakeController {
         guard let named, !named.isEmpty else {
             throw FieldErrors(["form_code": ["Le code du formulaire est obligatoire avec une clé d'organisation."]])
         }
-        guard let form = try await req.application.intakeCache.form(
-            code: named, organizationId: caller.organizationId, now: req.now, on: req.db)
+        guard
+            let form = try await req.application.intakeCache.form(
+                code: named, organizationId: caller.organizationId, now: req.now, on: req.db)
         else {
             throw FieldErrors(["form_code": ["Formulaire inconnu : \(named)."]])
         }
@@ -253,7 +259,8 @@ struct IntakeController {
         guard let origin, !origin.isEmpty else { return }
         response.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: origin)
         response.headers.replaceOrAdd(name: .vary, value: "Origin")
-        response.headers.replaceOrAdd(name: .accessControlExpose, value: "Idempotent-Replayed, Retry-After, X-Request-Id")
+        response.headers.replaceOrAdd(
+            name: .accessControlExpose, value: "Idempotent-Replayed, Retry-After, X-Request-Id")
     }
 }
 
@@ -263,10 +270,15 @@ struct IntakeLimits: Sendable {
     let perKey: RateLimiter
     let perAddress: RateLimiter
 
-    static func fromEnvironment() -> IntakeLimits {
-        let keyRate = Environment.get("LEADHUB_INTAKE_KEY_RATE").flatMap(Double.init) ?? 1_000
-        let addressRate = Environment.get("LEADHUB_INTAKE_ADDRESS_RATE").flatMap(Double.init) ?? 0.5
-        return IntakeLimits(
+    init(perKey: RateLimiter, perAddress: RateLimiter) {
+        self.perKey = perKey
+        self.perAddress = perAddress
+    }
+
+    init(config: AppConfig) {
+        let keyRate = config.intakeKeyRate
+        let addressRate = config.intakeAddressRate
+        self.init(
             perKey: RateLimiter(capacity: keyRate * 2, perSecond: keyRate),
             perAddress: RateLimiter(capacity: max(10, addressRate * 20), perSecond: addressRate))
     }
@@ -276,7 +288,7 @@ extension Application {
     private struct IntakeLimitsKey: StorageKey { typealias Value = IntakeLimits }
 
     var intakeLimits: IntakeLimits {
-        get { storage[IntakeLimitsKey.self] ?? .fromEnvironment() }
+        get { storage[IntakeLimitsKey.self] ?? IntakeLimits(config: config) }
         set { storage[IntakeLimitsKey.self] = newValue }
     }
 }

@@ -57,7 +57,8 @@ extension LeadWriter {
         for (draft, stored) in leads {
             let p = periods(at: draft.receivedAt)
             func key(_ crm: UUID, _ period: String) -> CounterKey {
-                CounterKey(organizationId: draft.organizationId, crmId: crm, productType: draft.productType, period: period)
+                CounterKey(
+                    organizationId: draft.organizationId, crmId: crm, productType: draft.productType, period: period)
             }
             let crms = draft.routing.crms.map { entry in
                 RoutingCrm(

@@ -53,7 +53,8 @@ struct StoredLead: Sendable, Equatable, Codable {
     /// The `201` body of the public API.
     var answer: LeadAnswer {
         LeadAnswer(
-            id: id, status: status == .duplicate ? "duplicate" : "accepted", duplicateOf: duplicateOf, formCode: formCode,
+            id: id, status: status == .duplicate ? "duplicate" : "accepted", duplicateOf: duplicateOf,
+            formCode: formCode,
             createdAt: createdAt)
     }
 }
@@ -244,7 +245,8 @@ final class LeadWriter: Sendable {
         var newLeads: [(LeadDraft, StoredLead)] = []
         var remembered: [(LeadDraft, StoredLead)] = []
         for (index, draft) in drafts.enumerated() {
-            if let key = draft.idempotencyKey, let previous = lookups.known[draft.organizationId.uuidString + "|" + key] {
+            if let key = draft.idempotencyKey, let previous = lookups.known[draft.organizationId.uuidString + "|" + key]
+            {
                 outcomes[index] =
                     previous.hash == draft.submissionHash
                     ? .replayed(status: previous.status, body: previous.body) : .idempotencyMismatch
@@ -332,7 +334,8 @@ final class LeadWriter: Sendable {
         for chunk in decision.newLeads.chunked(200) {
             var insert = sql.insert(into: "leads").columns(leadColumns)
             for (draft, stored) in chunk {
-                insert = insert.values(leadValues(draft, stored: stored, routed: plan.routed[draft.id]).map { SQLBind($0) })
+                insert = insert.values(
+                    leadValues(draft, stored: stored, routed: plan.routed[draft.id]).map { SQLBind($0) })
             }
             try await insert.run()
         }
@@ -343,8 +346,10 @@ final class LeadWriter: Sendable {
                 let waiting = routed.deliveryStatus == .pending
                 insert = insert.values(
                     SQLBind(routed.deliveryId), SQLBind(draft.organizationId), SQLBind(draft.id),
-                    SQLBind(routed.decision.destination), SQLBind(draft.productType), SQLBind(routed.deliveryStatus.rawValue),
-                    SQLBind(0), SQLBind(waiting ? draft.receivedAt : nil), SQLBind(waiting ? nil : routed.decision.explanation),
+                    SQLBind(routed.decision.destination), SQLBind(draft.productType),
+                    SQLBind(routed.deliveryStatus.rawValue),
+                    SQLBind(0), SQLBind(waiting ? draft.receivedAt : nil),
+                    SQLBind(waiting ? nil : routed.decision.explanation),
                     SQLBind(draft.receivedAt), SQLBind(draft.receivedAt))
             }
             try await insert.run()
@@ -433,7 +438,8 @@ final class LeadWriter: Sendable {
             self.submissionHash = submissionHash
             self.duplicateOf = duplicateOf
             self.createdAt = createdAt
-            stored = StoredLead(id: id, status: status, duplicateOf: duplicateOf, formCode: formCode, createdAt: createdAt)
+            stored = StoredLead(
+                id: id, status: status, duplicateOf: duplicateOf, formCode: formCode, createdAt: createdAt)
             phoneKey = Self.phoneKey(organizationId, phone, productType)
         }
 

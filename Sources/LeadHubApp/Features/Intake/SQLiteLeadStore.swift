@@ -44,7 +44,8 @@ final class SQLiteLeadStore {
         try database.execute("BEGIN IMMEDIATE")
         do {
             let decision = LeadWriter.decide(drafts, try lookups(LeadWriter.lookupQueries(drafts)))
-            let plan = LeadWriter.plan(decision.newLeads, counters: try counters(LeadWriter.counterQueries(decision.newLeads)))
+            let plan = LeadWriter.plan(
+                decision.newLeads, counters: try counters(LeadWriter.counterQueries(decision.newLeads)))
             for (draft, stored) in decision.newLeads {
                 let routed = plan.routed[draft.id]
                 try database.run(Self.insertLead, Self.leadRow(draft, stored: stored, routed: routed))
@@ -63,7 +64,8 @@ final class SQLiteLeadStore {
                 try database.run(
                     Self.insertKey,
                     [
-                        .text(TimeOrderedID.make(at: draft.receivedAt).uuidString), .text(draft.organizationId.uuidString),
+                        .text(TimeOrderedID.make(at: draft.receivedAt).uuidString),
+                        .text(draft.organizationId.uuidString),
                         .text(draft.idempotencyKey!), .text(draft.submissionHash), .text(answer.id.uuidString),
                         .integer(201), .text(LeadWriter.answerJSON(answer.answer)),
                         .float(draft.receivedAt.timeIntervalSince1970),
@@ -104,11 +106,16 @@ final class SQLiteLeadStore {
         var counters: [LeadWriter.CounterKey: Int] = [:]
         for query in queries {
             for period in query.periods {
-                let binds: [SQLiteData] = [.text(query.organizationId.uuidString), .text(query.productType), .text(period)]
+                let binds: [SQLiteData] = [
+                    .text(query.organizationId.uuidString), .text(query.productType), .text(period),
+                ]
                 try database.rows(Self.selectCounter, binds) { row in
-                    guard let crm = row.text(0).flatMap(UUID.init(uuidString:)), let count = row.integer(1) else { return }
+                    guard let crm = row.text(0).flatMap(UUID.init(uuidString:)), let count = row.integer(1) else {
+                        return
+                    }
                     let key = LeadWriter.CounterKey(
-                        organizationId: query.organizationId, crmId: crm, productType: query.productType, period: period)
+                        organizationId: query.organizationId, crmId: crm, productType: query.productType, period: period
+                    )
                     counters[key] = count
                 }
             }
@@ -142,7 +149,9 @@ final class SQLiteLeadStore {
                 switch query.kind {
                 case .keys:
                     try database.rows(Self.selectKey, [organization, .text(value)]) { row in
-                        guard let hash = row.text(0), let status = row.integer(1), let body = row.text(2) else { return }
+                        guard let hash = row.text(0), let status = row.integer(1), let body = row.text(2) else {
+                            return
+                        }
                         lookups.known[query.organizationId.uuidString + "|" + value] = (hash, status, body)
                     }
                 case .sessions:
@@ -173,13 +182,15 @@ final class SQLiteLeadStore {
             uuid(d.id), uuid(d.organizationId), uuid(d.formId), uuid(d.accountId), uuid(d.crmId), uuid(d.landingPageId),
             uuid(d.diffusionSourceId), text(d.productType), text(stored.status.rawValue), uuid(stored.duplicateOf),
             text(lead.phone.e164), text(lead.civilite), text(lead.nom), text(lead.prenom), text(lead.email),
-            text(lead.codePostal), text(lead.departement), text(lead.ville), text(lead.adresse), text(lead.typeLogement),
+            text(lead.codePostal), text(lead.departement), text(lead.ville), text(lead.adresse),
+            text(lead.typeLogement),
             text(lead.statutOccupant), lead.surfaceHabitable.map { .integer($0) } ?? .null, text(lead.chauffageActuel),
             text(lead.factureElectricite), text(JSONText.encode(lead.extra)), text(d.formCode), text(lead.lpCode),
             text(a["session_id"]), text(a["visitor_id"]), text(a["utm_source"]), text(a["utm_medium"]),
             text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
             text(a["referrer"]), text(a["page_url"]), .integer(lead.consent.phone ? 1 : 0),
-            .integer(lead.consent.email ? 1 : 0), text(lead.consent.text), text(lead.consent.url ?? a["page_url"]), date,
+            .integer(lead.consent.email ? 1 : 0), text(lead.consent.text), text(lead.consent.url ?? a["page_url"]),
+            date,
             text(d.ip), text(d.userAgent), text(d.submissionHash), uuid(d.apiKeyId), date, date,
             uuid(routed?.decision.destination), text(routed?.decision.reason.code), text(routed?.decision.explanation),
             .integer(routed?.decision.isRerouted == true ? 1 : 0), routed?.priceCents.map { .integer($0) } ?? .null,

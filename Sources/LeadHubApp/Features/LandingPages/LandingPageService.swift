@@ -168,7 +168,10 @@ enum LandingPageService {
             {
                 page.accountId = id
             } else {
-                errors.add("account_id", (input.accountId ?? "").isEmpty ? "Choisissez le compte de la landing page." : "Compte introuvable.")
+                errors.add(
+                    "account_id",
+                    (input.accountId ?? "").isEmpty ? "Choisissez le compte de la landing page." : "Compte introuvable."
+                )
             }
         }
         if creating || input.url != nil { page.url = Check.optionalURL(input.url, field: "url", errors: &errors) }
@@ -184,35 +187,48 @@ enum LandingPageService {
             }
         }
         if let raw = input.kind, !raw.isEmpty {
-            if let kind = LandingPageKind(rawValue: raw) { page.kind = kind } else {
+            if let kind = LandingPageKind(rawValue: raw) {
+                page.kind = kind
+            } else {
                 errors.add("kind", "Type invalide : redirect ou integrated.")
             }
         }
         if let raw = input.formId {
             if raw.isEmpty {
                 page.formId = nil
-            } else if let id = UUID(uuidString: raw), try await scope.query(Form.self, on: db).filter(\.$id == id).count() == 1 {
+            } else if let id = UUID(uuidString: raw),
+                try await scope.query(Form.self, on: db).filter(\.$id == id).count() == 1
+            {
                 page.formId = id
             } else {
                 errors.add("form_id", "Formulaire introuvable.")
             }
         }
-        if input.notes != nil { page.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors) }
-        if input.imageURL != nil { page.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors) }
+        if input.notes != nil {
+            page.notes = Check.optionalText(input.notes, field: "notes", max: 5_000, errors: &errors)
+        }
+        if input.imageURL != nil {
+            page.imageURL = Check.optionalURL(input.imageURL, field: "image_url", errors: &errors)
+        }
         if let raw = input.status, !raw.isEmpty {
-            if let status = PublicationStatus(rawValue: raw) { page.status = status } else {
+            if let status = PublicationStatus(rawValue: raw) {
+                page.status = status
+            } else {
                 errors.add("status", "Statut invalide : active ou archived.")
             }
         }
         if let code = input.code?.trimmingCharacters(in: .whitespaces).uppercased(), !code.isEmpty {
-            if PageCode.isValid(code) { page.code = code } else {
+            if PageCode.isValid(code) {
+                page.code = code
+            } else {
                 errors.add("code", "Code invalide : lettres majuscules, chiffres et tirets (ex. LP-001).")
             }
         } else if creating {
             page.code = try await nextCode(scope: scope, on: db)
         }
         try errors.throwIfAny()
-        var taken = LandingPage.query(on: db).filter(\.$organizationId == scope.organizationId).filter(\.$code == page.code)
+        var taken = LandingPage.query(on: db).filter(\.$organizationId == scope.organizationId).filter(
+            \.$code == page.code)
         if let id = page.id { taken = taken.filter(\.$id != id) }
         if try await taken.count() > 0 {
             throw AppError.conflict(field: "code", message: "Le code « \(page.code) » est déjà utilisé.")

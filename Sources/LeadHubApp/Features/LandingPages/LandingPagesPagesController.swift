@@ -55,9 +55,15 @@ enum CardSupport {
         return CardFilters(
             q: params.search ?? "",
             crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == crmId) },
-            accountOptions: accounts.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == accountId) },
-            productOptions: products.map { SelectOption(value: $0.code, label: $0.code, selected: $0.code == productType) },
-            sourceOptions: sources.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == sourceId) },
+            accountOptions: accounts.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == accountId)
+            },
+            productOptions: products.map {
+                SelectOption(value: $0.code, label: $0.code, selected: $0.code == productType)
+            },
+            sourceOptions: sources.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == sourceId)
+            },
             statusOptions: PublicationStatus.allCases.map {
                 SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status)
             },
@@ -69,7 +75,8 @@ enum CardSupport {
     struct CommentForm: Content { var body: String? }
 
     /// Posts the comment form of an LP or form page and goes back to its thread.
-    static func postComment(_ req: Request, targetType: String, targetId: UUID, label: String, page: String) async throws
+    static func postComment(_ req: Request, targetType: String, targetId: UUID, label: String, page: String)
+        async throws
         -> Response
     {
         let scope = try req.tenantScope()
@@ -149,8 +156,10 @@ struct LandingPagesPagesController {
             let account = accounts.first { $0.id == page.accountId }
             let form = forms.first { $0.id == page.formId }
             return PageCard(
-                id: page.id!.uuidString, href: "/landing-pages/\(page.id!.uuidString)", code: page.code, name: page.name,
-                url: page.url, accountName: account?.name ?? "—", logoURL: account?.logoSmallURL ?? account?.logoMainURL,
+                id: page.id!.uuidString, href: "/landing-pages/\(page.id!.uuidString)", code: page.code,
+                name: page.name,
+                url: page.url, accountName: account?.name ?? "—",
+                logoURL: account?.logoSmallURL ?? account?.logoMainURL,
                 imageURL: page.imageURL,
                 productType: form?.productType, sourceName: sources.first { $0.id == page.diffusionSourceId }?.name,
                 status: page.status.label, archived: page.status == .archived,
@@ -164,7 +173,8 @@ struct LandingPagesPagesController {
             path: "/landing-pages", params: params, window: window, columns: [], currentSort: "code",
             extra: [
                 "crm_id": filters.crmId?.uuidString ?? "", "account_id": filters.accountId?.uuidString ?? "",
-                "product_type": filters.productType ?? "", "diffusion_source_id": filters.diffusionSourceId?.uuidString ?? "",
+                "product_type": filters.productType ?? "",
+                "diffusion_source_id": filters.diffusionSourceId?.uuidString ?? "",
                 "status": filters.status ?? "", "period": period.key,
             ])
         return try await req.renderPage(
@@ -182,7 +192,8 @@ struct LandingPagesPagesController {
     @Sendable func create(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
         let input = try req.content.decode(LandingPageInput.self)
-        switch try await attempt({ try await LandingPageService.create(input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({ try await LandingPageService.create(input, scope: scope, now: req.now, on: req.db) })
+        {
         case .success(let page):
             return req.redirect(to: "/landing-pages/\(page.id!.uuidString)", flash: "Landing page \(page.code) créée.")
         case .failure(let errors): return try await render(req, page: nil, values: values(input), errors: errors)
@@ -202,9 +213,12 @@ struct LandingPagesPagesController {
         let scope = try req.tenantScope()
         let page = try await scope.find(LandingPage.self, req.id("landing_page_id"), on: req.db)
         let input = try req.content.decode(LandingPageInput.self)
-        switch try await attempt({ try await LandingPageService.update(page.id, input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await LandingPageService.update(page.id, input, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let saved):
-            return req.redirect(to: "/landing-pages/\(saved.id!.uuidString)", flash: "Landing page \(saved.code) enregistrée.")
+            return req.redirect(
+                to: "/landing-pages/\(saved.id!.uuidString)", flash: "Landing page \(saved.code) enregistrée.")
         case .failure(let errors): return try await render(req, page: page, values: values(input), errors: errors)
         }
     }
@@ -229,11 +243,14 @@ struct LandingPagesPagesController {
         case "reset-stats", "count-all-stats":
             let reset = try req.content.decode(ActionForm.self).action == "reset-stats"
             try await CardSupport.setStatsSince(
-                page, reset: reset, label: "la landing page \(page.code)", objectType: "landing_page", scope: scope, now: req.now,
+                page, reset: reset, label: "la landing page \(page.code)", objectType: "landing_page", scope: scope,
+                now: req.now,
                 on: req.db)
             return req.redirect(
                 to: "/landing-pages/\(page.id!.uuidString)",
-                flash: reset ? "Statistiques remises à zéro : la carte compte à partir de maintenant (rien n'est effacé)." : "La carte compte de nouveau tout l'historique.")
+                flash: reset
+                    ? "Statistiques remises à zéro : la carte compte à partir de maintenant (rien n'est effacé)."
+                    : "La carte compte de nouveau tout l'historique.")
         case "delete":
             try await LandingPageService.delete(id, scope: scope, now: req.now, on: req.db)
             return req.redirect(to: "/landing-pages", flash: "Landing page \(page.code) supprimée.")
@@ -252,7 +269,8 @@ struct LandingPagesPagesController {
     private func values(_ input: LandingPageInput) -> FormValues {
         FormValues(
             accountId: input.accountId ?? "", code: input.code ?? "", name: input.name ?? "", url: input.url ?? "",
-            diffusionSourceId: input.diffusionSourceId ?? "", kind: input.kind ?? "redirect", formId: input.formId ?? "",
+            diffusionSourceId: input.diffusionSourceId ?? "", kind: input.kind ?? "redirect",
+            formId: input.formId ?? "",
             notes: input.notes ?? "", imageURL: input.imageURL ?? "")
     }
 
@@ -263,19 +281,28 @@ struct LandingPagesPagesController {
         let accounts = try await scope.query(Account.self, on: req.db).sort(\.$name).all()
         let sources = try await scope.query(DiffusionSource.self, on: req.db).sort(\.$name).all()
         let forms = try await scope.query(Form.self, on: req.db).sort(\.$code).all()
-        let comments = try await page.asyncMap { try await CardSupport.comments(target: $0.requireID(), scope: scope, on: req.db) } ?? []
+        let comments =
+            try await page.asyncMap { try await CardSupport.comments(target: $0.requireID(), scope: scope, on: req.db) }
+            ?? []
         let context = EditContext(
             isNew: page == nil, id: page?.id?.uuidString,
             action: page.map { "/landing-pages/\($0.id!.uuidString)" } ?? "/landing-pages", values: values,
             errors: FormErrors(errors),
-            accountOptions: accounts.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.accountId) },
+            accountOptions: accounts.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.accountId)
+            },
             sourceOptions: sources.map {
-                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.diffusionSourceId)
+                SelectOption(
+                    value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == values.diffusionSourceId)
             },
             formOptions: forms.map {
-                SelectOption(value: $0.id!.uuidString, label: "\($0.code) — \($0.name)", selected: $0.id!.uuidString == values.formId)
+                SelectOption(
+                    value: $0.id!.uuidString, label: "\($0.code) — \($0.name)",
+                    selected: $0.id!.uuidString == values.formId)
             },
-            kindOptions: LandingPageKind.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values.kind) },
+            kindOptions: LandingPageKind.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values.kind)
+            },
             archived: page?.status == .archived, formURL: forms.first { $0.id?.uuidString == values.formId }?.url,
             comments: comments, assets: try await req.assetChoices(), canEdit: scope.role.allows(.edit))
         return try await req.renderPage(

@@ -9,7 +9,8 @@ enum LeadExport {
     static let header = [
         "Date", "Statut", "Formulaire", "Produit", "LP", "Téléphone", "Civilité", "Nom", "Prénom", "E-mail",
         "Code postal", "Département", "Ville", "Adresse", "Type de logement", "Statut d'occupant", "Surface (m²)",
-        "Chauffage actuel", "Facture d'électricité", "utm_source", "utm_medium", "utm_campaign", "Consentement téléphone",
+        "Chauffage actuel", "Facture d'électricité", "utm_source", "utm_medium", "utm_campaign",
+        "Consentement téléphone",
         "Consentement e-mail", "Archivé", "Identifiant",
     ]
 

@@ -58,12 +58,16 @@ enum LeadService {
         var query = scope.query(Lead.self, on: db)
         query = filters.showsArchived ? query.filter(\.$archivedAt != nil) : query.filter(\.$archivedAt == nil)
         if let from = filters.from, !from.isEmpty {
-            if let day = ParisDayRange(from) { query = query.filter(\.$createdAt >= day.start) } else {
+            if let day = ParisDayRange(from) {
+                query = query.filter(\.$createdAt >= day.start)
+            } else {
                 errors.add("from", "Date invalide (AAAA-MM-JJ).")
             }
         }
         if let to = filters.to, !to.isEmpty {
-            if let day = ParisDayRange(to) { query = query.filter(\.$createdAt < day.end) } else {
+            if let day = ParisDayRange(to) {
+                query = query.filter(\.$createdAt < day.end)
+            } else {
                 errors.add("to", "Date invalide (AAAA-MM-JJ).")
             }
         }
@@ -82,7 +86,9 @@ enum LeadService {
         if let id = uuid(filters.diffusionSourceId, "diffusion_source_id") {
             query = query.filter(\.$diffusionSourceId == id!)
         }
-        if let product = filters.productType, !product.isEmpty { query = query.filter(\.$productType == product.uppercased()) }
+        if let product = filters.productType, !product.isEmpty {
+            query = query.filter(\.$productType == product.uppercased())
+        }
         if let status = filters.status, !status.isEmpty { query = query.filter(\.$status == status) }
         if let departement = filters.departement, !departement.isEmpty {
             query = query.filter(\.$departement == departement.uppercased())
@@ -114,7 +120,9 @@ enum LeadService {
         if column == "created_at" {
             query = query.sort(\.$createdAt, direction)
         } else {
-            query = query.sort(.custom(SQLFunction("COALESCE", args: SQLColumn(column, table: "leads"), SQLLiteral.string(""))), direction)
+            query = query.sort(
+                .custom(SQLFunction("COALESCE", args: SQLColumn(column, table: "leads"), SQLLiteral.string(""))),
+                direction)
         }
         query = query.sort(\.$id, direction)
         let rows = try await query.limit(filters.pageSize + 1).all()
@@ -131,8 +139,10 @@ enum LeadService {
 
     static func totals(_ filters: LeadFilters, scope: TenantScope, on db: any Database) async throws -> Totals {
         let total = try await filtered(filters, scope: scope, on: db).count()
-        let duplicates = try await filtered(filters, scope: scope, on: db).filter(\.$status == LeadStatus.duplicate.rawValue)
-            .count()
+        let duplicates = try await filtered(filters, scope: scope, on: db).filter(
+            \.$status == LeadStatus.duplicate.rawValue
+        )
+        .count()
         return Totals(total: total, received: total - duplicates, duplicates: duplicates)
     }
 
@@ -242,14 +252,16 @@ enum LeadService {
             }
             try await ActivityService.record(
                 .update, objectType: "lead", objectId: leads.count == 1 ? leads[0].id : nil,
-                summary: "\(leads.count) lead(s) " + (archiving ? "archivé(s)" : "désarchivé(s)"), scope: scope, at: now, on: tx)
+                summary: "\(leads.count) lead(s) " + (archiving ? "archivé(s)" : "désarchivé(s)"), scope: scope,
+                at: now, on: tx)
         }
         return leads.count
     }
 
     /// "Archiver les leads de plus de N mois" (admins, as in the first version): every visible
     /// lead received before `months` calendar months ago is archived; returns how many.
-    static func archiveOlder(than months: Int?, scope: TenantScope, now: Date, on db: any Database) async throws -> Int {
+    static func archiveOlder(than months: Int?, scope: TenantScope, now: Date, on db: any Database) async throws -> Int
+    {
         try scope.require(.manageOrganization)
         guard let months, (1...120).contains(months) else {
             throw FieldErrors(["months": ["Nombre de mois invalide : de 1 à 120."]])
@@ -258,8 +270,10 @@ enum LeadService {
         calendar.timeZone = FrenchFormat.parisTimeZone
         let cutoff = calendar.date(byAdding: .month, value: -months, to: now)!
         return try await db.transaction { tx in
-            let ids = try await scope.query(Lead.self, on: tx).filter(\.$createdAt < cutoff).filter(\.$archivedAt == nil)
-                .all(\.$id)
+            let ids = try await scope.query(Lead.self, on: tx).filter(\.$createdAt < cutoff).filter(
+                \.$archivedAt == nil
+            )
+            .all(\.$id)
             for chunk in ids.chunked(500) {
                 try await Lead.query(on: tx).filter(\.$organizationId == scope.organizationId).filter(\.$id ~~ chunk)
                     .set(\.$archivedAt, to: now).set(\.$updatedAt, to: now).update()
@@ -273,7 +287,9 @@ enum LeadService {
 
     /// RGPD: erases a person's data, found by phone or e-mail, across the organization. The leads
     /// stay as anonymous rows (date, product, form, département, status) so that counts hold.
-    static func erase(phone rawPhone: String?, email rawEmail: String?, scope: TenantScope, now: Date, on db: any Database)
+    static func erase(
+        phone rawPhone: String?, email rawEmail: String?, scope: TenantScope, now: Date, on db: any Database
+    )
         async throws -> Int
     {
         try scope.require(.manageOrganization)
@@ -287,7 +303,9 @@ enum LeadService {
             }
         }
         if let raw = rawEmail?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-            if let normalized = EmailAddress.normalize(raw) { email = normalized } else {
+            if let normalized = EmailAddress.normalize(raw) {
+                email = normalized
+            } else {
                 errors.add("email", "Adresse e-mail invalide.")
             }
         }
@@ -308,7 +326,8 @@ enum LeadService {
                 lead.phone = "effacé"
                 for keyPath: ReferenceWritableKeyPath<Lead, String?> in [
                     \.civilite, \.nom, \.prenom, \.email, \.codePostal, \.ville, \.adresse, \.typeLogement,
-                    \.statutOccupant, \.chauffageActuel, \.factureElectricite, \.sessionId, \.visitorId, \.gclid, \.fbclid,
+                    \.statutOccupant, \.chauffageActuel, \.factureElectricite, \.sessionId, \.visitorId, \.gclid,
+                    \.fbclid,
                     \.referrer, \.pageURL, \.consentText, \.consentURL, \.ip, \.userAgent,
                 ] {
                     lead[keyPath: keyPath] = nil
@@ -341,7 +360,8 @@ struct LeadCursor {
         var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-            let separator = text.lastIndex(of: "|"), let id = UUID(uuidString: String(text[text.index(after: separator)...]))
+            let separator = text.lastIndex(of: "|"),
+            let id = UUID(uuidString: String(text[text.index(after: separator)...]))
         else { return nil }
         value = String(text[..<separator])
         self.id = id
@@ -376,7 +396,8 @@ struct LeadCursor {
                         SQLList(
                             [
                                 SQLBinaryExpression(left: columnExpression, op: SQLBinaryOperator.equal, right: bound),
-                                SQLBinaryExpression(left: SQLColumn("id", table: "leads"), op: SQLRaw(op), right: SQLBind(id)),
+                                SQLBinaryExpression(
+                                    left: SQLColumn("id", table: "leads"), op: SQLRaw(op), right: SQLBind(id)),
                             ], separator: SQLRaw(" AND "))),
                 ], separator: SQLRaw(" OR ")))
     }

@@ -125,7 +125,8 @@ struct LeadsAPIController {
         let totals = try await LeadService.totals(filters, scope: scope, on: req.db)
         let deliveries = try await Self.deliveries(of: page.items, on: req.db)
         return LeadListResponse(
-            items: page.items.map { LeadDTO($0, delivery: deliveries[$0.id!]) }, nextCursor: page.nextCursor, totals: totals)
+            items: page.items.map { LeadDTO($0, delivery: deliveries[$0.id!]) }, nextCursor: page.nextCursor,
+            totals: totals)
     }
 
     @Sendable func show(req: Request) async throws -> LeadDTO {
@@ -180,7 +181,8 @@ struct LeadsAPIController {
     @Sendable func archiveOlder(req: Request) async throws -> BulkResult {
         let months = try req.content.decode(ArchiveOlderBody.self).months
         return BulkResult(
-            changed: try await LeadService.archiveOlder(than: months, scope: try req.tenantScope(), now: req.now, on: req.db))
+            changed: try await LeadService.archiveOlder(
+                than: months, scope: try req.tenantScope(), now: req.now, on: req.db))
     }
 
     struct EraseBody: Content {

@@ -95,24 +95,33 @@ struct LeadsPagesController {
             rows: rows,
             totals: FrenchFormat.integer(totals.total), duplicates: totals.duplicates,
             filters: FilterValues(
-                from: filters.from ?? "", to: filters.to ?? "", q: filters.q ?? "", departement: filters.departement ?? ""),
-            crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.crmId) },
+                from: filters.from ?? "", to: filters.to ?? "", q: filters.q ?? "",
+                departement: filters.departement ?? ""),
+            crmOptions: crms.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.crmId)
+            },
             accountOptions: accounts.map {
                 SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.accountId)
             },
             formOptions: forms.map {
-                SelectOption(value: $0.id!.uuidString, label: "\($0.code) — \($0.name)", selected: $0.id!.uuidString == filters.formId)
+                SelectOption(
+                    value: $0.id!.uuidString, label: "\($0.code) — \($0.name)",
+                    selected: $0.id!.uuidString == filters.formId)
             },
-            productOptions: products.map { SelectOption(value: $0.code, label: $0.code, selected: $0.code == filters.productType) },
+            productOptions: products.map {
+                SelectOption(value: $0.code, label: $0.code, selected: $0.code == filters.productType)
+            },
             statusOptions: LeadStatus.allCases.map {
                 SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == filters.status)
             },
             sourceOptions: sources.map {
-                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.diffusionSourceId)
+                SelectOption(
+                    value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == filters.diffusionSourceId)
             },
             next: page.nextCursor.map { cursor in link { $0.cursor = cursor } },
             first: filters.cursor == nil ? nil : link { $0.cursor = nil },
-            exportURL: "/leads/export.csv" + (link { $0.cursor = nil }.split(separator: "?", maxSplits: 1).dropFirst().first.map { "?" + $0 } ?? ""),
+            exportURL: "/leads/export.csv"
+                + (link { $0.cursor = nil }.split(separator: "?", maxSplits: 1).dropFirst().first.map { "?" + $0 } ?? ""),
             sortLinks: sortLinks, canEdit: scope.role.allows(.edit), canErase: scope.role.allows(.manageOrganization),
             isEmpty: rows.isEmpty, isFiltered: !filters.queryItems.isEmpty, showsArchived: filters.showsArchived)
         return try await req.renderPage(filters.showsArchived ? "leads/index" : "leads/index", title: "Leads", context)
@@ -178,7 +187,8 @@ struct LeadsPagesController {
                 req.application.deliveryWorker.wake()
                 return req.redirect(to: back, flash: "Livraison relancée : elle part dans quelques instants.")
             case "force":
-                _ = try await QueueService.forceSend(leadId: lead.id, crmId: form.crmId, scope: scope, now: req.now, on: req.db)
+                _ = try await QueueService.forceSend(
+                    leadId: lead.id, crmId: form.crmId, scope: scope, now: req.now, on: req.db)
                 req.application.deliveryWorker.wake()
                 return req.redirect(to: back, flash: "Envoi forcé programmé.")
             default:
@@ -206,7 +216,9 @@ struct LeadsPagesController {
         for field in LeadField.allCases where form[field.rawValue] != nil {
             patch[field.rawValue] = .string(form[field.rawValue]!)
         }
-        switch try await attempt({ try await LeadService.update(lead.id, body: patch, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await LeadService.update(lead.id, body: patch, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success: return req.redirect(to: "/leads/\(lead.id!.uuidString)", flash: "Lead enregistré.")
         case .failure(let errors): return try await render(req, lead: lead, values: form, errors: errors)
         }
@@ -240,8 +252,12 @@ struct LeadsPagesController {
     /// "Archiver les leads de plus de N mois".
     @Sendable func archiveOlder(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
-        let months = (try? req.content.decode(ArchiveOlderForm.self))?.months.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        switch try await attempt({ try await LeadService.archiveOlder(than: months, scope: scope, now: req.now, on: req.db) }) {
+        let months = (try? req.content.decode(ArchiveOlderForm.self))?.months.flatMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        switch try await attempt({
+            try await LeadService.archiveOlder(than: months, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let count): return req.redirect(to: "/leads", flash: "\(count) lead(s) archivé(s).")
         case .failure(let errors): return req.redirect(to: "/leads", flash: errors.summary, error: true)
         }
@@ -279,7 +295,8 @@ struct LeadsPagesController {
                     phone: "", email: "", errors: FormErrors(),
                     done: count == 0
                         ? "Aucun lead ne correspond : rien n'a été effacé."
-                        : "Données personnelles de \(count) lead(s) effacées. Les statistiques anonymes sont conservées."))
+                        : "Données personnelles de \(count) lead(s) effacées. Les statistiques anonymes sont conservées."
+                ))
         case .failure(let errors):
             return try await req.renderPage(
                 "leads/erase", title: "Effacer les données personnelles",
@@ -290,7 +307,8 @@ struct LeadsPagesController {
 
     /// The lead's events and its delivery attempts, in time order.
     private func timeline(_ events: [(Date, Event)], attempts: [(Date, Event)]) -> [Event] {
-        (events + attempts).enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+        (events + attempts).enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(
+            \.element.1)
     }
 
     private func render(_ req: Request, lead: Lead, values: [String: String]?, errors: FieldErrors?) async throws
@@ -301,10 +319,13 @@ struct LeadsPagesController {
         let fields = LeadField.allCases.map { field in
             Field(
                 name: field.rawValue, label: field.label,
-                value: values?[field.rawValue] ?? (field == .phone ? displayPhone(lead.phone) : stored[field.rawValue]?.text ?? ""),
+                value: values?[field.rawValue]
+                    ?? (field == .phone ? displayPhone(lead.phone) : stored[field.rawValue]?.text ?? ""),
                 error: errors?.first(field.rawValue))
         }
-        let extra = lead.extra.sorted { $0.key < $1.key }.map { Field(name: $0.key, label: $0.key, value: $0.value.text ?? "") }
+        let extra = lead.extra.sorted { $0.key < $1.key }.map {
+            Field(name: $0.key, label: $0.key, value: $0.value.text ?? "")
+        }
         let attribution = LeadDTO(lead, delivery: nil).attribution.sorted { $0.key < $1.key }.map {
             Field(name: $0.key, label: $0.key, value: $0.value)
         }
@@ -326,7 +347,8 @@ struct LeadsPagesController {
             Field(name: "product", label: "Produit", value: lead.productType),
             Field(name: "account", label: "Compte", value: account?.name ?? "—"),
             Field(name: "crm", label: "CRM d'origine", value: crm?.name ?? "—"),
-            Field(name: "lp", label: "Landing page", value: page.map { "\($0.code) — \($0.name)" } ?? lead.lpCode ?? "—"),
+            Field(
+                name: "lp", label: "Landing page", value: page.map { "\($0.code) — \($0.name)" } ?? lead.lpCode ?? "—"),
             Field(name: "source", label: "Source de diffusion", value: source?.name ?? "—"),
             Field(name: "received", label: "Reçu le", value: FrenchFormat.dateTime(lead.createdAt)),
         ]
@@ -334,11 +356,15 @@ struct LeadsPagesController {
         let received = Event(
             when: FrenchFormat.dateTime(lead.createdAt),
             summary: LeadWriter.eventSummary(
-                formCode: lead.formCode, productType: lead.productType, duplicate: lead.status == LeadStatus.duplicate.rawValue),
+                formCode: lead.formCode, productType: lead.productType,
+                duplicate: lead.status == LeadStatus.duplicate.rawValue),
             who: nil)
-        let events = try await [(lead.createdAt, received)]
+        let events =
+            try await [(lead.createdAt, received)]
             + scope.query(LeadEvent.self, on: req.db).filter(\.$leadId == lead.requireID()).sort(\.$createdAt).all()
-            .map { ($0.createdAt, Event(when: FrenchFormat.dateTime($0.createdAt), summary: $0.summary, who: $0.userEmail)) }
+            .map {
+                ($0.createdAt, Event(when: FrenchFormat.dateTime($0.createdAt), summary: $0.summary, who: $0.userEmail))
+            }
         let deliveries = try await scope.query(Delivery.self, on: req.db).filter(\.$leadId == lead.requireID())
             .sort(\.$createdAt).all()
         let latest = deliveries.last
@@ -353,7 +379,8 @@ struct LeadsPagesController {
                 attempt.startedAt,
                 Event(
                     when: FrenchFormat.dateTime(attempt.startedAt),
-                    summary: "Tentative \(index + 1) vers \(crmName(attempt.crmId)) : \(outcome) (\(http)\(attempt.durationMs) ms)"
+                    summary:
+                        "Tentative \(index + 1) vers \(crmName(attempt.crmId)) : \(outcome) (\(http)\(attempt.durationMs) ms)"
                         + (attempt.excerpt.map { " — \($0)" } ?? ""), who: nil)
             )
         }
@@ -376,7 +403,8 @@ struct LeadsPagesController {
                     name: "delivery_next", label: "Prochain essai",
                     value: latest.status.isWaiting ? latest.nextAttemptAt.map(FrenchFormat.dateTime) ?? "—" : "—"),
                 Field(name: "delivery_error", label: "Dernière erreur", value: latest.lastError ?? "—"),
-                Field(name: "delivery_id", label: "Identifiant de livraison", value: latest.id!.uuidString.lowercased()),
+                Field(
+                    name: "delivery_id", label: "Identifiant de livraison", value: latest.id!.uuidString.lowercased()),
             ]
         }
         let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
@@ -388,9 +416,12 @@ struct LeadsPagesController {
             fields: fields, extra: extra, attribution: attribution, consent: consent, placement: placement,
             events: timeline(events, attempts: attemptEvents), routing: routing, delivery: deliveryFields,
             deliveryStatus: latest?.statusRaw, deliveryLabel: latest?.status.label,
-            canRetry: scope.role.allows(.edit) && latest?.crmId != nil && latest?.status != .delivered && lead.erasedAt == nil,
+            canRetry: scope.role.allows(.edit) && latest?.crmId != nil && latest?.status != .delivered
+                && lead.erasedAt == nil,
             canForce: scope.role.allows(.manageCrms) && lead.erasedAt == nil,
-            crmOptions: crms.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == lead.routedCrmId) },
+            crmOptions: crms.map {
+                SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id == lead.routedCrmId)
+            },
             errors: FormErrors(errors), canEdit: scope.role.allows(.edit) && lead.erasedAt == nil)
         return try await req.renderPage(
             "leads/show", title: "Lead", context, status: errors == nil ? .ok : .unprocessableEntity)

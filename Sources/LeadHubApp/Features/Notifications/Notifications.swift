@@ -30,7 +30,9 @@ struct SendGridMailer: Mailer {
             "subject": subject,
             "content": [["type": "text/plain", "value": text]],
         ]
-        guard let body = try? JSONSerialization.data(withJSONObject: payload) else { return MailResult(status: nil, body: "JSON") }
+        guard let body = try? JSONSerialization.data(withJSONObject: payload) else {
+            return MailResult(status: nil, body: "JSON")
+        }
         var request = HTTPClientRequest(url: baseURL + "/v3/mail/send")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer " + apiKey)
@@ -54,7 +56,7 @@ extension Application {
             storage[MailerKey.self]
                 ?? SendGridMailer(
                     client: http.client.shared,
-                    baseURL: Environment.get("LEADHUB_SENDGRID_URL") ?? "https://api.sendgrid.com")
+                    baseURL: config.sendgridURL)
         }
         set { storage[MailerKey.self] = newValue }
     }
@@ -102,14 +104,18 @@ enum NotificationService {
     static func dto(_ organization: Organization, secrets: SecretBox) -> DTO {
         DTO(
             sendgridApiKey: organization.sendgridKeySealed.flatMap { try? secrets.open($0) }.map(SecretBox.masked),
-            mailFrom: organization.mailFrom, alertEmails: recipients(organization), webhookURL: organization.notifyWebhookURL)
+            mailFrom: organization.mailFrom, alertEmails: recipients(organization),
+            webhookURL: organization.notifyWebhookURL)
     }
 
-    static func update(_ input: Input, secrets: SecretBox, scope: TenantScope, now: Date, on db: any Database) async throws
+    static func update(_ input: Input, secrets: SecretBox, scope: TenantScope, now: Date, on db: any Database)
+        async throws
         -> Organization
     {
         try scope.require(.manageOrganization)
-        guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: db) else {
+            throw AppError.notFound
+        }
         var errors = FieldErrors()
         if let key = input.sendgridApiKey?.trimmingCharacters(in: .whitespaces) {
             if key.isEmpty {
@@ -133,7 +139,9 @@ enum NotificationService {
             let addresses = list.split(whereSeparator: { ",; \n\r".contains($0) }).map(String.init)
             var clean: [String] = []
             for address in addresses {
-                if let normalized = EmailAddress.normalize(address) { clean.append(normalized) } else {
+                if let normalized = EmailAddress.normalize(address) {
+                    clean.append(normalized)
+                } else {
                     errors.add("alert_emails", "Adresse invalide : \(address).")
                 }
             }
@@ -146,15 +154,20 @@ enum NotificationService {
         try errors.throwIfAny()
         try await organization.save(on: db)
         try await ActivityService.record(
-            .update, objectType: "organization", objectId: organization.id, summary: "Réglages des notifications modifiés",
+            .update, objectType: "organization", objectId: organization.id,
+            summary: "Réglages des notifications modifiés",
             scope: scope, at: now, on: db)
         return organization
     }
 
     /// Sends a test e-mail to the current user and returns SendGrid's exact answer.
-    static func sendTest(scope: TenantScope, app: Application, secrets: SecretBox, on db: any Database) async throws -> MailResult {
+    static func sendTest(scope: TenantScope, app: Application, secrets: SecretBox, on db: any Database) async throws
+        -> MailResult
+    {
         try scope.require(.manageOrganization)
-        guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: db) else {
+            throw AppError.notFound
+        }
         guard let sealed = organization.sendgridKeySealed, let key = try? secrets.open(sealed) else {
             throw FieldErrors(["sendgrid_api_key": ["Renseignez d'abord la clé d'API SendGrid."]])
         }
@@ -168,15 +181,21 @@ enum NotificationService {
 
     /// Tells the organization's recipients (e-mail) and webhook that alerts opened.
     static func alertsOpened(_ alerts: [Alert], organizationId: UUID, app: Application) async {
-        guard !alerts.isEmpty, let organization = try? await Organization.find(organizationId, on: app.db) else { return }
-        let lines = alerts.map { "- [\(AlertLevel(rawValue: $0.level)?.label ?? $0.level)] \($0.message)\n  \($0.details)" }
+        guard !alerts.isEmpty, let organization = try? await Organization.find(organizationId, on: app.db) else {
+            return
+        }
+        let lines = alerts.map {
+            "- [\(AlertLevel(rawValue: $0.level)?.label ?? $0.level)] \($0.message)\n  \($0.details)"
+        }
         if let sealed = organization.sendgridKeySealed, let key = try? app.secretBox.open(sealed),
             let from = organization.mailFrom, !recipients(organization).isEmpty
         {
             let result = await app.mailer.send(
                 apiKey: key, from: from, to: recipients(organization),
-                subject: alerts.count == 1 ? "LeadHub — alerte : \(alerts[0].message)" : "LeadHub — \(alerts.count) nouvelles alertes",
-                text: "Nouvelles alertes pour \(organization.name) :\n\n" + lines.joined(separator: "\n") + "\n\nVoir : /alerts")
+                subject: alerts.count == 1
+                    ? "LeadHub — alerte : \(alerts[0].message)" : "LeadHub — \(alerts.count) nouvelles alertes",
+                text: "Nouvelles alertes pour \(organization.name) :\n\n" + lines.joined(separator: "\n")
+                    + "\n\nVoir : /alerts")
             if !result.accepted {
                 app.logger.warning("alert e-mail refused by SendGrid: \(result.status ?? 0) \(result.body.prefix(200))")
             }
@@ -185,13 +204,20 @@ enum NotificationService {
             let payload: [String: Any] = [
                 "organization": organization.name,
                 "alerts": alerts.map {
-                    ["id": $0.id!.uuidString.lowercased(), "level": $0.level, "category": $0.category, "message": $0.message,
-                     "details": $0.details]
+                    [
+                        "id": $0.id!.uuidString.lowercased(), "level": $0.level, "category": $0.category,
+                        "message": $0.message,
+                        "details": $0.details,
+                    ]
                 },
             ]
-            let body = (try? JSONSerialization.data(withJSONObject: payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let body =
+                (try? JSONSerialization.data(withJSONObject: payload)).map { String(decoding: $0, as: UTF8.self) }
+                ?? "{}"
             let result = await app.crmTransport.send(
-                OutgoingRequest(url: url, headers: [("Content-Type", "application/json"), ("User-Agent", "LeadHub")], body: body, timeout: 10))
+                OutgoingRequest(
+                    url: url, headers: [("Content-Type", "application/json"), ("User-Agent", "LeadHub")], body: body,
+                    timeout: 10))
             if case .answer(let status, _, _) = result, (200..<300).contains(status) { return }
             app.logger.warning("alert webhook not accepted: \(result)")
         }
@@ -203,7 +229,9 @@ struct NotificationsController {
     @Sendable func show(req: Request) async throws -> NotificationService.DTO {
         let scope = try req.tenantScope()
         try scope.require(.manageOrganization)
-        guard let organization = try await Organization.find(scope.organizationId, on: req.db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: req.db) else {
+            throw AppError.notFound
+        }
         return NotificationService.dto(organization, secrets: req.application.secretBox)
     }
 
@@ -233,7 +261,8 @@ struct NotificationsController {
         if input.sendgridApiKey?.trimmingCharacters(in: .whitespaces).isEmpty == true { input.sendgridApiKey = nil }
         let changes = input
         switch try await attempt({
-            try await NotificationService.update(changes, secrets: req.application.secretBox, scope: scope, now: req.now, on: req.db)
+            try await NotificationService.update(
+                changes, secrets: req.application.secretBox, scope: scope, now: req.now, on: req.db)
         }) {
         case .success: return req.redirect(to: "/settings", flash: "Réglages des notifications enregistrés.")
         case .failure(let errors):
@@ -247,7 +276,8 @@ struct NotificationsController {
                 scope: try req.tenantScope(), app: req.application, secrets: req.application.secretBox, on: req.db)
             let answer = "SendGrid a répondu \(result.status.map(String.init) ?? "—") : \(result.body.prefix(500))"
             return req.redirect(
-                to: "/settings", flash: (result.accepted ? "E-mail de test envoyé. " : "E-mail de test refusé. ") + answer,
+                to: "/settings",
+                flash: (result.accepted ? "E-mail de test envoyé. " : "E-mail de test refusé. ") + answer,
                 error: !result.accepted)
         } catch let errors as FieldErrors {
             return req.redirect(to: "/settings", flash: errors.summary, error: true)
@@ -287,7 +317,8 @@ struct NotificationsController {
             let answer = "SendGrid a répondu \(result.status.map(String.init) ?? "—")."
             return req.redirect(
                 to: "/settings",
-                flash: (result.accepted ? "Résumé \(period.kind == .daily ? "du" : "de la") \(period.label) envoyé. " : "Résumé refusé. ")
+                flash: (result.accepted
+                    ? "Résumé \(period.kind == .daily ? "du" : "de la") \(period.label) envoyé. " : "Résumé refusé. ")
                     + answer, error: !result.accepted)
         } catch let errors as FieldErrors {
             return req.redirect(to: "/settings", flash: errors.summary, error: true)

@@ -24,12 +24,17 @@ enum OrganizationSettings {
         /// The public id that names the organization in the tracking script, events and links.
         let slug: String
 
-        enum CodingKeys: String, CodingKey { case id, name, duplicateWindowHours = "duplicate_window_hours", slug = "tracking_id" }
+        enum CodingKeys: String, CodingKey {
+            case id, name, duplicateWindowHours = "duplicate_window_hours", slug = "tracking_id"
+        }
     }
 
-    static func update(_ input: Input, scope: TenantScope, now: Date, on db: any Database) async throws -> Organization {
+    static func update(_ input: Input, scope: TenantScope, now: Date, on db: any Database) async throws -> Organization
+    {
         try scope.require(.manageOrganization)
-        guard let organization = try await Organization.find(scope.organizationId, on: db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: db) else {
+            throw AppError.notFound
+        }
         if let raw = input.duplicateWindowHours?.trimmingCharacters(in: .whitespaces) {
             if raw.isEmpty {
                 organization.duplicateWindowHours = nil
@@ -58,17 +63,23 @@ enum OrganizationSettings {
 
     @Sendable static func show(req: Request) async throws -> DTO {
         let scope = try req.tenantScope()
-        guard let organization = try await Organization.find(scope.organizationId, on: req.db) else { throw AppError.notFound }
+        guard let organization = try await Organization.find(scope.organizationId, on: req.db) else {
+            throw AppError.notFound
+        }
         return dto(organization)
     }
 
     @Sendable static func patch(req: Request) async throws -> DTO {
-        dto(try await update(try req.content.decode(Input.self), scope: try req.tenantScope(), now: req.now, on: req.db))
+        dto(
+            try await update(try req.content.decode(Input.self), scope: try req.tenantScope(), now: req.now, on: req.db)
+        )
     }
 
     @Sendable static func post(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
-        switch try await attempt({ try await update(try req.content.decode(Input.self), scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await update(try req.content.decode(Input.self), scope: scope, now: req.now, on: req.db)
+        }) {
         case .success: return req.redirect(to: "/settings", flash: "Réglages de l'organisation enregistrés.")
         case .failure(let errors):
             return req.redirect(to: "/settings", flash: errors.summary, error: true)

@@ -116,7 +116,8 @@ enum ProductTypeService {
             product.label = Check.requiredText(input.label, field: "label", max: 150, errors: &errors)
         }
         if input.aidAmountText != nil {
-            product.aidAmountText = Check.optionalText(input.aidAmountText, field: "aid_amount_text", max: 300, errors: &errors)
+            product.aidAmountText = Check.optionalText(
+                input.aidAmountText, field: "aid_amount_text", max: 300, errors: &errors)
         }
         if let aids = input.aids {
             if aids.count > 30 || aids.contains(where: { $0.count > 100 }) {

@@ -76,7 +76,8 @@ struct ProductTypesPagesController {
         var input = try req.content.decode(ProductTypeInput.self)
         input.active = input.active ?? false
         input.requiredFields = input.requiredFields ?? []
-        switch try await attempt({ try await ProductTypeService.create(input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({ try await ProductTypeService.create(input, scope: scope, now: req.now, on: req.db) })
+        {
         case .success(let product):
             return req.redirect(to: "/product-types", flash: "Type de produit « \(product.code) » créé.")
         case .failure(let errors): return try await renderForm(req, product: nil, values: values(input), errors: errors)

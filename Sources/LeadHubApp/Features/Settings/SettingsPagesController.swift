@@ -66,14 +66,17 @@ struct SettingsPagesController {
     @Sendable func createApiKey(req: Request) async throws -> Response {
         let scope = try req.tenantScope()
         let form = try req.content.decode(KeyForm.self)
-        switch try await attempt({ try await ApiKeyService.create(name: form.name, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await ApiKeyService.create(name: form.name, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let (raw, _)): return try await render(req, newApiKey: raw)
         case .failure(let errors): return try await render(req, apiKeyErrors: errors)
         }
     }
 
     @Sendable func revokeApiKey(req: Request) async throws -> Response {
-        let key = try await ApiKeyService.revoke(req.id("api_key_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
+        let key = try await ApiKeyService.revoke(
+            req.id("api_key_id"), scope: try req.tenantScope(), now: req.now, on: req.db)
         return req.redirect(to: "/settings#cles-api", flash: "Clé « \(key.name) » révoquée.")
     }
 
@@ -131,8 +134,10 @@ struct SettingsPagesController {
         guard let identity = req.identity else { throw AppError.unauthorized() }
         let form = try req.content.decode(PasswordForm.self)
         var errors = FieldErrors()
-        let current = try await req.password.async.verify(form.currentPassword ?? "", created: identity.user.passwordHash)
-            .get()
+        let current = try await req.password.async.verify(
+            form.currentPassword ?? "", created: identity.user.passwordHash
+        )
+        .get()
         if !current { errors.add("current_password", "Mot de passe actuel incorrect.") }
         PasswordPolicy.check(form.newPassword, field: "new_password", errors: &errors)
         if form.newPassword != form.confirmation {

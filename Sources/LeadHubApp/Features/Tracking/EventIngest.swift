@@ -106,7 +106,8 @@ final class EventIngest: Sendable {
     }
 
     static let columns = [
-        "id", "organization_id", "type", "lp_id", "form_id", "visitor_id", "session_id", "url", "referrer", "utm_source",
+        "id", "organization_id", "type", "lp_id", "form_id", "visitor_id", "session_id", "url", "referrer",
+        "utm_source",
         "utm_medium", "utm_campaign", "utm_content", "utm_term", "gclid", "fbclid", "step", "created_at",
     ]
 
@@ -147,7 +148,8 @@ final class EventIngest: Sendable {
                 .text(TimeOrderedID.make(at: item.receivedAt).text), .text(item.organizationId.text),
                 .text(e.type.rawValue), text(item.lpId?.text), text(item.formId?.text), text(e.visitorId),
                 text(e.sessionId), text(e.url), text(e.referrer), text(a["utm_source"]), text(a["utm_medium"]),
-                text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
+                text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]),
+                text(a["fbclid"]),
                 e.step.map { .integer($0) } ?? .null, .float(item.receivedAt.timeIntervalSince1970),
             ])
         }
@@ -176,8 +178,10 @@ final class EventIngest: Sendable {
                     let e = item.event
                     let a = e.attribution
                     let values: [any Encodable & Sendable] = [
-                        TimeOrderedID.make(at: item.receivedAt), item.organizationId, e.type.rawValue, item.lpId, item.formId,
-                        e.visitorId, e.sessionId, e.url, e.referrer, a["utm_source"], a["utm_medium"], a["utm_campaign"],
+                        TimeOrderedID.make(at: item.receivedAt), item.organizationId, e.type.rawValue, item.lpId,
+                        item.formId,
+                        e.visitorId, e.sessionId, e.url, e.referrer, a["utm_source"], a["utm_medium"],
+                        a["utm_campaign"],
                         a["utm_content"], a["utm_term"], a["gclid"], a["fbclid"], e.step, item.receivedAt,
                     ]
                     insert = insert.values(values.map { SQLBind($0) })

@@ -1,28 +1,16 @@
 import Fluent
 import Foundation
 import SQLKit
-import Synchronization
 import Vapor
 
 /// Raw tracking events are kept `LEADHUB_EVENTS_RETENTION_DAYS` days (395 by default: the
 /// 13 months of an audience-measurement tracker); older ones are deleted a small batch at a time,
-/// at most once an hour, by the background process (the alert monitor's loop). The dashboards read
+/// at most once an hour across the cluster, by the background loop (`AlertMonitor`, which holds
+/// the `event-retention` lease for an hour each time it runs it). The dashboards read
 /// the aggregate tables, which stay: only "Vérifier l'intégration" reads raw events, over 7 days.
 enum EventRetention {
     static let batch = 2_000
     static let every: TimeInterval = 3_600
-
-    /// Purges if `lastRun` (the caller's) is more than an hour old; the number of events deleted.
-    @discardableResult
-    static func purgeIfDue(app: Application, now: Date, lastRun: borrowing Mutex<Date?>) async throws -> Int {
-        let due = lastRun.withLock { last -> Bool in
-            if let last, now.timeIntervalSince(last) < every { return false }
-            last = now
-            return true
-        }
-        guard due else { return 0 }
-        return try await purge(app: app, now: now)
-    }
 
     /// Deletes every organization's events older than the retention, by batches (one short
     /// transaction each, so that lead intake never waits long for the database).

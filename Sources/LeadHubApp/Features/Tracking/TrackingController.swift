@@ -28,7 +28,8 @@ struct TrackingController {
     @Sendable func script(req: Request) async throws -> Response {
         let script = req.application.trackerScript
         let response = Response(status: .ok, body: .init(string: script.source))
-        response.headers.contentType = HTTPMediaType(type: "application", subType: "javascript", parameters: ["charset": "utf-8"])
+        response.headers.contentType = HTTPMediaType(
+            type: "application", subType: "javascript", parameters: ["charset": "utf-8"])
         let versioned = req.query[String.self, at: "v"] == script.version
         response.headers.replaceOrAdd(
             name: .cacheControl, value: versioned ? "public, max-age=31536000, immutable" : "public, max-age=300")
@@ -51,7 +52,8 @@ struct TrackingController {
 
     static func addCORS(to response: Response, origin: String?) {
         // Events come from any site that carries the script; no credentials are involved.
-        response.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: origin.map { $0.isEmpty ? "*" : $0 } ?? "*")
+        response.headers.replaceOrAdd(
+            name: .accessControlAllowOrigin, value: origin.map { $0.isEmpty ? "*" : $0 } ?? "*")
         response.headers.replaceOrAdd(name: .vary, value: "Origin")
         response.headers.replaceOrAdd(name: .accessControlExpose, value: "Retry-After")
     }
@@ -72,7 +74,8 @@ struct TrackingController {
         // sendBeacon posts text/plain (no preflight); scripts and servers post JSON.
         let contentType = req.headers.first(name: .contentType)?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") || contentType.hasPrefix("text/plain") else {
-            throw Abort(.unsupportedMediaType, reason: "Envoyez les événements en JSON (Content-Type: application/json).")
+            throw Abort(
+                .unsupportedMediaType, reason: "Envoyez les événements en JSON (Content-Type: application/json).")
         }
         guard let buffer = req.body.data, buffer.readableBytes > 0 else {
             throw AppError.badRequest("Corps de requête vide : envoyez un événement ou {\"events\": […]} en JSON.")
@@ -81,7 +84,8 @@ struct TrackingController {
             throw Abort(.payloadTooLarge, reason: "Corps de requête trop volumineux (64 Ko au plus).")
         }
         if let address = req.clientIP, let wait = req.application.eventLimits.take(address, now: req.now) {
-            throw AppError.tooManyRequests(retryAfter: wait, message: "Trop d'événements envoyés en peu de temps. Réessayez dans \(wait) s.")
+            throw AppError.tooManyRequests(
+                retryAfter: wait, message: "Trop d'événements envoyés en peu de temps. Réessayez dans \(wait) s.")
         }
         let body: JSONValue
         do {
@@ -96,10 +100,13 @@ struct TrackingController {
         }
         guard case .object(let fields) = body, let slug = fields["org"]?.text?.trimmedText, !slug.isEmpty
         else {
-            throw FieldErrors(["org": ["Identifiant de suivi de l'organisation obligatoire (attribut data-org du script)."]])
+            throw FieldErrors([
+                "org": ["Identifiant de suivi de l'organisation obligatoire (attribut data-org du script)."]
+            ])
         }
         let cache = req.application.intakeCache
-        guard let organizationId = try await cache.organization(slug: slug.lowercased(), now: req.now, on: req.db) else {
+        guard let organizationId = try await cache.organization(slug: slug.lowercased(), now: req.now, on: req.db)
+        else {
             throw FieldErrors(["org": ["Identifiant de suivi inconnu : « \(slug.prefix(64)) »."]])
         }
         if req.application.botVerdicts.isBot(req.headers.first(name: .userAgent)) {
@@ -115,7 +122,11 @@ struct TrackingController {
             let memoKey = "\(event.type.rawValue)|\(event.lpCode ?? "")|\(event.formCode ?? "")"
             let resolved: Result<EventIngest.Item, Problem>
             if let known = memo[memoKey] {
-                resolved = known.map { EventIngest.Item(organizationId: $0.organizationId, event: event, lpId: $0.lpId, formId: $0.formId, stats: $0.stats, receivedAt: $0.receivedAt) }
+                resolved = known.map {
+                    EventIngest.Item(
+                        organizationId: $0.organizationId, event: event, lpId: $0.lpId, formId: $0.formId,
+                        stats: $0.stats, receivedAt: $0.receivedAt)
+                }
             } else {
                 resolved = try await Self.resolve(event, organizationId: organizationId, req: req)
                 memo[memoKey] = resolved
@@ -146,7 +157,9 @@ struct TrackingController {
     }
 
     /// Finds the event's landing page and form in the organization; what it counts towards.
-    static func resolve(_ event: TrackingEvent, organizationId: UUID, req: Request) async throws -> Result<EventIngest.Item, Problem> {
+    static func resolve(_ event: TrackingEvent, organizationId: UUID, req: Request) async throws -> Result<
+        EventIngest.Item, Problem
+    > {
         let cache = req.application.intakeCache
         var page: TrackedPage? = nil
         var form: TrackedForm? = nil
@@ -167,11 +180,13 @@ struct TrackingController {
         let formId = form?.id ?? page?.formId
         let key = StatsIncrements.HourKey(
             organizationId: organizationId, hour: StatsHour.bucket(req.now), lp: text(page?.id), form: text(formId),
-            account: text(form?.accountId ?? page?.accountId), crm: text(form?.crmId ?? page?.crmId), source: text(page?.sourceId),
+            account: text(form?.accountId ?? page?.accountId), crm: text(form?.crmId ?? page?.crmId),
+            source: text(page?.sourceId),
             product: form?.productType ?? page?.productType ?? "")
         return .success(
             EventIngest.Item(
-                organizationId: organizationId, event: event, lpId: page?.id, formId: formId, stats: key, receivedAt: req.now))
+                organizationId: organizationId, event: event, lpId: page?.id, formId: formId, stats: key,
+                receivedAt: req.now))
     }
 
     // MARK: - Redirect links
@@ -181,7 +196,9 @@ struct TrackingController {
     @Sendable func ctaRedirect(req: Request) async throws -> Response {
         let organizationId = try await Self.organization(req)
         let code = (req.parameters.get("lp_code") ?? "").uppercased()
-        guard let page = try await req.application.intakeCache.trackedPage(code: code, organizationId: organizationId, now: req.now, on: req.db)
+        guard
+            let page = try await req.application.intakeCache.trackedPage(
+                code: code, organizationId: organizationId, now: req.now, on: req.db)
         else { throw Abort(.notFound, reason: "Landing page inconnue : \(code.prefix(32)).") }
         guard let formURL = page.formURL, Check.isHTTPURL(formURL) else {
             throw Abort(.notFound, reason: "La landing page \(page.code) n'a pas de formulaire avec une adresse.")
@@ -191,7 +208,10 @@ struct TrackingController {
         if !BotFilter.isBot(userAgent: req.headers.first(name: .userAgent)) {
             let event = TrackingEvent(
                 type: .ctaClick, lpCode: page.code, formCode: page.formCode, visitorId: parameters["lh_visitor"],
-                sessionId: parameters["lh_session"], referrer: req.headers.first(name: .referer).flatMap { Check.isHTTPURL($0) ? String($0.prefix(2_000)) : nil },
+                sessionId: parameters["lh_session"],
+                referrer: req.headers.first(name: .referer).flatMap {
+                    Check.isHTTPURL($0) ? String($0.prefix(2_000)) : nil
+                },
                 attribution: parameters.filter { EventSubmission.attributionFields.contains($0.key) })
             if case .success(let item) = try await Self.resolve(event, organizationId: organizationId, req: req) {
                 _ = req.application.eventIngest.accept([item])
@@ -205,7 +225,9 @@ struct TrackingController {
     @Sendable func formRedirect(req: Request) async throws -> Response {
         let organizationId = try await Self.organization(req)
         let code = (req.parameters.get("form_code") ?? "").uppercased()
-        guard let form = try await req.application.intakeCache.trackedForm(code: code, organizationId: organizationId, now: req.now, on: req.db)
+        guard
+            let form = try await req.application.intakeCache.trackedForm(
+                code: code, organizationId: organizationId, now: req.now, on: req.db)
         else { throw Abort(.notFound, reason: "Formulaire inconnu : \(code.prefix(32)).") }
         guard let url = form.url, Check.isHTTPURL(url) else {
             throw Abort(.notFound, reason: "Le formulaire \(form.code) n'a pas d'adresse.")
@@ -233,7 +255,9 @@ struct TrackingController {
             guard let value, (1...EventSubmission.maxId).contains(value.utf8.count) else { return false }
             return value.utf8.allSatisfy(EventSubmission.isIdentifierByte)
         }
-        func newId() -> String { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description }
+        func newId() -> String {
+            UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description
+        }
         if !valid(parameters["lh_session"]) { parameters["lh_session"] = newId() }
         if !valid(parameters["lh_visitor"]) { parameters["lh_visitor"] = newId() }
         return parameters

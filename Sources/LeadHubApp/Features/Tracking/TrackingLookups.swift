@@ -40,9 +40,11 @@ extension IntakeCache {
     }
 
     func trackedPage(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> TrackedPage? {
-        try await trackedPages.value(organizationId.uuidString + ":" + code, now: now) { () async throws -> TrackedPage? in
-            guard let page = try await LandingPage.query(on: db).filter(\.$organizationId == organizationId)
-                .filter(\.$code == code).first(),
+        try await trackedPages.value(organizationId.uuidString + ":" + code, now: now) {
+            () async throws -> TrackedPage? in
+            guard
+                let page = try await LandingPage.query(on: db).filter(\.$organizationId == organizationId)
+                    .filter(\.$code == code).first(),
                 let account = try await Account.find(page.accountId, on: db)
             else { return nil }
             let form = try await page.formId.asyncMap { try await Form.find($0, on: db) } ?? nil
@@ -54,9 +56,11 @@ extension IntakeCache {
     }
 
     func trackedForm(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> TrackedForm? {
-        try await trackedForms.value(organizationId.uuidString + ":" + code, now: now) { () async throws -> TrackedForm? in
-            guard let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
-                .filter(\.$code == code).first(),
+        try await trackedForms.value(organizationId.uuidString + ":" + code, now: now) {
+            () async throws -> TrackedForm? in
+            guard
+                let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
+                    .filter(\.$code == code).first(),
                 let account = try await Account.find(form.accountId, on: db)
             else { return nil }
             return TrackedForm(

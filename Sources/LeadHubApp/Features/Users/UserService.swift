@@ -114,7 +114,8 @@ enum UserService {
             if let email = EmailAddress.normalize(input.email ?? "") {
                 user.email = email
             } else {
-                errors.add("email", (input.email ?? "").isEmpty ? "Ce champ est obligatoire." : "Adresse e-mail invalide.")
+                errors.add(
+                    "email", (input.email ?? "").isEmpty ? "Ce champ est obligatoire." : "Adresse e-mail invalide.")
             }
         }
         if creating || input.name != nil {

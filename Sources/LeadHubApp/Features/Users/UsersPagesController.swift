@@ -59,7 +59,9 @@ struct UsersPagesController {
         }
         let list = ListChrome(
             path: "/users", params: params, window: window,
-            columns: [("Nom", "name"), ("E-mail", "email"), ("Rôle", "role"), ("Accès", nil), ("Dernière connexion", nil)],
+            columns: [
+                ("Nom", "name"), ("E-mail", "email"), ("Rôle", "role"), ("Accès", nil), ("Dernière connexion", nil),
+            ],
             currentSort: params.sort ?? "name")
         return try await req.renderPage("users/index", title: "Utilisateurs", IndexContext(rows: rows, list: list))
     }
@@ -95,7 +97,9 @@ struct UsersPagesController {
         let user = try await scope.find(User.self, req.id("user_id"), on: req.db)
         var input = try decodeForm(req)
         try await UserService.hashPassword(&input, req: req)
-        switch try await attempt({ try await UserService.update(user.id, input, scope: scope, now: req.now, on: req.db) }) {
+        switch try await attempt({
+            try await UserService.update(user.id, input, scope: scope, now: req.now, on: req.db)
+        }) {
         case .success(let saved): return req.redirect(to: "/users", flash: "Utilisateur \(saved.email) enregistré.")
         case .failure(let errors): return try await renderForm(req, user: user, values: values(input), errors: errors)
         }
@@ -136,7 +140,9 @@ struct UsersPagesController {
             action: user.map { "/users/\($0.id!.uuidString)" } ?? "/users",
             deleteAction: user.map { "/users/\($0.id!.uuidString)/delete" },
             values: values, errors: FormErrors(errors),
-            roles: Role.allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values.role) },
+            roles: Role.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values.role)
+            },
             crms: crms.map {
                 Choice(id: $0.id!.uuidString, label: $0.name, checked: values.crmIds.contains($0.id!.uuidString))
             },
