@@ -20,6 +20,9 @@ function init(args)
   local headers = {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Token " .. os.getenv("API_KEY"),
+    -- As a live page's fallback fetch sends it: a browser's user agent (the robot filter and the
+    -- stored user agent see what production sees).
+    ["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
   }
   requests = {}
   for n = 1, prebuilt do

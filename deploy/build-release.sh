@@ -48,6 +48,7 @@ strip "$bundle/leadhub" 2>/dev/null || true
 cp -r Resources Public "$bundle/"
 cp deploy/install.sh deploy/leadhub.service deploy/nginx-leadhub.conf deploy/nginx-leadhub-http.conf "$bundle/deploy/"
 cp docs/DEPLOY.md docs/OPERATIONS.md "$bundle/docs/"
+chmod 755 "$bundle/leadhub" "$bundle/deploy/install.sh"
 echo "$version" > "$bundle/VERSION"
 mkdir -p "$out"
 tarball="$out/$name-linux-$arch.tar.gz"

@@ -103,6 +103,13 @@ fi
 setting() { sed -n "s/^$1=//p" "$env_file" | tail -1; }
 port=$(setting LEADHUB_PORT); port=${port:-8080}
 database_url=$(setting DATABASE_URL)
+# The domain of an earlier install: the host of LEADHUB_PUBLIC_URL (an upgrade needs no --domain).
+public_host=$(setting LEADHUB_PUBLIC_URL | sed -E 's#^[a-z]+://##; s#[:/].*##')
+if [ -z "$domain" ]; then
+  domain="$public_host"
+elif [ -n "$public_host" ] && [ "$public_host" != "$domain" ]; then
+  say "note: --domain $domain, but LEADHUB_PUBLIC_URL in $env_file names $public_host (edit it if the domain changed)"
+fi
 envs=()
 while IFS= read -r line; do
   case "$line" in ''|'#'*) continue ;; *=*) envs+=("$line") ;; esac
@@ -163,8 +170,13 @@ start_leadhub() {
     systemctl restart leadhub
   else
     stop_leadhub
-    (cd "$current" && nohup env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${envs[@]}" "$current/leadhub" serve \
-      --env production >>"$log_file" 2>&1 & echo $! > "$pid_file")
+    # `&` on the command alone, so that $! is the server's own pid (exec all the way down).
+    (
+      cd "$current" || exit 1
+      nohup env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${envs[@]}" "$current/leadhub" serve --env production \
+        >>"$log_file" 2>&1 &
+      echo $! > "$pid_file"
+    )
   fi
 }
 ready() {

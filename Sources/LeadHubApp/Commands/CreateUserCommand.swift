@@ -66,12 +66,14 @@ enum UserBootstrap {
         let user = User(
             organizationId: try organization.requireID(), email: email!, name: name ?? email!, passwordHash: hash,
             role: role)
-        try await user.create(on: app.db)
-        try await ActivityService.record(
-            .create, organizationId: organization.requireID(), userId: nil, userEmail: nil, objectType: "user",
-            objectId: user.id,
-            summary: "Utilisateur \(user.email) créé en ligne de commande (\(role.label.lowercased()))", ip: nil,
-            at: app.clock.now(), on: app.db)
+        try await app.db.transaction { tx in
+            try await user.create(on: tx)
+            try await ActivityService.record(
+                .create, organizationId: organization.requireID(), userId: nil, userEmail: nil, objectType: "user",
+                objectId: user.id,
+                summary: "Utilisateur \(user.email) créé en ligne de commande (\(role.label.lowercased()))", ip: nil,
+                at: app.clock.now(), on: tx)
+        }
         return user
     }
 

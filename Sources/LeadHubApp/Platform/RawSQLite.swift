@@ -81,6 +81,13 @@ final class RawSQLite: @unchecked Sendable {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
         }
+        // A value missing or left over would shift or drop a column silently: refuse the statement.
+        let parameters = Int(sqlite_nio_sqlite3_bind_parameter_count(statement))
+        guard parameters == binds.count else {
+            throw Failure(
+                code: SQLITE_RANGE,
+                message: "\(binds.count) value(s) for \(parameters) parameter(s) in: \(sql.prefix(120))")
+        }
         for (index, value) in binds.enumerated() {
             try check(bind(value, at: Int32(index + 1), in: statement))
         }

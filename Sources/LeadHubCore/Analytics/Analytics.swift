@@ -183,3 +183,17 @@ public struct FunnelCounts: Sendable, Equatable, Codable {
         previous > 0 ? Double(current - previous) / Double(previous) : nil
     }
 }
+
+/// A calendar day in Europe/Paris, from `YYYY-MM-DD`: [start, end).
+public struct ParisDayRange: Sendable, Equatable {
+    public let start: Date
+    public let end: Date
+
+    public init?(_ text: String) {
+        guard let start = ParisDay.start(of: text),
+            let end = ParisDay.calendar.date(byAdding: .day, value: 1, to: start)
+        else { return nil }
+        self.start = start
+        self.end = end
+    }
+}

@@ -162,6 +162,35 @@ public enum BillingPeriod {
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
+    /// A billing period asked for: `from`/`to` as `YYYY-MM-DD` (both included), the current Paris
+    /// month of `now` when absent; at most a year, the end not before the start.
+    public struct Range: Sendable, Equatable {
+        public let from: String
+        public let to: String
+        /// [start, end) in time.
+        public let start: Date
+        public let end: Date
+    }
+
+    public static func parse(from: String?, to: String?, now: Date) -> Result<Range, FieldErrors> {
+        let month = month(containing: now)
+        let fromText = from?.isEmpty == false ? from! : month.from
+        let toText = to?.isEmpty == false ? to! : month.to
+        var errors = FieldErrors()
+        let start = ParisDayRange(fromText)
+        let end = ParisDayRange(toText)
+        if start == nil { errors.add("from", "Date invalide (AAAA-MM-JJ).") }
+        if end == nil { errors.add("to", "Date invalide (AAAA-MM-JJ).") }
+        if let start, let end {
+            if end.end <= start.start { errors.add("to", "La fin de la période précède son début.") }
+            if end.end.timeIntervalSince(start.start) > 367 * 86_400 {
+                errors.add("to", "Une période compte au plus un an.")
+            }
+        }
+        guard errors.isEmpty, let start, let end else { return .failure(errors) }
+        return .success(Range(from: fromText, to: toText, start: start.start, end: end.end))
+    }
+
     /// "1 234,50 €" from cents.
     public static func euros(cents: Int) -> String {
         FrenchFormat.euros(Double(cents) / 100)

@@ -90,11 +90,14 @@ enum AccountService {
         account.images = []
         account.redirectURLs = []
         try await apply(input, to: account, creating: true, scope: scope, on: db)
-        try await account.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "account", objectId: account.id,
-            summary: (account.parentId == nil ? "Compte" : "Sous-compte") + " « \(account.name) » créé", scope: scope,
-            at: now, on: db)
+        try await db.transaction { tx in
+            try await account.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "account", objectId: account.id,
+                summary: (account.parentId == nil ? "Compte" : "Sous-compte") + " « \(account.name) » créé",
+                scope: scope,
+                at: now, on: tx)
+        }
         return account
     }
 
@@ -143,10 +146,12 @@ enum AccountService {
                     "Ce compte a encore des landing pages, des formulaires ou des leads : supprimez-les ou archivez-les d'abord."
             )
         }
-        try await account.delete(on: db)
-        try await ActivityService.record(
-            .delete, objectType: "account", objectId: account.id, summary: "Compte « \(account.name) » supprimé",
-            scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await account.delete(on: tx)
+            try await ActivityService.record(
+                .delete, objectType: "account", objectId: account.id, summary: "Compte « \(account.name) » supprimé",
+                scope: scope, at: now, on: tx)
+        }
     }
 
     /// Every account below this one, at any depth.

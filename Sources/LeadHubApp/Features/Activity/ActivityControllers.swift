@@ -39,20 +39,6 @@ struct ActivityFilters: Content {
     }
 }
 
-/// A calendar day in Europe/Paris, from `YYYY-MM-DD`: [start, end).
-struct ParisDayRange {
-    let start: Date
-    let end: Date
-
-    init?(_ text: String) {
-        guard let start = ParisDay.start(of: text),
-            let end = ParisDay.calendar.date(byAdding: .day, value: 1, to: start)
-        else { return nil }
-        self.start = start
-        self.end = end
-    }
-}
-
 struct ActivityDTO: Content {
     let id: UUID
     let organizationId: UUID

@@ -133,15 +133,16 @@ enum AssetService {
         // Written to a temporary file then renamed (atomic), on the thread pool.
         try await app.threadPool.runIfActive { try data.write(to: URL(fileURLWithPath: target), options: .atomic) }
         do {
-            try await asset.create(on: db)
+            try await db.transaction { tx in
+                try await asset.create(on: tx)
+                try await ActivityService.record(
+                    .create, objectType: "asset", objectId: asset.id,
+                    summary: "Image « \(asset.label) » ajoutée à la médiathèque", scope: scope, at: now, on: tx)
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: target)
             throw error
         }
-        try await ActivityService.record(
-            .create, objectType: "asset", objectId: asset.id,
-            summary: "Image « \(asset.label) » ajoutée à la médiathèque",
-            scope: scope, at: now, on: db)
         return asset
     }
 
@@ -154,11 +155,13 @@ enum AssetService {
         var errors = FieldErrors()
         try await apply(input, to: asset, creating: false, scope: scope, errors: &errors, on: db)
         try errors.throwIfAny()
-        try await asset.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » modifiée",
-            scope: scope,
-            at: now, on: db)
+        try await db.transaction { tx in
+            try await asset.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "asset", objectId: asset.id, summary: "Image « \(asset.label) » modifiée",
+                scope: scope,
+                at: now, on: tx)
+        }
         return asset
     }
 

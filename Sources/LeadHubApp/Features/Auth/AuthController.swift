@@ -39,10 +39,6 @@ struct AuthController {
             let user = try await AuthService.verifyCredentials(
                 email: form.email ?? "", password: form.password ?? "", on: req)
             let token = try await AuthService.openSession(for: user, on: req)
-            try await ActivityService.record(
-                .login, organizationId: user.organizationId, userId: user.id, userEmail: user.email,
-                objectType: "user", objectId: user.id, summary: "Connexion de \(user.email)", ip: req.clientIP,
-                at: req.now, on: req.db)
             let response = req.redirect(to: next, redirectType: .normal)
             response.cookies[AuthService.sessionCookie] = AuthService.sessionCookie(token, for: req)
             response.cookies[AuthService.loginCSRFCookie] = HTTPCookies.Value(
@@ -61,11 +57,13 @@ struct AuthController {
 
     @Sendable func logout(req: Request) async throws -> Response {
         if let identity = req.identity, let session = identity.session {
-            try await session.delete(on: req.db)
-            try await ActivityService.record(
-                .logout, objectType: "user", objectId: identity.user.id,
-                summary: "Déconnexion de \(identity.user.email)",
-                scope: identity.scope, at: req.now, on: req.db)
+            try await req.db.transaction { tx in
+                try await session.delete(on: tx)
+                try await ActivityService.record(
+                    .logout, objectType: "user", objectId: identity.user.id,
+                    summary: "Déconnexion de \(identity.user.email)",
+                    scope: identity.scope, at: req.now, on: tx)
+            }
         }
         let response = req.redirect(to: "/login", redirectType: .normal)
         response.cookies[AuthService.sessionCookie] = HTTPCookies.Value(
@@ -97,13 +95,17 @@ struct AuthController {
         try errors.throwIfAny()
         let user = try await AuthService.verifyCredentials(email: body.email!, password: body.password!, on: req)
         let name = body.name?.trimmingCharacters(in: .whitespaces).prefix(100).description
-        let (raw, token) = try await AuthService.issueToken(
-            for: user, name: (name?.isEmpty ?? true) ? "Jeton API" : name!,
-            lifetime: req.application.config.apiTokenLifetime, now: req.now, on: req.db)
-        try await ActivityService.record(
-            .tokenCreated, organizationId: user.organizationId, userId: user.id, userEmail: user.email,
-            objectType: "api_token", objectId: token.id, summary: "Jeton API « \(token.name) » créé (\(token.prefix)…)",
-            ip: req.clientIP, at: req.now, on: req.db)
+        let lifetime = req.application.config.apiTokenLifetime
+        let (now, ip) = (req.now, req.clientIP)
+        let (raw, token) = try await req.db.transaction { tx in
+            let (raw, token) = try await AuthService.issueToken(
+                for: user, name: (name?.isEmpty ?? true) ? "Jeton API" : name!, lifetime: lifetime, now: now, on: tx)
+            try await ActivityService.record(
+                .tokenCreated, organizationId: user.organizationId, userId: user.id, userEmail: user.email,
+                objectType: "api_token", objectId: token.id,
+                summary: "Jeton API « \(token.name) » créé (\(token.prefix)…)", ip: ip, at: now, on: tx)
+            return (raw, token)
+        }
         return try await TokenResponse(token: raw, expiresAt: token.expiresAt).encodeResponse(
             status: .created, for: req)
     }

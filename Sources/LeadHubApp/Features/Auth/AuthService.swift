@@ -93,7 +93,14 @@ enum AuthService {
         session.expiresAt = now.addingTimeInterval(min(config.sessionIdleTimeout, config.sessionMaxAge))
         session.ip = req.clientIP
         session.userAgent = req.headers.first(name: .userAgent).map { String($0.prefix(300)) }
-        try await session.create(on: req.db)
+        let ip = req.clientIP
+        // The session and the "Connexion" line of the activity log: both or neither.
+        try await req.db.transaction { tx in
+            try await session.create(on: tx)
+            try await ActivityService.record(
+                .login, organizationId: user.organizationId, userId: user.id, userEmail: user.email,
+                objectType: "user", objectId: user.id, summary: "Connexion de \(user.email)", ip: ip, at: now, on: tx)
+        }
         return token
     }
 

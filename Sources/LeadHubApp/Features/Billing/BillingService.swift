@@ -37,22 +37,8 @@ enum BillingService {
 
     /// `from`/`to` as `YYYY-MM-DD` (both included); the current Paris month when absent.
     static func period(from: String?, to: String?, now: Date) throws -> Period {
-        let month = BillingPeriod.month(containing: now)
-        let fromText = from?.isEmpty == false ? from! : month.from
-        let toText = to?.isEmpty == false ? to! : month.to
-        var errors = FieldErrors()
-        let start = ParisDayRange(fromText)
-        let end = ParisDayRange(toText)
-        if start == nil { errors.add("from", "Date invalide (AAAA-MM-JJ).") }
-        if end == nil { errors.add("to", "Date invalide (AAAA-MM-JJ).") }
-        if let start, let end {
-            if end.end <= start.start { errors.add("to", "La fin de la période précède son début.") }
-            if end.end.timeIntervalSince(start.start) > 367 * 86_400 {
-                errors.add("to", "Une période compte au plus un an.")
-            }
-        }
-        try errors.throwIfAny()
-        return Period(from: fromText, to: toText, start: start!.start, end: end!.end)
+        let range = try BillingPeriod.parse(from: from, to: to, now: now).get()
+        return Period(from: range.from, to: range.to, start: range.start, end: range.end)
     }
 
     /// The statuses the first version billed: accepted by the CRM (`success`), or already known

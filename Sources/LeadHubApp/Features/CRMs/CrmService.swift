@@ -70,10 +70,13 @@ enum CrmService {
         let crm = Crm()
         crm.organizationId = scope.organizationId
         try await apply(input, to: crm, creating: true, scope: scope, on: db)
-        try await crm.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » créé", scope: scope, at: now,
-            on: db)
+        try await db.transaction { tx in
+            try await crm.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » créé", scope: scope,
+                at: now,
+                on: tx)
+        }
         return crm
     }
 
@@ -84,10 +87,12 @@ enum CrmService {
         try scope.require(.manageCrms)
         guard scope.canManageWholeCrm(try crm.requireID()) else { throw AppError.forbidden() }
         try await apply(input, to: crm, creating: false, scope: scope, on: db)
-        try await crm.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » modifié", scope: scope,
-            at: now, on: db)
+        try await db.transaction { tx in
+            try await crm.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » modifié", scope: scope,
+                at: now, on: tx)
+        }
         return crm
     }
 
@@ -102,10 +107,12 @@ enum CrmService {
                 field: nil,
                 message: "Ce CRM possède encore \(accounts) compte(s) : déplacez-les ou supprimez-les d'abord.")
         }
-        try await crm.delete(on: db)
-        try await ActivityService.record(
-            .delete, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » supprimé", scope: scope,
-            at: now, on: db)
+        try await db.transaction { tx in
+            try await crm.delete(on: tx)
+            try await ActivityService.record(
+                .delete, objectType: "crm", objectId: crm.id, summary: "CRM « \(crm.name) » supprimé", scope: scope,
+                at: now, on: tx)
+        }
     }
 
     private static func apply(_ input: CrmInput, to crm: Crm, creating: Bool, scope: TenantScope, on db: any Database)

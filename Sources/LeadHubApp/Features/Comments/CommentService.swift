@@ -25,11 +25,13 @@ enum CommentService {
         comment.userName = user?.name ?? scope.userEmail
         comment.body = text
         comment.createdAt = now
-        try await comment.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: targetType, objectId: targetId, summary: "Commentaire ajouté sur \(label)",
-            scope: scope,
-            at: now, on: db)
+        try await db.transaction { tx in
+            try await comment.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: targetType, objectId: targetId, summary: "Commentaire ajouté sur \(label)",
+                scope: scope,
+                at: now, on: tx)
+        }
         return comment
     }
 

@@ -5,30 +5,6 @@ import LeadHubCore
 import Synchronization
 import Vapor
 
-/// A CRM's circuit breaker: after `threshold` failures in a row its deliveries pause for
-/// `cooldown`, then one probe decides (a success closes it, a failure opens it again).
-struct CircuitBreaker: Sendable, Equatable {
-    enum State: String, Sendable { case closed, open, halfOpen = "half_open" }
-
-    var consecutiveFailures = 0
-    var openUntil: Date? = nil
-
-    func state(at now: Date) -> State {
-        guard let openUntil else { return .closed }
-        return now < openUntil ? .open : .halfOpen
-    }
-
-    mutating func record(success: Bool, now: Date, threshold: Int, cooldown: TimeInterval) {
-        if success {
-            consecutiveFailures = 0
-            openUntil = nil
-        } else {
-            consecutiveFailures += 1
-            if consecutiveFailures >= threshold || openUntil != nil { openUntil = now.addingTimeInterval(cooldown) }
-        }
-    }
-}
-
 /// Sends the outbox in the background: claims due deliveries with a lease, sends them (at most
 /// `deliveryConcurrencyPerCrm` at once per CRM, none to a CRM whose breaker is open), settles each
 /// attempt. Woken by the lead writer after each commit, and polls every half second otherwise.

@@ -36,10 +36,12 @@ enum DiffusionSourceService {
         source.organizationId = scope.organizationId
         source.active = true
         try await apply(input, to: source, creating: true, scope: scope, on: db)
-        try await source.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "diffusion_source", objectId: source.id,
-            summary: "Source de diffusion « \(source.name) » créée", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await source.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "diffusion_source", objectId: source.id,
+                summary: "Source de diffusion « \(source.name) » créée", scope: scope, at: now, on: tx)
+        }
         return source
     }
 
@@ -49,20 +51,24 @@ enum DiffusionSourceService {
         let source = try await scope.find(DiffusionSource.self, id, on: db)
         try scope.require(.edit)
         try await apply(input, to: source, creating: false, scope: scope, on: db)
-        try await source.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "diffusion_source", objectId: source.id,
-            summary: "Source de diffusion « \(source.name) » modifiée", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await source.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "diffusion_source", objectId: source.id,
+                summary: "Source de diffusion « \(source.name) » modifiée", scope: scope, at: now, on: tx)
+        }
         return source
     }
 
     static func delete(_ id: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws {
         let source = try await scope.find(DiffusionSource.self, id, on: db)
         try scope.require(.edit)
-        try await source.delete(on: db)
-        try await ActivityService.record(
-            .delete, objectType: "diffusion_source", objectId: source.id,
-            summary: "Source de diffusion « \(source.name) » supprimée", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await source.delete(on: tx)
+            try await ActivityService.record(
+                .delete, objectType: "diffusion_source", objectId: source.id,
+                summary: "Source de diffusion « \(source.name) » supprimée", scope: scope, at: now, on: tx)
+        }
     }
 
     private static func apply(

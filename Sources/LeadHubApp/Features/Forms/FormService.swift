@@ -165,10 +165,13 @@ enum FormService {
         copy.status = .active
         copy.formKey = newFormKey()
         copy.code = try await nextCode(for: source.productType, scope: scope, on: db)
-        try await copy.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "form", objectId: copy.id,
-            summary: "Formulaire \(copy.code) créé par duplication de \(source.code)", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await copy.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "form", objectId: copy.id,
+                summary: "Formulaire \(copy.code) créé par duplication de \(source.code)", scope: scope, at: now, on: tx
+            )
+        }
         return copy
     }
 
@@ -178,11 +181,14 @@ enum FormService {
         let form = try await scope.find(Form.self, id, on: db)
         try scope.require(.edit)
         form.status = status
-        try await form.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "form", objectId: form.id,
-            summary: "Formulaire \(form.code) " + (status == .archived ? "archivé" : "réactivé"), scope: scope, at: now,
-            on: db)
+        try await db.transaction { tx in
+            try await form.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "form", objectId: form.id,
+                summary: "Formulaire \(form.code) " + (status == .archived ? "archivé" : "réactivé"), scope: scope,
+                at: now,
+                on: tx)
+        }
         return form
     }
 
@@ -191,10 +197,12 @@ enum FormService {
         let form = try await scope.find(Form.self, id, on: db)
         try scope.require(.edit)
         form.formKey = newFormKey()
-        try await form.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "form", objectId: form.id, summary: "Clé du formulaire \(form.code) régénérée",
-            scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await form.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "form", objectId: form.id, summary: "Clé du formulaire \(form.code) régénérée",
+                scope: scope, at: now, on: tx)
+        }
         return form
     }
 

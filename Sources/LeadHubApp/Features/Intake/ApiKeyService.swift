@@ -28,10 +28,12 @@ enum ApiKeyService {
         key.prefix = String(rawKey.prefix(12))
         key.createdBy = scope.userEmail
         key.createdAt = now
-        try await key.create(on: db)
-        try await ActivityService.record(
-            .tokenCreated, objectType: "api_key", objectId: key.id,
-            summary: "Clé API d'organisation « \(name) » créée (\(key.prefix)…)", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await key.create(on: tx)
+            try await ActivityService.record(
+                .tokenCreated, objectType: "api_key", objectId: key.id,
+                summary: "Clé API d'organisation « \(name) » créée (\(key.prefix)…)", scope: scope, at: now, on: tx)
+        }
         return (rawKey, key)
     }
 
@@ -42,11 +44,13 @@ enum ApiKeyService {
         try scope.require(.manageOrganization)
         if key.revokedAt == nil {
             key.revokedAt = now
-            try await key.save(on: db)
-            try await ActivityService.record(
-                .tokenRevoked, objectType: "api_key", objectId: key.id,
-                summary: "Clé API d'organisation « \(key.name) » révoquée (\(key.prefix)…)", scope: scope, at: now,
-                on: db)
+            try await db.transaction { tx in
+                try await key.save(on: tx)
+                try await ActivityService.record(
+                    .tokenRevoked, objectType: "api_key", objectId: key.id,
+                    summary: "Clé API d'organisation « \(key.name) » révoquée (\(key.prefix)…)", scope: scope, at: now,
+                    on: tx)
+            }
         }
         return key
     }

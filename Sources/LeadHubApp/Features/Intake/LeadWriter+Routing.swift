@@ -103,11 +103,6 @@ extension LeadWriter {
         return stats
     }
 
-    static let deliveryColumns = [
-        "id", "organization_id", "lead_id", "crm_id", "product_type", "status", "attempts", "next_attempt_at",
-        "last_error", "created_at", "updated_at",
-    ]
-
     static let upsertCounter = """
         INSERT INTO "routing_counters" ("organization_id", "crm_id", "product_type", "period", "count")
         VALUES (?, ?, ?, ?, ?)

@@ -47,9 +47,9 @@ final class SQLiteLeadStore {
             let plan = LeadWriter.plan(
                 decision.newLeads, counters: try counters(LeadWriter.counterQueries(decision.newLeads)))
             for (draft, stored) in decision.newLeads {
-                let routed = plan.routed[draft.id]
-                try database.run(Self.insertLead, Self.leadRow(draft, stored: stored, routed: routed))
-                if let routed { try database.run(Self.insertDelivery, Self.deliveryRow(draft, routed)) }
+                let row = NewLeadRow(draft: draft, stored: stored, routed: plan.routed[draft.id])
+                try database.run(Self.insertLead, IntakeRows.lead.sqlite(row))
+                if row.routed != nil { try database.run(Self.insertDelivery, IntakeRows.delivery.sqlite(row)) }
             }
             for (key, delta) in plan.increments {
                 try database.run(
@@ -61,15 +61,8 @@ final class SQLiteLeadStore {
             }
             try LeadWriter.stats(decision.newLeads).write(on: database)
             for (draft, answer) in decision.remembered {
-                try database.run(
-                    Self.insertKey,
-                    [
-                        .text(TimeOrderedID.make(at: draft.receivedAt).uuidString),
-                        .text(draft.organizationId.uuidString),
-                        .text(draft.idempotencyKey!), .text(draft.submissionHash), .text(answer.id.uuidString),
-                        .integer(201), .text(LeadWriter.answerJSON(answer.answer)),
-                        .float(draft.receivedAt.timeIntervalSince1970),
-                    ])
+                let row = IdempotencyRow(id: TimeOrderedID.make(at: draft.receivedAt), draft: draft, answer: answer)
+                try database.run(Self.insertKey, IntakeRows.idempotency.sqlite(row))
             }
             try database.execute("COMMIT")
             return decision.outcomes
@@ -79,7 +72,7 @@ final class SQLiteLeadStore {
         }
     }
 
-    private static let recentColumns = LeadWriter.RecentLead.columns.map { "\"\($0)\"" }.joined(separator: ",")
+    private static let recentColumns = PriorLead.columns.map { "\"\($0)\"" }.joined(separator: ",")
     // INDEXED BY: without statistics SQLite would rather walk the (organization, created_at)
     // index, i.e. every lead of the day, than look one phone or session up.
     private static let selectKey = """
@@ -94,9 +87,9 @@ final class SQLiteLeadStore {
         SELECT \(recentColumns) FROM "leads" INDEXED BY "leads_org_phone_idx"
         WHERE "organization_id" = ? AND "phone" = ? AND "created_at" >= ? AND "erased_at" IS NULL
         """
-    private static let insertLead = insert("leads", LeadWriter.leadColumns)
-    private static let insertKey = insert("idempotency_keys", LeadWriter.idempotencyColumns)
-    private static let insertDelivery = insert("deliveries", LeadWriter.deliveryColumns)
+    private static let insertLead = IntakeRows.lead.sqliteInsert
+    private static let insertKey = IntakeRows.idempotency.sqliteInsert
+    private static let insertDelivery = IntakeRows.delivery.sqliteInsert
     private static let selectCounter = """
         SELECT "crm_id", "count" FROM "routing_counters"
         WHERE "organization_id" = ? AND "product_type" = ? AND "period" = ?
@@ -123,22 +116,6 @@ final class SQLiteLeadStore {
         return counters
     }
 
-    static func deliveryRow(_ draft: LeadDraft, _ routed: LeadWriter.RoutedLead) -> [SQLiteData] {
-        let waiting = routed.deliveryStatus == .pending
-        let date = SQLiteData.float(draft.receivedAt.timeIntervalSince1970)
-        return [
-            .text(routed.deliveryId.uuidString), .text(draft.organizationId.uuidString), .text(draft.id.uuidString),
-            routed.decision.destination.map { .text($0.uuidString) } ?? .null, .text(draft.productType),
-            .text(routed.deliveryStatus.rawValue), .integer(0), waiting ? date : .null,
-            waiting ? .null : .text(routed.decision.explanation), date, date,
-        ]
-    }
-
-    private static func insert(_ table: String, _ columns: [String]) -> String {
-        "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES ("
-            + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-    }
-
     /// One prepared look-up per value: with the (organization_id, …) indexes each is a short
     /// B-tree probe.
     private func lookups(_ queries: [LeadWriter.LookupQuery]) throws -> LeadWriter.Lookups {
@@ -152,18 +129,19 @@ final class SQLiteLeadStore {
                         guard let hash = row.text(0), let status = row.integer(1), let body = row.text(2) else {
                             return
                         }
-                        lookups.known[query.organizationId.uuidString + "|" + value] = (hash, status, body)
+                        lookups.known[IntakeRules.keyKey(query.organizationId, value)] = IntakeRules.KnownKey(
+                            hash: hash, status: status, body: body)
                     }
                 case .sessions:
                     let since = SQLiteData.float(query.since!.timeIntervalSince1970)
                     try database.rows(Self.selectSession, [organization, .text(value), since]) { row in
-                        let recent = try LeadWriter.RecentLead(raw: row)
+                        let recent = try PriorLead(raw: row)
                         lookups.bySession[recent.sessionKey, default: []].append(recent)
                     }
                 case .phones:
                     let since = SQLiteData.float(query.since!.timeIntervalSince1970)
                     try database.rows(Self.selectPhone, [organization, .text(value), since]) { row in
-                        let recent = try LeadWriter.RecentLead(raw: row)
+                        let recent = try PriorLead(raw: row)
                         lookups.byPhone[recent.phoneKey, default: []].append(recent)
                     }
                 }
@@ -172,45 +150,25 @@ final class SQLiteLeadStore {
         return lookups
     }
 
-    static func leadRow(_ d: LeadDraft, stored: StoredLead, routed: LeadWriter.RoutedLead?) -> [SQLiteData] {
-        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-        func uuid(_ value: UUID?) -> SQLiteData { value.map { .text($0.uuidString) } ?? .null }
-        let lead = d.lead
-        let a = lead.attribution
-        let date = SQLiteData.float(d.receivedAt.timeIntervalSince1970)
-        return [
-            uuid(d.id), uuid(d.organizationId), uuid(d.formId), uuid(d.accountId), uuid(d.crmId), uuid(d.landingPageId),
-            uuid(d.diffusionSourceId), text(d.productType), text(stored.status.rawValue), uuid(stored.duplicateOf),
-            text(lead.phone.e164), text(lead.civilite), text(lead.nom), text(lead.prenom), text(lead.email),
-            text(lead.codePostal), text(lead.departement), text(lead.ville), text(lead.adresse),
-            text(lead.typeLogement),
-            text(lead.statutOccupant), lead.surfaceHabitable.map { .integer($0) } ?? .null, text(lead.chauffageActuel),
-            text(lead.factureElectricite), text(JSONText.encode(lead.extra)), text(d.formCode), text(lead.lpCode),
-            text(a["session_id"]), text(a["visitor_id"]), text(a["utm_source"]), text(a["utm_medium"]),
-            text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]), text(a["fbclid"]),
-            text(a["referrer"]), text(a["page_url"]), .integer(lead.consent.phone ? 1 : 0),
-            .integer(lead.consent.email ? 1 : 0), text(lead.consent.text), text(lead.consent.url ?? a["page_url"]),
-            date,
-            text(d.ip), text(d.userAgent), text(d.submissionHash), uuid(d.apiKeyId), date, date,
-            uuid(routed?.decision.destination), text(routed?.decision.reason.code), text(routed?.decision.explanation),
-            .integer(routed?.decision.isRerouted == true ? 1 : 0), routed?.priceCents.map { .integer($0) } ?? .null,
-        ]
-    }
 }
 
-extension LeadWriter.RecentLead {
-    /// A row of `RecentLead.columns`, in that order.
+extension PriorLead {
+    /// A row selected with `PriorLead.columns`, each value read by its column's name.
     init(raw row: RawSQLite.Row) throws {
-        func uuid(_ column: Int32) -> UUID? { row.text(column).flatMap(UUID.init(uuidString:)) }
-        guard let id = uuid(0), let organizationId = uuid(1), let hash = row.text(3), let status = row.text(4),
-            let formCode = row.text(6), let created = row.double(7), let phone = row.text(8),
-            let product = row.text(9)
+        func at(_ name: String) -> Int32 { Self.position[name]! }
+        func uuid(_ name: String) -> UUID? { row.text(at(name)).flatMap(UUID.init(uuidString:)) }
+        guard let id = uuid("id"), let organizationId = uuid("organization_id"),
+            let hash = row.text(at("submission_hash")), let status = row.text(at("status")),
+            let formCode = row.text(at("form_code")), let created = row.double(at("created_at")),
+            let phone = row.text(at("phone")), let product = row.text(at("product_type"))
         else { throw SQLiteLeadStoreError.unreadableRow }
         self.init(
-            id: id, organizationId: organizationId, sessionId: row.text(2), submissionHash: hash,
-            status: LeadStatus(rawValue: status) ?? .received, duplicateOf: uuid(5), formCode: formCode,
+            id: id, organizationId: organizationId, sessionId: row.text(at("session_id")), submissionHash: hash,
+            status: LeadStatus(rawValue: status) ?? .received, duplicateOf: uuid("duplicate_of"), formCode: formCode,
             createdAt: Date(timeIntervalSince1970: created), phone: phone, productType: product)
     }
+
+    private static let position = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, Int32($0)) })
 }
 
 enum SQLiteLeadStoreError: Error {

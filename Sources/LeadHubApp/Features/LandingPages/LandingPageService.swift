@@ -80,10 +80,12 @@ enum LandingPageService {
         page.kind = .redirect
         page.status = .active
         try await apply(input, to: page, creating: true, scope: scope, on: db)
-        try await page.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "landing_page", objectId: page.id,
-            summary: "Landing page \(page.code) « \(page.name) » créée", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await page.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "landing_page", objectId: page.id,
+                summary: "Landing page \(page.code) « \(page.name) » créée", scope: scope, at: now, on: tx)
+        }
         return page
     }
 
@@ -93,10 +95,12 @@ enum LandingPageService {
         let page = try await scope.find(LandingPage.self, id, on: db)
         try scope.require(.edit)
         try await apply(input, to: page, creating: false, scope: scope, on: db)
-        try await page.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "landing_page", objectId: page.id, summary: "Landing page \(page.code) modifiée",
-            scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await page.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "landing_page", objectId: page.id, summary: "Landing page \(page.code) modifiée",
+                scope: scope, at: now, on: tx)
+        }
         return page
     }
 
@@ -128,10 +132,13 @@ enum LandingPageService {
         copy.notes = source.notes
         copy.imageURL = source.imageURL
         copy.status = .active
-        try await copy.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "landing_page", objectId: copy.id,
-            summary: "Landing page \(copy.code) créée par duplication de \(source.code)", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await copy.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "landing_page", objectId: copy.id,
+                summary: "Landing page \(copy.code) créée par duplication de \(source.code)", scope: scope, at: now,
+                on: tx)
+        }
         return copy
     }
 
@@ -141,11 +148,13 @@ enum LandingPageService {
         let page = try await scope.find(LandingPage.self, id, on: db)
         try scope.require(.edit)
         page.status = status
-        try await page.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "landing_page", objectId: page.id,
-            summary: "Landing page \(page.code) " + (status == .archived ? "archivée" : "réactivée"), scope: scope,
-            at: now, on: db)
+        try await db.transaction { tx in
+            try await page.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "landing_page", objectId: page.id,
+                summary: "Landing page \(page.code) " + (status == .archived ? "archivée" : "réactivée"), scope: scope,
+                at: now, on: tx)
+        }
         return page
     }
 

@@ -152,11 +152,13 @@ enum NotificationService {
             organization.notifyWebhookURL = Check.optionalURL(input.webhookURL, field: "webhook_url", errors: &errors)
         }
         try errors.throwIfAny()
-        try await organization.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "organization", objectId: organization.id,
-            summary: "Réglages des notifications modifiés",
-            scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await organization.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "organization", objectId: organization.id,
+                summary: "Réglages des notifications modifiés",
+                scope: scope, at: now, on: tx)
+        }
         return organization
     }
 

@@ -46,12 +46,14 @@ enum OrganizationSettings {
                 ])
             }
         }
-        try await organization.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "organization", objectId: organization.id,
-            summary: "Fenêtre des doublons : "
-                + (organization.duplicateWindowHours.map { "\($0) h" } ?? "le même jour (heure de Paris)"),
-            scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await organization.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "organization", objectId: organization.id,
+                summary: "Fenêtre des doublons : "
+                    + (organization.duplicateWindowHours.map { "\($0) h" } ?? "le même jour (heure de Paris)"),
+                scope: scope, at: now, on: tx)
+        }
         return organization
     }
 

@@ -61,10 +61,12 @@ enum ProductTypeService {
         product.aids = []
         product.requiredFields = [LeadField.phone.rawValue]
         try await apply(input, to: product, creating: true, scope: scope, on: db)
-        try await product.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "product_type", objectId: product.id,
-            summary: "Type de produit « \(product.code) » créé", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await product.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "product_type", objectId: product.id,
+                summary: "Type de produit « \(product.code) » créé", scope: scope, at: now, on: tx)
+        }
         return product
     }
 
@@ -74,10 +76,12 @@ enum ProductTypeService {
         let product = try await scope.find(ProductType.self, id, on: db)
         try scope.require(.edit)
         try await apply(input, to: product, creating: false, scope: scope, on: db)
-        try await product.save(on: db)
-        try await ActivityService.record(
-            .update, objectType: "product_type", objectId: product.id,
-            summary: "Type de produit « \(product.code) » modifié", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await product.save(on: tx)
+            try await ActivityService.record(
+                .update, objectType: "product_type", objectId: product.id,
+                summary: "Type de produit « \(product.code) » modifié", scope: scope, at: now, on: tx)
+        }
         return product
     }
 
@@ -91,10 +95,12 @@ enum ProductTypeService {
                 field: nil,
                 message: "\(accounts) compte(s) proposent encore « \(product.code) » : désactivez-le plutôt.")
         }
-        try await product.delete(on: db)
-        try await ActivityService.record(
-            .delete, objectType: "product_type", objectId: product.id,
-            summary: "Type de produit « \(product.code) » supprimé", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await product.delete(on: tx)
+            try await ActivityService.record(
+                .delete, objectType: "product_type", objectId: product.id,
+                summary: "Type de produit « \(product.code) » supprimé", scope: scope, at: now, on: tx)
+        }
     }
 
     private static func apply(

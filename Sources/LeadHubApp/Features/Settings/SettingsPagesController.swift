@@ -146,13 +146,17 @@ struct SettingsPagesController {
         guard errors.isEmpty else { return try await render(req, passwordErrors: errors) }
         let user = identity.user
         user.passwordHash = try await req.password.async.hash(form.newPassword!).get()
-        try await user.save(on: req.db)
-        // Other sessions of this user end; this one stays open.
-        try await UserSession.query(on: req.db).filter(\.$userId == user.requireID())
-            .filter(\.$id != identity.session?.id ?? UUID()).delete()
-        try await ActivityService.record(
-            .passwordChanged, objectType: "user", objectId: user.id, summary: "Mot de passe changé par \(user.email)",
-            scope: identity.scope, at: req.now, on: req.db)
+        let keep = identity.session?.id ?? UUID()
+        let scope = identity.scope
+        let now = req.now
+        try await req.db.transaction { tx in
+            try await user.save(on: tx)
+            // Other sessions of this user end; this one stays open.
+            try await UserSession.query(on: tx).filter(\.$userId == user.requireID()).filter(\.$id != keep).delete()
+            try await ActivityService.record(
+                .passwordChanged, objectType: "user", objectId: user.id,
+                summary: "Mot de passe changé par \(user.email)", scope: scope, at: now, on: tx)
+        }
         return req.redirect(to: "/settings", flash: "Mot de passe changé.")
     }
 

@@ -21,12 +21,14 @@ enum TokenService {
         }
         try errors.throwIfAny()
         guard let user = try await User.find(scope.userId, on: db) else { throw AppError.unauthorized() }
-        let result = try await AuthService.issueToken(
-            for: user, name: name, lifetime: days.map { Double($0) * 86_400 }, now: now, on: db)
-        try await ActivityService.record(
-            .tokenCreated, objectType: "api_token", objectId: result.1.id,
-            summary: "Jeton API « \(name) » créé (\(result.1.prefix)…)", scope: scope, at: now, on: db)
-        return result
+        return try await db.transaction { tx in
+            let result = try await AuthService.issueToken(
+                for: user, name: name, lifetime: days.map { Double($0) * 86_400 }, now: now, on: tx)
+            try await ActivityService.record(
+                .tokenCreated, objectType: "api_token", objectId: result.1.id,
+                summary: "Jeton API « \(name) » créé (\(result.1.prefix)…)", scope: scope, at: now, on: tx)
+            return result
+        }
     }
 
     static func revoke(_ id: UUID?, scope: TenantScope, now: Date, on db: any Database) async throws {
@@ -35,10 +37,12 @@ enum TokenService {
         }
         guard token.revokedAt == nil else { return }
         token.revokedAt = now
-        try await token.save(on: db)
-        try await ActivityService.record(
-            .tokenRevoked, objectType: "api_token", objectId: token.id,
-            summary: "Jeton API « \(token.name) » révoqué (\(token.prefix)…)", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await token.save(on: tx)
+            try await ActivityService.record(
+                .tokenRevoked, objectType: "api_token", objectId: token.id,
+                summary: "Jeton API « \(token.name) » révoqué (\(token.prefix)…)", scope: scope, at: now, on: tx)
+        }
     }
 }
 

@@ -59,10 +59,13 @@ enum UserService {
         if input.passwordHash == nil && errors.isEmpty { errors.add("password", "Le mot de passe est obligatoire.") }
         user.passwordHash = input.passwordHash ?? ""
         try await apply(input, to: user, creating: true, scope: scope, errors: errors, on: db)
-        try await user.create(on: db)
-        try await ActivityService.record(
-            .create, objectType: "user", objectId: user.id,
-            summary: "Utilisateur \(user.email) créé (\(user.role.label.lowercased()))", scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await user.create(on: tx)
+            try await ActivityService.record(
+                .create, objectType: "user", objectId: user.id,
+                summary: "Utilisateur \(user.email) créé (\(user.role.label.lowercased()))", scope: scope, at: now,
+                on: tx)
+        }
         return user
     }
 
@@ -73,14 +76,17 @@ enum UserService {
         try scope.require(.manageUsers)
         if let hash = input.passwordHash { user.passwordHash = hash }
         try await apply(input, to: user, creating: false, scope: scope, errors: input.passwordErrors, on: db)
-        try await user.save(on: db)
-        if input.passwordHash != nil || user.active == false {
-            // A new password or a disabled account ends the user's open sessions.
-            try await UserSession.query(on: db).filter(\.$userId == user.requireID()).delete()
+        let endSessions = input.passwordHash != nil || user.active == false
+        try await db.transaction { tx in
+            try await user.save(on: tx)
+            if endSessions {
+                // A new password or a disabled account ends the user's open sessions.
+                try await UserSession.query(on: tx).filter(\.$userId == user.requireID()).delete()
+            }
+            try await ActivityService.record(
+                .update, objectType: "user", objectId: user.id, summary: "Utilisateur \(user.email) modifié",
+                scope: scope, at: now, on: tx)
         }
-        try await ActivityService.record(
-            .update, objectType: "user", objectId: user.id, summary: "Utilisateur \(user.email) modifié", scope: scope,
-            at: now, on: db)
         return user
     }
 
@@ -93,10 +99,12 @@ enum UserService {
         if user.role == .admin, try await activeAdminCount(scope: scope, on: db) <= 1 {
             throw AppError.conflict(field: nil, message: "L'organisation doit garder au moins un administrateur actif.")
         }
-        try await user.delete(on: db)
-        try await ActivityService.record(
-            .delete, objectType: "user", objectId: user.id, summary: "Utilisateur \(user.email) supprimé",
-            scope: scope, at: now, on: db)
+        try await db.transaction { tx in
+            try await user.delete(on: tx)
+            try await ActivityService.record(
+                .delete, objectType: "user", objectId: user.id, summary: "Utilisateur \(user.email) supprimé",
+                scope: scope, at: now, on: tx)
+        }
     }
 
     private static func activeAdminCount(scope: TenantScope, on db: any Database) async throws -> Int {

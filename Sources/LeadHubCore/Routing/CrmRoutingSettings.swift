@@ -1,11 +1,10 @@
 import Foundation
-import LeadHubCore
 
 /// Reading the routing settings of a CRM (commandes, prices, limits, tokens, mapping) from a
 /// JSON body or a page form, with a French message per field. Maps are merged per product: a
 /// product sent replaces its entry, `null` removes it, products not sent are kept.
-enum CrmRoutingSettings {
-    static func orders(
+public enum CrmRoutingSettings {
+    public static func orders(
         _ value: JSONValue?, into current: [String: Order], products: Set<String>, errors: inout FieldErrors
     ) -> [String: Order] {
         guard let value else { return current }
@@ -60,7 +59,9 @@ enum CrmRoutingSettings {
     }
 
     /// Valid département codes, in the order of `Departement.all`, without repeats.
-    static func departements(_ raw: [String], field: String, label: String, errors: inout FieldErrors) -> [String] {
+    public static func departements(_ raw: [String], field: String, label: String, errors: inout FieldErrors)
+        -> [String]
+    {
         var wanted = Set<String>()
         for item in raw {
             let code = item.trimmingCharacters(in: .whitespaces).uppercased()
@@ -75,7 +76,7 @@ enum CrmRoutingSettings {
         return Departement.all.filter(wanted.contains)
     }
 
-    static func prices(
+    public static func prices(
         _ value: JSONValue?, into current: [String: Double], products: Set<String>, errors: inout FieldErrors
     ) -> [String: Double] {
         numbers(value, into: current, products: products, field: "lead_prices", errors: &errors) { number in
@@ -86,7 +87,7 @@ enum CrmRoutingSettings {
         }
     }
 
-    static func limits(
+    public static func limits(
         _ value: JSONValue?, into current: [String: Int], products: Set<String>, errors: inout FieldErrors
     ) -> [String: Int] {
         numbers(value, into: current, products: products, field: "routing_limits", errors: &errors) { number in
@@ -134,7 +135,7 @@ enum CrmRoutingSettings {
     }
 
     /// Tokens per product: a string sets, `null` or "" removes.
-    static func tokens(
+    public static func tokens(
         _ value: JSONValue?, into current: [String: String], products: Set<String>, field: String,
         errors: inout FieldErrors
     ) -> [String: String] {
@@ -168,7 +169,7 @@ enum CrmRoutingSettings {
     }
 
     /// A flat string map (field mapping, webhook headers), replaced as a whole.
-    static func stringMap(
+    public static func stringMap(
         _ value: JSONValue?, field: String, allowedKeys: Set<String>?, errors: inout FieldErrors
     ) -> [String: String]? {
         guard let value else { return nil }
