@@ -186,3 +186,43 @@ import VaporTesting
         #expect(count == 1)
     }
 }
+
+/// One turn of the SQLite writer: the lead batch and the other writes queued meanwhile share one
+/// transaction, each other write in a savepoint of its own.
+@Suite struct WriterTurnTests {
+    @Test func aFailingWriteOfTheTurnUndoesItselfAloneAndTheLeadsAreCommitted() async throws {
+        try await TestApp.run { t in
+            guard !t.app.config.usesPostgres else { return }  // the SQLite writer only
+            let tenant = try await t.makeTenant("Alpha")
+            let lead = try await LeadRowTests().draft(tenant, t, phone: "0699887766", at: t.clock.now())
+            let store = try SQLiteLeadStore(path: t.app.config.sqlitePath)
+            defer { store.close() }
+            struct Refused: Error {}
+            let organization = tenant.id
+            @Sendable func note(_ text: String) -> @Sendable (RawSQLite) throws -> Void {
+                { database in
+                    try database.run(
+                        "INSERT INTO \"v1_calls\" (\"organization_id\", \"day\", \"endpoint\", \"page_code\", \"calls\", \"last_at\") VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            .text(tenant.id.uuidString), .text("2026-12-01"), .text(text), .text(""), .integer(1),
+                            .float(0),
+                        ])
+                }
+            }
+            let failing: @Sendable (RawSQLite) throws -> Void = { database in
+                try note("refusé")(database)
+                throw Refused()
+            }
+            let (outcomes, results) = try store.cycle([lead], jobs: [note("avant"), failing, note("après")])
+            guard case .stored = outcomes.first else {
+                Issue.record("the lead was not stored: \(outcomes)")
+                return
+            }
+            #expect(results.map { $0 == nil } == [true, false, true])
+            #expect(try await Lead.find(lead.id, on: t.db) != nil)
+            let rows = try await (t.db as! any SQLDatabase).select().column("endpoint").from("v1_calls").all()
+                .map { try $0.decode(column: "endpoint", as: String.self) }
+            #expect(rows.sorted() == ["après", "avant"])
+        }
+    }
+}

@@ -253,7 +253,7 @@ final class AlertMonitor: Sendable {
         if await owned(Self.retentionJob, .onceUntilExpiry, for: EventRetention.every) {
             ran.append(Self.retentionJob)
             do {
-                try await EventRetention.purge(app: app, now: app.clock.now())
+                _ = try await EventRetention.purge(app: app, now: app.clock.now())
             } catch {
                 app.logger.warning("tracking events retention failed: \(String(reflecting: error))")
             }

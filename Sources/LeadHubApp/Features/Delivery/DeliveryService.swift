@@ -307,20 +307,7 @@ enum DeliveryService {
                     kept.append((settlement, status))
                 }
             }
-            for chunk in kept.chunked(200) {
-                var insert = sql.insert(into: "delivery_attempts")
-                    .columns(
-                        "id", "organization_id", "delivery_id", "lead_id", "crm_id", "started_at", "duration_ms",
-                        "http_status", "outcome", "excerpt")
-                for (s, status) in chunk {
-                    insert = insert.values(
-                        SQLBind(TimeOrderedID.make(at: s.startedAt)), SQLBind(s.job.organizationId),
-                        SQLBind(s.job.deliveryId), SQLBind(s.job.leadId), SQLBind(s.job.crmId), SQLBind(s.startedAt),
-                        SQLBind(s.durationMs), SQLBind(s.httpStatus), SQLBind(status.rawValue),
-                        SQLBind(String(s.excerpt.prefix(500))))
-                }
-                try await insert.run()
-            }
+            try await DeliveryRows.attempt.insert(kept.map { AttemptRow($0.0, $0.1) }, on: sql)
             let byLeadStatus = Dictionary(
                 grouping: kept.compactMap { s, status in LeadStatus.after(status).map { ($0, s.job.leadId) } }
             ) {
@@ -368,21 +355,8 @@ enum DeliveryService {
         _ settlement: Settlement, owner: String, schedule: RetrySchedule, jitter: Double, now: Date,
         on sql: any SQLDatabase
     ) async throws -> DeliveryStatus? {
-        let attempts = settlement.job.attempts + 1
-        let status = settlement.outcome.status(attempts: attempts, schedule: schedule)
-        var next: Date? = nil
-        var message: String? = nil
-        switch settlement.outcome {
-        case .retryable(let why, let retryAfter):
-            message = why
-            if status == .retrying {
-                next =
-                    retryAfter.map { now.addingTimeInterval($0) }
-                    ?? schedule.nextAttempt(after: attempts, from: now, jitter: jitter)
-            }
-        case .refused(let why), .authError(let why): message = why
-        case .delivered, .duplicate: message = nil
-        }
+        let change = DeliveryChange(settlement, schedule: schedule, jitter: jitter, now: now)
+        let (status, attempts, next, message) = (change.status, change.attempts, change.next, change.message)
         var update = sql.update("deliveries")
             .set("status", to: status.rawValue).set("attempts", to: attempts)
             .set("next_attempt_at", to: next).set("lease_owner", to: SQLLiteral.null)

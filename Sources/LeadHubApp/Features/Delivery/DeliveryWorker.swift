@@ -70,7 +70,7 @@ final class DeliveryWorker: Sendable {
             for attempt in 1...5 {
                 do {
                     try await DeliveryService.settleBatch(
-                        batch, owner: owner, schedule: config.retrySchedule, now: app.clock.now(), on: app.db)
+                        batch, owner: owner, schedule: config.retrySchedule, now: app.clock.now(), app: app)
                     // A CRM refusing our credentials is alerted at once, not at the next minute.
                     if batch.contains(where: { if case .authError = $0.outcome { return true } else { return false } })
                     {
@@ -170,7 +170,7 @@ final class DeliveryWorker: Sendable {
             let wanted = min(room, Self.batch, free - ids.count)
             guard wanted > 0 else { break }
             let claimed = try await DeliveryService.claim(
-                limit: wanted, owner: owner, lease: lease, excluding: [], crmId: crm, now: now, on: app.db)
+                limit: wanted, owner: owner, lease: lease, excluding: [], crmId: crm, now: now, app: app)
             if claimed.count < wanted { _ = dueCrms.withLock { $0.remove(crm) } }
             ids += claimed
         }
@@ -183,7 +183,7 @@ final class DeliveryWorker: Sendable {
             let known = dueCrms.withLock { $0 }
             ids += try await DeliveryService.claim(
                 limit: min(Self.batch, free - ids.count), owner: owner, lease: lease, excluding: excluded.union(known),
-                crmId: nil, now: now, on: app.db)
+                crmId: nil, now: now, app: app)
         }
         guard !ids.isEmpty else { return [] }
         let jobs = try await DeliveryService.jobs(
@@ -202,7 +202,7 @@ final class DeliveryWorker: Sendable {
                 }
             }
         }
-        try await DeliveryService.release(returned, owner: owner, on: app.db)
+        try await DeliveryService.release(returned, owner: owner, app: app)
         return kept
     }
 

@@ -54,8 +54,9 @@ final class LeadWriter: Sendable {
         return outcome
     }
 
-    /// Runs a write of another kind on the lead writer's own SQLite connection, in a transaction of
-    /// its own between two lead batches (SQLite only: one writer, no waiting in the busy handler).
+    /// Runs a write of another kind on the lead writer's own SQLite connection, with the next lead
+    /// batch (in the same transaction, in a savepoint of its own; SQLite only: one writer, no waiting
+    /// in the busy handler).
     func perform(_ body: @escaping @Sendable (RawSQLite) throws -> Void) async throws {
         precondition(usesGroupCommit)
         start()

@@ -43,6 +43,49 @@ final class SQLiteLeadStore {
     func commit(_ drafts: [LeadDraft]) throws -> [LeadOutcome] {
         try database.execute("BEGIN IMMEDIATE")
         do {
+            let outcomes = try insert(drafts)
+            try database.execute("COMMIT")
+            return outcomes
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// One turn of the writer: the lead batch and the other writes queued meanwhile (delivery
+    /// claims and settlements, tracking events), in one transaction and so one fsync. Each other
+    /// write runs in a savepoint of its own: its failure undoes it alone and is returned in its place.
+    /// Throws (and commits nothing) when the lead batch or the commit fails.
+    func cycle(_ drafts: [LeadDraft], jobs: [@Sendable (RawSQLite) throws -> Void]) throws -> (
+        [LeadOutcome], [(any Error)?]
+    ) {
+        try database.execute("BEGIN IMMEDIATE")
+        do {
+            let outcomes = drafts.isEmpty ? [] : try insert(drafts)
+            var results: [(any Error)?] = []
+            for job in jobs {
+                try database.execute("SAVEPOINT writer_job")
+                do {
+                    try job(database)
+                    try database.execute("RELEASE writer_job")
+                    results.append(nil)
+                } catch {
+                    try database.execute("ROLLBACK TO writer_job")
+                    try database.execute("RELEASE writer_job")
+                    results.append(error)
+                }
+            }
+            try database.execute("COMMIT")
+            return (outcomes, results)
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The batch's statements, inside the caller's transaction.
+    private func insert(_ drafts: [LeadDraft]) throws -> [LeadOutcome] {
+        do {
             let decision = LeadWriter.decide(drafts, try lookups(LeadWriter.lookupQueries(drafts)))
             let plan = LeadWriter.plan(
                 decision.newLeads, counters: try counters(LeadWriter.counterQueries(decision.newLeads)))
@@ -64,11 +107,7 @@ final class SQLiteLeadStore {
                 let row = IdempotencyRow(id: TimeOrderedID.make(at: draft.receivedAt), draft: draft, answer: answer)
                 try database.run(Self.insertKey, IntakeRows.idempotency.sqlite(row))
             }
-            try database.execute("COMMIT")
             return decision.outcomes
-        } catch {
-            try? database.execute("ROLLBACK")
-            throw error
         }
     }
 

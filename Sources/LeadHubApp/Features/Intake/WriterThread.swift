@@ -19,7 +19,8 @@ final class WriterThread: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var queue: [Pending] = []
-    /// Other writes that run on this connection between lead batches (tracking events).
+    /// Other writes that run on this connection with the lead batches (tracking events, delivery
+    /// claims and settlements).
     private var jobs: [Job] = []
     private var started = false
     private var stopping = false
@@ -48,7 +49,9 @@ final class WriterThread: @unchecked Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    /// Runs `body` in a transaction of its own on the writer's connection.
+    /// Runs `body` on the writer's connection at its next turn, in the same transaction as that
+    /// turn's lead batch but in a savepoint of its own (its error undoes it alone); returns after the
+    /// commit.
     func perform(_ body: @escaping @Sendable (RawSQLite) throws -> Void) async throws {
         start()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -106,8 +109,7 @@ final class WriterThread: @unchecked Sendable {
             let work = jobs
             jobs = []
             condition.unlock()
-            if !batch.isEmpty { commit(batch) }
-            for job in work { perform(job) }
+            cycle(batch, work)
         }
         store?.close()
         store = nil
@@ -117,6 +119,28 @@ final class WriterThread: @unchecked Sendable {
         finished = []
         condition.unlock()
         for continuation in waiting { continuation.resume() }
+    }
+
+    /// The lead batch and the other writes in one transaction; if that fails, the leads are
+    /// committed apart (one by one if need be) and each other write in a transaction of its own.
+    private func cycle(_ batch: [Pending], _ work: [Job]) {
+        if work.isEmpty {
+            if !batch.isEmpty { commit(batch) }
+            return
+        }
+        do {
+            if store == nil { store = try SQLiteLeadStore(path: path) }
+            let (outcomes, results) = try store!.cycle(batch.map(\.draft), jobs: work.map(\.body))
+            for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
+            for (job, error) in zip(work, results) {
+                if let error { job.continuation.resume(throwing: error) } else { job.continuation.resume() }
+            }
+        } catch {
+            logger.warning(
+                "writer turn not committed, leads and other writes retried apart: \(String(reflecting: error))")
+            if !batch.isEmpty { commit(batch) }
+            for job in work { perform(job) }
+        }
     }
 
     private func perform(_ job: Job) {
