@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 import NIOPosix
 import Fluent
 import Vapor
@@ -10,8 +11,13 @@ public enum LeadHubMain {
     /// other async work). Returns false when it could not (it was already in use).
     @discardableResult
     public static func useEventLoopsAsGlobalExecutor() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        let installed = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        eventLoopsAreGlobalExecutor.withLock { $0 = installed }
+        return installed
     }
+
+    /// Whether `useEventLoopsAsGlobalExecutor()` succeeded (`serve` says so when it did not).
+    static let eventLoopsAreGlobalExecutor = Mutex(false)
 
     public static func run() async throws {
         var env = try Environment.detect()
@@ -36,6 +42,12 @@ public enum LeadHubMain {
         do {
             try await configure(app)
             if command == "serve" {
+                if !eventLoopsAreGlobalExecutor.withLock({ $0 }) {
+                    // A binary with the Swift runtime linked statically hides the hook NIO needs
+                    // (docs/BENCHMARKS.md): everything works, with a thread hop per async request.
+                    app.logger.notice(
+                        "Swift Concurrency reste sur son propre pool de threads (pas sur les boucles NIO)")
+                }
                 if wantsDemo, try await Organization.query(on: app.db).count() == 0 {
                     for line in try await DemoData.create(app: app) { app.logger.notice("\(line)") }
                 }
