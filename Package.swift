@@ -21,10 +21,14 @@ let package = Package(
             name: "LeadHubCore",
             swiftSettings: swiftSettings
         ),
+        // Puts Swift Concurrency's global executor on NIO's event loops when the Swift runtime is
+        // linked statically (release bundle), where NIO's own dlsym-based install cannot.
+        .target(name: "CExecutorHook"),
         .target(
             name: "LeadHubApp",
             dependencies: [
                 "LeadHubCore",
+                "CExecutorHook",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

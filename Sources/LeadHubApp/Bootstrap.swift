@@ -1,3 +1,4 @@
+import CExecutorHook
 import NIOCore
 import Synchronization
 import NIOPosix
@@ -11,7 +12,12 @@ public enum LeadHubMain {
     /// other async work). Returns false when it could not (it was already in use).
     @discardableResult
     public static func useEventLoopsAsGlobalExecutor() -> Bool {
-        let installed = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // NIO's install finds the runtime's hook with dlsym: fine with the runtime as a shared
+        // library (debug builds), impossible when it is linked statically (the release bundle),
+        // where the symbol is local. Then the hook is set from C, resolved at link time.
+        let installed =
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            || leadhub_install_enqueue_global_hook(enqueueOnEventLoop) == 1
         eventLoopsAreGlobalExecutor.withLock { $0 = installed }
         return installed
     }
@@ -96,4 +102,12 @@ public enum LeadHubMain {
             )
         }
     }
+}
+
+/// The global executor hook: a Swift Concurrency job runs on an event loop of NIO's singleton group
+/// (the current one when called from one: `any()` is sticky), as NIO's own install does.
+private let enqueueOnEventLoop: leadhub_enqueue_hook_t = { job, _ in
+    guard let job else { return }
+    let unowned = unsafeBitCast(job, to: UnownedJob.self)
+    MultiThreadedEventLoopGroup.singleton.any().executor.enqueue(ExecutorJob(unowned))
 }
