@@ -121,20 +121,13 @@ public enum IntakeRules {
         }
     }
 
-    public struct Decision: Sendable, Equatable {
+    public struct Decision: Sendable {
         /// One per candidate, in order.
         public var verdicts: [IntakeVerdict]
         /// Indexes of the candidates to insert, with what to store.
         public var newLeads: [(index: Int, lead: PriorLead)]
         /// Idempotency keys to remember: the candidate's index and the lead its answer names.
         public var remembered: [(index: Int, lead: PriorLead)]
-
-        public static func == (a: Decision, b: Decision) -> Bool {
-            a.verdicts == b.verdicts && a.newLeads.map(\.index) == b.newLeads.map(\.index)
-                && a.newLeads.map(\.lead) == b.newLeads.map(\.lead)
-                && a.remembered.map(\.index) == b.remembered.map(\.index)
-                && a.remembered.map(\.lead) == b.remembered.map(\.lead)
-        }
     }
 
     public static func keyKey(_ organizationId: UUID, _ key: String) -> String { organizationId.uuidString + "|" + key }

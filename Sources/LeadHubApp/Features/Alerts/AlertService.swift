@@ -225,37 +225,35 @@ final class AlertMonitor: Sendable {
     func runOnce(interval: TimeInterval) async -> [String] {
         let sql = app.db as! any SQLDatabase
         let lease = max(interval * Self.leaseTurns, 30)
+        let jobs:
+            [(name: String, kind: JobLeases.Kind, lease: TimeInterval, what: String, run: () async throws -> Void)] = [
+                (
+                    Self.alertsJob, .sticky, lease, "alert evaluation",
+                    { try await AlertService.evaluateAll(app: self.app) }
+                ),
+                (
+                    Self.summariesJob, .sticky, lease, "summary e-mails",
+                    { try await SummaryService.sendDue(app: self.app) }
+                ),
+                (
+                    Self.retentionJob, .onceUntilExpiry, EventRetention.every, "tracking events retention",
+                    { _ = try await EventRetention.purge(app: self.app, now: self.app.clock.now()) }
+                ),
+            ]
         var ran: [String] = []
-        func owned(_ job: String, _ kind: JobLeases.Kind, for duration: TimeInterval) async -> Bool {
+        for job in jobs {
             do {
-                return try await leases.claim(job, kind: kind, for: duration, now: app.clock.now(), on: sql)
+                guard try await leases.claim(job.name, kind: job.kind, for: job.lease, now: app.clock.now(), on: sql)
+                else { continue }
             } catch {
-                app.logger.warning("job lease \(job) could not be claimed: \(String(reflecting: error))")
-                return false
+                app.logger.warning("job lease \(job.name) could not be claimed: \(String(reflecting: error))")
+                continue
             }
-        }
-        if await owned(Self.alertsJob, .sticky, for: lease) {
-            ran.append(Self.alertsJob)
+            ran.append(job.name)
             do {
-                try await AlertService.evaluateAll(app: app)
+                try await job.run()
             } catch {
-                app.logger.warning("alert evaluation failed: \(String(reflecting: error))")
-            }
-        }
-        if await owned(Self.summariesJob, .sticky, for: lease) {
-            ran.append(Self.summariesJob)
-            do {
-                try await SummaryService.sendDue(app: app)
-            } catch {
-                app.logger.warning("summary e-mails failed: \(String(reflecting: error))")
-            }
-        }
-        if await owned(Self.retentionJob, .onceUntilExpiry, for: EventRetention.every) {
-            ran.append(Self.retentionJob)
-            do {
-                _ = try await EventRetention.purge(app: app, now: app.clock.now())
-            } catch {
-                app.logger.warning("tracking events retention failed: \(String(reflecting: error))")
+                app.logger.warning("\(job.what) failed: \(String(reflecting: error))")
             }
         }
         return ran
