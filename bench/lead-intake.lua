@@ -30,7 +30,7 @@ function init(args)
     -- SEED (optional, 0-9) gives each run of a filling loop its own numbers (no duplicates).
     local phone = string.format("06%02d%06d", id + 10 * tonumber(os.getenv("SEED") or "0"), n)
     local body = string.format(
-      '{"form_code":"%s","phone":"%s","nom":"Bench","prenom":"Test","code_postal":"75008",'
+      '{"form_code":"%s","phone":"%s","nom":"Bench","prenom":"Camille","code_postal":"75008",'
       .. '"statut_occupant":"proprietaire","type_logement":"maison","utm_source":"bench",'
       .. '"session_id":"bench-%d-%d","consent":{"phone":true,"email":false}}',
       form, phone, id, n)
@@ -44,7 +44,7 @@ function request()
   return requests[counter] or wrk.format("POST", "/api/v1/leads", {
     ["Content-Type"] = "application/json", ["Authorization"] = "Token " .. os.getenv("API_KEY") },
     string.format('{"form_code":"%s","phone":"07%02d%06d","nom":"Bench","code_postal":"75008",'
-      .. '"statut_occupant":"proprietaire","type_logement":"maison"}', os.getenv("FORM_CODE"), id, counter % 1000000))
+      .. '"statut_occupant":"proprietaire","type_logement":"maison","consent":{"phone":true}}', os.getenv("FORM_CODE"), id, counter % 1000000))
 end
 
 -- LIMIT (optional): requests per thread after which the thread stops (fills an exact backlog).

@@ -131,9 +131,11 @@
     };
 
     var started = false;
+    var startedAt = 0;
     var startForm = function () {
       if (started || !cfg.form) { return; }
       started = true;
+      startedAt = new Date().getTime();
       track("form_start");
       gtm("form_start");
     };
@@ -170,6 +172,8 @@
         for (var a in attribution) { if (!lead[a]) { lead[a] = attribution[a]; } }
         if (!lead.page_url) { lead.page_url = w.location.href.slice(0, 2000); }
         if (!lead.referrer && d.referrer && /^https?:/.test(d.referrer)) { lead.referrer = d.referrer.slice(0, 2000); }
+        /* Time from the first input to the submission (under 10 s, nobody typed it). */
+        if (startedAt && lead.form_elapsed_ms === undefined) { lead.form_elapsed_ms = new Date().getTime() - startedAt; }
         startForm();
         flush();
         return w.fetch(base + "/api/v1/leads", {

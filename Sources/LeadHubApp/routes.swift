@@ -126,6 +126,8 @@ func routes(_ app: Application) throws {
     let leadsAPI = LeadsAPIController()
     pages.get("leads", use: leads.index)
     pages.get("leads", "export.csv", use: leadsAPI.export)
+    pages.get("leads", "review", use: leads.review)
+    pages.post("leads", ":lead_id", "review", use: leads.reviewAction)
     pages.get("leads", "erase", use: leads.erasePage)
     pages.post("leads", "erase", use: leads.erase)
     pages.post("leads", "archive-older", use: leads.archiveOlder)
@@ -259,6 +261,9 @@ func routes(_ app: Application) throws {
 
     api.get("leads", use: leadsAPI.index)
     api.get("leads", "export.csv", use: leadsAPI.export)
+    api.get("leads", "review", use: leadsAPI.review)
+    api.post("leads", ":lead_id", "release", use: leadsAPI.release)
+    api.post("leads", ":lead_id", "reject", use: leadsAPI.reject)
     api.post("leads", "bulk", use: leadsAPI.bulk)
     api.post("leads", "erase", use: leadsAPI.erase)
     api.post("leads", "archive-older", use: leadsAPI.archiveOlder)

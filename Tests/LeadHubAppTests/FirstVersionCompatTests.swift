@@ -19,7 +19,7 @@ import VaporTesting
     /// What the first version's "script complet" posted (`form_id` + the lead's fields).
     static var oldLead: [String: Any] {
         [
-            "form_id": "PV-001", "phone": "0612345678", "nom": "Martin", "prenom": "Jean", "civilite": "M.",
+            "form_id": "PV-001", "phone": "0612485378", "nom": "Martin", "prenom": "Jean", "civilite": "M.",
             "email": "jean.martin@exemple.fr", "code_postal": "75008", "ville": "Paris",
             "superficie_logement": "120m²", "chauffage_actuel": "Électrique", "type_logement": "Maison",
             "statut_occupant": "Propriétaire", "facture_electricite": "100-150€", "lp_code": "LP-001",
@@ -73,7 +73,7 @@ import VaporTesting
             let lead = try #require(try await Lead.find(id, on: t.db))
             #expect(lead.organizationId == tenant.organization.id)
             #expect(lead.formId == tenant.form.id)
-            #expect(lead.phone == "+33612345678")
+            #expect(lead.phone == "+33612485378")
             #expect(lead.civilite == "M")
             #expect(lead.typeLogement == "maison")
             #expect(lead.statutOccupant == "proprietaire")
@@ -132,12 +132,16 @@ import VaporTesting
             var body = Self.oldLead
             body.removeValue(forKey: "code_postal")
             body["departement"] = "69"
-            let refused = try await post(t, "/api/v1/leads", body, authorization: "Token \(Self.globalKey)")
-            #expect(refused.status == .unprocessableEntity)  // PV requires a postal code by default
-            #expect(try refused.fieldErrors()["code_postal"] != nil)
+            // PV requires a postal code by default: the lead is kept, incomplete, with the error.
+            let kept = try await post(t, "/api/v1/leads", body, authorization: "Token \(Self.globalKey)")
+            #expect(kept.status == .created)
+            #expect(try kept.json()["status"] as? String == "incomplete")
+            #expect(try kept.fieldErrors()["code_postal"] != nil)
+            #expect(try await Lead.find(try leadId(try kept.json()), on: t.db)?.status == "incomplete")
 
             tenant.productType.requiredFields = ["phone", "nom"]
             try await tenant.productType.save(on: t.db)
+            body["ville"] = "Lyon"
             let accepted = try await post(t, "/api/v1/leads", body, authorization: "Token \(Self.globalKey)")
             #expect(accepted.status == .created)
             let id = try leadId(try accepted.json())
@@ -147,7 +151,10 @@ import VaporTesting
 
     @Test func errorsCarrySuccessFalseAndAFrenchDetail() async throws {
         try await TestApp.run { t in
-            _ = try await firstVersionTenant(t)
+            let tenant = try await firstVersionTenant(t)
+            // A strict organization refuses a lead with errors, as the first version did.
+            tenant.organization.intakeStrict = true
+            try await tenant.organization.save(on: t.db)
             var body = Self.oldLead
             body["phone"] = "12"
             let invalid = try await post(t, "/api/v1/leads", body, authorization: "Token \(Self.globalKey)")
@@ -194,7 +201,7 @@ import VaporTesting
             #expect(mismatch.status == .unprocessableEntity)
             #expect(try mismatch.fieldErrors()["form_code"] != nil)
 
-            let none = try await post(t, "/api/submit-lead", ["phone": "0612345678"])
+            let none = try await post(t, "/api/submit-lead", ["phone": "0612485378"])
             #expect(none.status == .unauthorized)
         }
     }
@@ -317,7 +324,7 @@ import VaporTesting
             #expect(refused.status == .unauthorized)
             #expect((try refused.json()["detail"] as? String)?.contains("première version") == true)
             #expect(
-                try await post(t, "/api/submit-lead", ["api_key": Self.formKey, "phone": "0612345678"]).status
+                try await post(t, "/api/submit-lead", ["api_key": Self.formKey, "phone": "0612485378"]).status
                     == .unauthorized)
             #expect(try await post(t, "/api/track/lp-visit", ["lp_code": "LP-001"]).status == .notFound)
             // LeadHub's own keys are untouched.

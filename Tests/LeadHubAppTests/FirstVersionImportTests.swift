@@ -129,7 +129,7 @@ import VaporTesting
             let zr7 = crms.first { $0.slug == "zr7" }!.id!
             let mdl = crms.first { $0.slug == "mdl" }!.id!
             let first = try lead("lead-1")
-            #expect(first.status == "delivered" && first.phone == "+33612345678")
+            #expect(first.status == "delivered" && first.phone == "+33612485378")
             #expect(first.createdAt == ISODate.parse("2026-08-14T08:30:00Z"))
             #expect(first.surfaceHabitable == 120 && first.typeLogement == "maison" && first.civilite == "M")
             #expect(first.extra["v1_api_status"] == .string("success"))

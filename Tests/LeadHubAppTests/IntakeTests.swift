@@ -11,7 +11,7 @@ import VaporTesting
 @Suite struct IntakeTests {
     static var lead: [String: Any] {
         [
-            "phone": "06 12 34 56 78", "nom": "Dupont", "prenom": "Marie", "email": "marie@exemple.fr",
+            "phone": "06 12 48 53 78", "nom": "Dupont", "prenom": "Marie", "email": "marie@exemple.fr",
             "code_postal": "20090", "statut_occupant": "propriétaire", "type_logement": "maison",
             "utm_source": "taboola", "session_id": "sess-1", "lp_code": "LP-001",
             "consent": [
@@ -46,7 +46,7 @@ import VaporTesting
             let idText = try #require(body["id"] as? String)
             let id = try #require(UUID(uuidString: idText))
             let stored = try #require(try await Lead.find(id, on: t.db))
-            #expect(stored.phone == "+33612345678")
+            #expect(stored.phone == "+33612485378")
             #expect(stored.departement == "2A")
             #expect(stored.statutOccupant == "proprietaire")
             #expect(stored.crmId == tenant.crm.id)
@@ -102,9 +102,9 @@ import VaporTesting
             }
             #expect(try await raw("{\"phone\": ").status == .badRequest)
             #expect(try await raw("[1, 2]").status == .badRequest)
-            #expect(try await raw("phone=0612345678", type: .urlEncodedForm).status == .unsupportedMediaType)
+            #expect(try await raw("phone=0612485378", type: .urlEncodedForm).status == .unsupportedMediaType)
             let huge =
-                "{\"form_code\": \"PV-001\", \"phone\": \"0612345678\", \"notes\": \""
+                "{\"form_code\": \"PV-001\", \"phone\": \"0612485378\", \"notes\": \""
                 + String(repeating: "x", count: 70_000) + "\"}"
             let tooLarge = try await raw(huge)
             #expect(tooLarge.status == .payloadTooLarge)
@@ -113,9 +113,11 @@ import VaporTesting
         }
     }
 
-    @Test func invalidFieldsAre422InFrenchAndNothingIsStored() async throws {
+    @Test func aStrictOrganizationAnswers422InFrenchAndStoresNothing() async throws {
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
+            tenant.organization.intakeStrict = true
+            try await tenant.organization.save(on: t.db)
             let response = try await submit(
                 t, key: tenant.apiKeyRaw,
                 body: [
@@ -150,7 +152,7 @@ import VaporTesting
             body["session_id"] = "s1"
             let first = try await submit(t, key: tenant.apiKeyRaw, body: body).json()
             body["session_id"] = "s2"
-            body["phone"] = "+33 6 12 34 56 78"
+            body["phone"] = "+33 6 12 48 53 78"
             let second = try await submit(t, key: tenant.apiKeyRaw, body: body)
             #expect(second.status == .created)
             #expect(try second.json()["status"] as? String == "duplicate")
@@ -308,7 +310,7 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             var generator = SeededGenerator(seed: 42)
             let values: [Any] = [
-                "", "0612345678", "+33 6", 12, -1, 3.5, true, NSNull(), [1, "a"], ["x": ["y": 1]],
+                "", "0612485378", "+33 6", 12, -1, 3.5, true, NSNull(), [1, "a"], ["x": ["y": 1]],
                 String(repeating: "é", count: 300), "75008", "2A", "<script>", "'; DROP TABLE leads; --",
             ]
             let keys = [
@@ -348,22 +350,24 @@ struct SeededGenerator: RandomNumberGenerator {
     {
         var fields: [String: JSONValue] = ["phone": .string(phone)]
         if let session { fields["session_id"] = .string(session) }
-        return LeadDraft(
+        var draft = LeadDraft(
             id: UUID(), organizationId: tenant.id, formId: tenant.form.id!, accountId: tenant.account.id!,
             crmId: tenant.crm.id!, landingPageId: nil, diffusionSourceId: nil, productType: "PV", formCode: "PV-001",
             lead: try LeadSubmission.validate(fields).get(), ip: nil, userAgent: nil, apiKeyId: nil,
             submissionHash: hash, idempotencyKey: key, receivedAt: date, duplicateWindowHours: nil,
             excludeFromRouting: false, routing: .empty)
+        draft.policy = tenant.organization.intakePolicy
+        return draft
     }
 
     @Test func oneBatchAppliesTheRulesInArrivalOrder() async throws {
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")
             let now = t.clock.now()
-            let first = try draft(tenant, phone: "0611111112", session: "s1", hash: "h1", key: "k1", at: now)
-            let sameSession = try draft(tenant, phone: "0611111112", session: "s1", hash: "h1", at: now)
-            let samePhone = try draft(tenant, phone: "0611111112", session: "s2", hash: "h2", at: now)
-            let other = try draft(tenant, phone: "0622222223", session: "s3", hash: "h3", at: now)
+            let first = try draft(tenant, phone: "0611223344", session: "s1", hash: "h1", key: "k1", at: now)
+            let sameSession = try draft(tenant, phone: "0611223344", session: "s1", hash: "h1", at: now)
+            let samePhone = try draft(tenant, phone: "0611223344", session: "s2", hash: "h2", at: now)
+            let other = try draft(tenant, phone: "0622334455", session: "s3", hash: "h3", at: now)
             let outcomes = try await LeadWriter.store(
                 [first, sameSession, samePhone, other], on: t.db as! any SQLDatabase)
             guard case .stored(let a) = outcomes[0], case .doubleSubmit(let b) = outcomes[1],
@@ -400,18 +404,18 @@ struct SeededGenerator: RandomNumberGenerator {
                 .PATCH, "/api/admin/organization", token: tenant.adminToken, json: ["duplicate_window_hours": 48])
             #expect(try set.json()["duplicate_window_hours"] as? Int == 48)
             let lead: [String: Any] = [
-                "form_code": "PV-001", "phone": "0633333334", "nom": "X", "code_postal": "75008",
+                "form_code": "PV-001", "phone": "0633417258", "nom": "Xavier", "code_postal": "75008",
                 "statut_occupant": "proprietaire", "type_logement": "maison",
             ]
             let headers: HTTPHeaders = ["Authorization": "Token \(tenant.apiKeyRaw)"]
             _ = try await t.api(.POST, "/api/v1/leads", json: lead, headers: headers)
             t.clock.advance(by: 30 * 3600)
             var again = lead
-            again["nom"] = "Y"
+            again["nom"] = "Yves"
             let within = try await t.api(.POST, "/api/v1/leads", json: again, headers: headers)
             #expect(try within.json()["status"] as? String == "duplicate")
             t.clock.advance(by: 49 * 3600)
-            again["nom"] = "Z"
+            again["nom"] = "Zoé"
             let after = try await t.api(.POST, "/api/v1/leads", json: again, headers: headers)
             #expect(try after.json()["status"] as? String == "accepted")
         }

@@ -30,7 +30,7 @@ import VaporTesting
         lead.extra = ["projet": .string("extra-valeur")]
         lead.lpCode = "LP-777"
         lead.attribution = [
-            "session_id": "sess-1", "visitor_id": "visit-1", "utm_source": "src-1", "utm_medium": "med-1",
+            "session_id": "sess-1", "visitor_id": "visit-\(phone)", "utm_source": "src-1", "utm_medium": "med-1",
             "utm_campaign": "camp-1", "utm_content": "cont-1", "utm_term": "term-1", "gclid": "gclid-1",
             "fbclid": "fbclid-1", "referrer": "https://referrer.example/", "page_url": "https://page.example/lp",
         ]
@@ -38,13 +38,18 @@ import VaporTesting
         lead.consent.email = false
         lead.consent.text = "J'accepte d'être rappelé"
         lead.consent.url = "https://consent.example/"
-        return LeadDraft(
+        lead.consent.partnersVersion = "partenaires-v3"
+        var draft = LeadDraft(
             id: UUID(), organizationId: tenant.id, formId: tenant.form.id!, accountId: tenant.account.id!,
             crmId: tenant.crm.id!, landingPageId: tenant.landingPage.id, diffusionSourceId: tenant.source.id,
             productType: "PV", formCode: "PV-001", lead: lead, ip: "198.51.100.7", userAgent: "Agent/1.0",
             apiKeyId: tenant.apiKey.id, submissionHash: "hash-\(phone)", idempotencyKey: "cle-\(phone)",
             receivedAt: date, duplicateWindowHours: nil, excludeFromRouting: false,
             routing: try await t.app.intakeCache.routingConfig(organizationId: tenant.id, now: date, on: t.db))
+        draft.consentHash = "hash-consent"
+        draft.quality = QualityAssessment(signals: [QualitySignal(code: "too_fast", label: "Rapide", points: 5)])
+        draft.policy = tenant.organization.intakePolicy
+        return draft
     }
 
     /// Column → the value it must hold, written out independently of `IntakeRows`.
@@ -61,12 +66,16 @@ import VaporTesting
             "surface_habitable": .integer(123), "chauffage_actuel": .text("Fioul-chauffage"),
             "facture_electricite": .text("150-facture"), "extra": .text("{\"projet\":\"extra-valeur\"}"),
             "form_code": .text("PV-001"), "lp_code": .text("LP-777"), "session_id": .text("sess-1"),
-            "visitor_id": .text("visit-1"), "utm_source": .text("src-1"), "utm_medium": .text("med-1"),
+            "visitor_id": .text(d.lead.attribution["visitor_id"]), "utm_source": .text("src-1"),
+            "utm_medium": .text("med-1"),
             "utm_campaign": .text("camp-1"), "utm_content": .text("cont-1"), "utm_term": .text("term-1"),
             "gclid": .text("gclid-1"), "fbclid": .text("fbclid-1"), "referrer": .text("https://referrer.example/"),
             "page_url": .text("https://page.example/lp"), "consent_phone": .bool(true), "consent_email": .bool(false),
             "consent_text": .text("J'accepte d'être rappelé"), "consent_url": .text("https://consent.example/"),
-            "consent_at": .date(d.receivedAt), "ip": .text("198.51.100.7"), "user_agent": .text("Agent/1.0"),
+            "consent_at": .date(d.receivedAt), "consent_hash": .text("hash-consent"),
+            "consent_partners_version": .text("partenaires-v3"), "quality_score": .integer(5),
+            "quality_reasons": .text("[{\"code\":\"too_fast\",\"label\":\"Rapide\",\"points\":5}]"),
+            "review_errors": .text(nil), "ip": .text("198.51.100.7"), "user_agent": .text("Agent/1.0"),
             "submission_hash": .text(d.submissionHash), "api_key_id": .uuid(tenant.apiKey.id),
             "created_at": .date(d.receivedAt), "updated_at": .date(d.receivedAt),
             "routed_crm_id": .uuid(tenant.crm.id), "routing_reason": .text("origin_has_order"),

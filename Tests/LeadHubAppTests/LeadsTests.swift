@@ -148,20 +148,20 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             let second = try await t.makeLead(
                 form: tenant.form, account: tenant.account,
-                fields: ["phone": .string("06 98 76 54 32"), "nom": .string("Encore")])
+                fields: ["phone": .string("06 98 71 54 32"), "nom": .string("Encore")])
             #expect(second.status == "duplicate")
             let editor = try await t.api(
-                .POST, "/api/admin/leads/erase", token: tenant.editorToken, json: ["phone": "0698765432"])
+                .POST, "/api/admin/leads/erase", token: tenant.editorToken, json: ["phone": "0698715432"])
             #expect(editor.status == .forbidden)
             let response = try await t.api(
-                .POST, "/api/admin/leads/erase", token: tenant.adminToken, json: ["phone": "+33 6 98 76 54 32"])
+                .POST, "/api/admin/leads/erase", token: tenant.adminToken, json: ["phone": "+33 6 98 71 54 32"])
             #expect(try response.json()["erased"] as? Int == 2)
             let leads = try await Lead.query(on: t.db).all()
             #expect(leads.count == 2)
             #expect(leads.allSatisfy { $0.erasedAt != nil && $0.nom == nil && $0.email == nil && $0.phone == "effacé" })
             #expect(leads.allSatisfy { $0.productType == "PV" && $0.formCode == "PV-001" })
             let log = try await ActivityEntry.query(on: t.db).filter(\.$summary, .custom("LIKE"), "RGPD%").first()
-            #expect(log?.summary.contains("98 76 54 32") == false)
+            #expect(log?.summary.contains("98 71 54 32") == false)
             let empty = try await t.api(.POST, "/api/admin/leads/erase", token: tenant.adminToken, json: [:])
             #expect(empty.status == .unprocessableEntity)
             let edit = try await t.api(
@@ -223,7 +223,7 @@ import VaporTesting
             let tenant = try await t.makeTenant("Alpha")
             let session = try await t.login(email: tenant.admin.email)
             let list = try await t.browse(.GET, "/leads", session: session)
-            #expect(list.text.contains("06 98 76 54 32"))
+            #expect(list.text.contains("06 98 71 54 32"))
             #expect(list.text.contains("1</strong> lead(s)"))
             let detail = try await t.browse(.GET, "/leads/\(tenant.lead.id!)", session: session)
             #expect(detail.text.contains("Historique"))
@@ -240,7 +240,7 @@ import VaporTesting
                 form: ["action": "archive", "ids[]": tenant.lead.id!.uuidString, "back": "/leads"])
             #expect(archived.status == .seeOther)
             #expect(try await Lead.find(tenant.lead.id, on: t.db)?.archivedAt != nil)
-            let erase = try await t.browse(.POST, "/leads/erase", session: session, form: ["phone": "06 98 76 54 32"])
+            let erase = try await t.browse(.POST, "/leads/erase", session: session, form: ["phone": "06 98 71 54 32"])
             #expect(erase.text.contains("Données personnelles de 1 lead(s) effacées"))
         }
     }

@@ -44,7 +44,7 @@ import VaporTesting
             let fresh = try #require(try response.json()["form_key"] as? String)
             #expect(fresh != old)
             let lead: [String: Any] = [
-                "phone": "0612345678", "nom": "X", "code_postal": "75008", "statut_occupant": "proprietaire",
+                "phone": "0612485378", "nom": "X", "code_postal": "75008", "statut_occupant": "proprietaire",
                 "type_logement": "maison",
             ]
             let refused = try await t.api(
@@ -217,7 +217,7 @@ import VaporTesting
             #expect(created.status == .ok)
             let key = String(try #require(created.text.firstMatch(of: /lhk_[A-Za-z0-9_-]{40,}/)).output)
             let lead: [String: Any] = [
-                "form_code": "PV-001", "phone": "0612345678", "nom": "X", "code_postal": "75008",
+                "form_code": "PV-001", "phone": "0612485378", "nom": "X", "code_postal": "75008",
                 "statut_occupant": "proprietaire", "type_logement": "maison",
             ]
             #expect(

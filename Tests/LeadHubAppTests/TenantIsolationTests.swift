@@ -42,7 +42,7 @@ import VaporTesting
             "confirmation": "y", "account_id": tenant.account.id!.uuidString, "form_id": tenant.form.id!.uuidString,
             "landing_page_ids": tenant.landingPage.id!.uuidString,
             "diffusion_source_id": tenant.source.id!.uuidString, "product_type": "PV", "body": "Intrus",
-            "ids[]": tenant.lead.id!.uuidString, "action": "delete", "phone": "06 98 76 54 32",
+            "ids[]": tenant.lead.id!.uuidString, "action": "delete", "phone": "06 98 71 54 32",
         ]
     }
 

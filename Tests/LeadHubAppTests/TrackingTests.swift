@@ -147,7 +147,7 @@ import VaporTesting
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: .authorization, value: "Token \(tenant.apiKeyRaw)")
             for (phone, lp) in [
-                ("0612345678", "LP-001"), ("0612345679", "LP-001"), ("0612345678", "LP-001"), ("0612345680", ""),
+                ("0612485378", "LP-001"), ("0612345679", "LP-001"), ("0612485378", "LP-001"), ("0612345680", ""),
             ] {
                 var body: [String: Any] = [
                     "form_code": "PV-001", "phone": phone, "code_postal": "75008", "nom": "Dupont",

@@ -149,7 +149,7 @@ def test_first_version_pages_keep_bringing_leads_after_the_import(server):
             browser.find_element(By.CSS_SELECTOR, "#step2 .btn-next").click()
             browser.find_element(By.NAME, "code_postal").send_keys("13001")
             browser.find_element(By.NAME, "ville").send_keys("Marseille")
-            browser.find_element(By.ID, "phoneInput").send_keys("0612345678")
+            browser.find_element(By.ID, "phoneInput").send_keys("0612485378")
             WebDriverWait(browser, 5).until(lambda b: b.find_element(By.ID, "submitBtn").is_enabled())
             browser.find_element(By.ID, "submitBtn").click()
             # The success branch: GTM conversion code, then the thank-you page.
@@ -172,6 +172,13 @@ def test_first_version_pages_keep_bringing_leads_after_the_import(server):
         assert len(leads) == 1
         lead = leads[0]
         assert lead["attribution"]["lp_code"] == "LP-V1"
+        # The first version's pages send no phone opt-in: with « Exiger le consentement
+        # téléphonique » (the default) the lead is kept in « À vérifier », not sent, until a person
+        # confirms consent was obtained (here: a recorded call-back); then it is routed and delivered.
+        assert lead["status"] == "no_consent", lead
+        assert not [r for r in OldSite.received if r[0] == "/lead/api/create_lead/"]
+        lead = api(server, "POST", f"/api/admin/leads/{lead['id']}/release",
+                   {"consent_obtained": True, "note": "Rappel enregistré"}, token=admin)
         assert lead["routing"]["reason"] == "origin_has_order"
 
         def delivered():
@@ -179,7 +186,7 @@ def test_first_version_pages_keep_bringing_leads_after_the_import(server):
             return current if current["status"] == "delivered" else None
         assert wait_for(delivered, 30), api(server, "GET", f"/api/admin/leads/{lead['id']}", token=admin)
         posts = [r for r in OldSite.received if r[0] == "/lead/api/create_lead/"]
-        assert len(posts) == 1 and posts[0][1] == "zr7-token-provence" and posts[0][2]["phone"] == "0612345678"
+        assert len(posts) == 1 and posts[0][1] == "zr7-token-provence" and posts[0][2]["phone"] == "0612485378"
 
         # The settings page's count names the pages still calling the first version's API. Counts
         # are flushed every 10 s, so the four calls may land in two flushes: wait for all of them.

@@ -77,8 +77,9 @@ def post_lead(base, key, lead):
 
 
 def make_lead(number):
-    return {"form_code": FORM_CODE, "phone": "07%08d" % (10000000 + number), "nom": "Crash", "code_postal": "75008",
-            "statut_occupant": "proprietaire", "type_logement": "maison", "session_id": "crash-%d" % number}
+    return {"form_code": FORM_CODE, "phone": "074%07d" % (1000000 + number), "nom": "Crash", "code_postal": "75008",
+            "statut_occupant": "proprietaire", "type_logement": "maison", "session_id": "crash-%d" % number,
+            "consent": {"phone": True, "text": "J'accepte d'être rappelé."}}
 
 
 def main():

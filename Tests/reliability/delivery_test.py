@@ -85,7 +85,7 @@ def main():
     form = call(base, "POST", "/api/admin/forms", {"name": "PV", "account_id": account["id"], "product_type": "PV"}, token)
     key = call(base, "POST", "/api/admin/api-keys", {"name": "livraison"}, token)["key"]
 
-    phones = ["07%08d" % (20000000 + n) for n in range(args.leads)]
+    phones = ["075%07d" % (1000000 + n) for n in range(args.leads)]
     pending = list(phones)
     lock = threading.Lock()
 
@@ -97,7 +97,7 @@ def main():
                 phone = pending.pop()
             call(base, "POST", "/api/v1/leads", {"form_code": form["code"], "phone": phone, "nom": "Livraison",
                                                  "code_postal": "75008", "statut_occupant": "proprietaire",
-                                                 "type_logement": "maison"}, key=key)
+                                                 "type_logement": "maison", "consent": {"phone": True}}, key=key)
 
     threads = [threading.Thread(target=submit) for _ in range(8)]
     for thread in threads:

@@ -101,9 +101,9 @@ def main():
     # Through the other process: both loops see the same organization from now on.
     call(two.base, "PATCH", "/api/admin/notifications", {
         "sendgrid_api_key": "SG.faux", "mail_from": "alertes@taches.test", "alert_emails": "ops@taches.test"}, token)
-    call(two.base, "POST", "/api/v1/leads", {"form_code": form["code"], "phone": "0712345678", "nom": "Tâche",
+    call(two.base, "POST", "/api/v1/leads", {"form_code": form["code"], "phone": "0712485378", "nom": "Tâche",
                                              "code_postal": "75008", "statut_occupant": "proprietaire",
-                                             "type_logement": "maison"}, key=key)
+                                             "type_logement": "maison", "consent": {"phone": True}}, key=key)
 
     def open_auth_alerts():
         items = call(one.base, "GET", "/api/admin/alerts", token=token)["items"]

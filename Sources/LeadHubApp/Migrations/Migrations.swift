@@ -32,5 +32,6 @@ enum LeadHubMigrations {
         UpdateAlertsAddSubjects(),
         UpdateAlertsAddOneOpenPerCondition(),
         CreateJobLease(),
+        UpdateLeadsAddQuality(),
     ]
 }

@@ -73,6 +73,12 @@ public struct AppConfig: Sendable {
     public var demoPartners: String = ""
     /// Hour (Europe/Paris, 0–23) from which the daily and weekly summaries go out (`LEADHUB_SUMMARY_HOUR`).
     public var summaryHour: Int = SummarySchedule.hour
+    /// The request header in which the reverse proxy names the client's country (`CF-IPCountry`
+    /// behind Cloudflare; `LEADHUB_IP_COUNTRY_HEADER`): a lead from outside France scores lower.
+    public var ipCountryHeader: String?
+    /// A list of disposable e-mail domains to use instead of the shipped one
+    /// (`LEADHUB_DISPOSABLE_DOMAINS_FILE`, one domain per line).
+    public var disposableDomainsFile: String?
 
     public init(
         databaseURL: String? = nil,
@@ -160,6 +166,8 @@ public struct AppConfig: Sendable {
         config.summaryHour =
             value("LEADHUB_SUMMARY_HOUR").flatMap(Int.init).map { min(max($0, 0), 23) } ?? SummarySchedule.hour
         config.demoPartners = value("LEADHUB_DEMO_PARTNERS")?.lowercased() ?? ""
+        config.ipCountryHeader = value("LEADHUB_IP_COUNTRY_HEADER")
+        config.disposableDomainsFile = value("LEADHUB_DISPOSABLE_DOMAINS_FILE")
         return config
     }
 

@@ -49,7 +49,8 @@ struct Page<Body: Encodable>: Encodable {
 enum Sidebar {
     static func groups(for role: Role, currentPath: String, openAlerts: Int = 0) -> [LayoutContext.NavGroup] {
         func item(_ label: String, _ href: String, _ icon: String) -> LayoutContext.NavItem {
-            let active = href == "/" ? currentPath == "/" : (currentPath == href || currentPath.hasPrefix(href + "/"))
+            var active = href == "/" ? currentPath == "/" : (currentPath == href || currentPath.hasPrefix(href + "/"))
+            if href == "/leads" && currentPath.hasPrefix("/leads/review") { active = false }
             return .init(
                 label: label, href: href, icon: icon, active: active,
                 badge: href == "/alerts" && openAlerts > 0 ? openAlerts : nil)
@@ -60,6 +61,7 @@ enum Sidebar {
                 items: [
                     item("Tableau de bord", "/", "◧"),
                     item("Leads", "/leads", "☰"),
+                    item("À vérifier", "/leads/review", "✓"),
                     item("Landing pages", "/landing-pages", "▭"),
                     item("Formulaires", "/forms", "✎"),
                 ]),

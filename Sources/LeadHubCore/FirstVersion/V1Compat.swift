@@ -108,6 +108,16 @@ public enum V1Compat {
     public static func acceptedMessage(duplicate: Bool) -> String {
         duplicate ? "Lead enregistré (doublon du même numéro pour ce produit, non envoyé)" : "Lead enregistré"
     }
+
+    /// The message of a `201` for each answered status.
+    public static func acceptedMessage(status: String) -> String {
+        switch status {
+        case "duplicate": acceptedMessage(duplicate: true)
+        case "incomplete": "Lead enregistré, à compléter : certains champs manquent ou sont invalides"
+        case "invalid": "Lead enregistré, à vérifier : le numéro de téléphone est invalide"
+        default: acceptedMessage(duplicate: false)
+        }
+    }
 }
 
 extension V1Compat {

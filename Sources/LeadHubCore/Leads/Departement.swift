@@ -23,7 +23,7 @@ public enum Departement {
             let three = String(code.prefix(3))
             return ["971", "972", "973", "974", "975", "976"].contains(three) ? three : nil
         case "98", "99": return nil
-        default: return two
+        default: return (1...95).contains(Int(two) ?? 0) ? two : nil  // no département 96
         }
     }
 

@@ -38,6 +38,18 @@ public struct FrenchPhone: Equatable, Sendable {
         }
     }
 
+    /// A number kept as typed because it cannot be read (a lead kept as `invalid`): both forms
+    /// are the text itself, so that it is shown and searched as it was sent.
+    public init(unreadable raw: String) {
+        e164 = raw
+        national = raw
+    }
+
+    init(e164: String, national: String) {
+        self.e164 = e164
+        self.national = national
+    }
+
     public static func parse(_ raw: String) -> Result<FrenchPhone, Problem> {
         var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return .failure(.empty) }

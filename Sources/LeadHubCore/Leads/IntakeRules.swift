@@ -15,6 +15,17 @@ public struct IntakeCandidate: Sendable, Equatable {
     public let receivedAt: Date
     /// The organization's duplicate window (nil: the default, see `DuplicateWindow`).
     public let duplicateWindowHours: Int?
+    /// The address and browser it came from (repeats in 24 h lower its quality).
+    public var ip: String? = nil
+    public var visitorId: String? = nil
+    /// `incomplete` or `invalid` when it is kept with field errors.
+    public var kept: LeadStatus? = nil
+    /// The quality signals of the submission itself (`LeadQuality.assess`).
+    public var quality = QualityAssessment()
+    public var holdThreshold = LeadQuality.defaultHoldThreshold
+    public var rejectThreshold = LeadQuality.defaultRejectThreshold
+    /// The organization requires a phone opt-in and the submission has none.
+    public var consentMissing = false
 
     public init(
         id: UUID, organizationId: UUID, idempotencyKey: String?, submissionHash: String, sessionId: String?,
@@ -104,6 +115,9 @@ public enum IntakeRules {
         public var known: [String: KnownKey] = [:]
         public var bySession: [String: [PriorLead]] = [:]
         public var byPhone: [String: [PriorLead]] = [:]
+        /// Leads of the last 24 h per address and per visitor (`addressKey`, `visitorKey`).
+        public var recentByAddress: [String: Int] = [:]
+        public var recentByVisitor: [String: Int] = [:]
 
         public init(
             known: [String: KnownKey] = [:], bySession: [String: [PriorLead]] = [:],
@@ -117,7 +131,7 @@ public enum IntakeRules {
         /// Files a prior lead under its session and phone.
         public mutating func add(_ lead: PriorLead) {
             if lead.sessionId != nil { bySession[lead.sessionKey, default: []].append(lead) }
-            byPhone[lead.phoneKey, default: []].append(lead)
+            if !lead.phone.isEmpty { byPhone[lead.phoneKey, default: []].append(lead) }
         }
     }
 
@@ -128,6 +142,15 @@ public enum IntakeRules {
         public var newLeads: [(index: Int, lead: PriorLead)]
         /// Idempotency keys to remember: the candidate's index and the lead its answer names.
         public var remembered: [(index: Int, lead: PriorLead)]
+        /// The quality of each stored candidate (by index), repeats included.
+        public var quality: [Int: QualityAssessment] = [:]
+    }
+
+    /// How far back repeats of an address or a visitor count.
+    public static let repeatWindow: TimeInterval = 86_400
+
+    public static func addressKey(_ organizationId: UUID, _ ip: String) -> String {
+        organizationId.uuidString + "|" + ip
     }
 
     public static func keyKey(_ organizationId: UUID, _ key: String) -> String { organizationId.uuidString + "|" + key }
@@ -144,6 +167,7 @@ public enum IntakeRules {
         var seen = lookups
         var newLeads: [(index: Int, lead: PriorLead)] = []
         var remembered: [(index: Int, lead: PriorLead)] = []
+        var qualities: [Int: QualityAssessment] = [:]
         for (index, c) in candidates.enumerated() {
             if let key = c.idempotencyKey, let previous = lookups.known[keyKey(c.organizationId, key)] {
                 verdicts.append(
@@ -162,19 +186,45 @@ public enum IntakeRules {
                 }
             }
             let windowStart = DuplicateWindow.start(for: c.receivedAt, hours: c.duplicateWindowHours)
-            let earlier = (seen.byPhone[phoneKey(c.organizationId, c.phone, c.productType)] ?? [])
-                .filter { $0.createdAt >= windowStart }
-                .min { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+            // A lead kept without a phone (an e-mail only) is nobody's duplicate.
+            let earlier =
+                c.phone.isEmpty
+                ? nil
+                : (seen.byPhone[phoneKey(c.organizationId, c.phone, c.productType)] ?? [])
+                    .filter { $0.createdAt >= windowStart && $0.status.countsForDuplicates }
+                    .min { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
             let duplicateOf = earlier.map { $0.duplicateOf ?? $0.id }
+            let addressKey = c.ip.map { Self.addressKey(c.organizationId, $0) }
+            let visitorKey = c.visitorId.map { Self.addressKey(c.organizationId, $0) }
+            var quality = c.quality
+            quality.signals += LeadQuality.repeats(
+                sameAddress: addressKey.map { seen.recentByAddress[$0] ?? 0 } ?? 0,
+                sameVisitor: visitorKey.map { seen.recentByVisitor[$0] ?? 0 } ?? 0)
+            if let addressKey { seen.recentByAddress[addressKey, default: 0] += 1 }
+            if let visitorKey { seen.recentByVisitor[visitorKey, default: 0] += 1 }
+            let status = status(of: c, duplicate: duplicateOf != nil, quality: quality)
             let lead = PriorLead(
                 id: c.id, organizationId: c.organizationId, sessionId: c.sessionId, submissionHash: c.submissionHash,
-                status: duplicateOf == nil ? .received : .duplicate, duplicateOf: duplicateOf, formCode: c.formCode,
+                status: status, duplicateOf: duplicateOf, formCode: c.formCode,
                 createdAt: c.receivedAt, phone: c.phone, productType: c.productType)
+            qualities[index] = quality
             seen.add(lead)
             verdicts.append(.store(lead))
             newLeads.append((index, lead))
             if c.idempotencyKey != nil { remembered.append((index, lead)) }
         }
-        return Decision(verdicts: verdicts, newLeads: newLeads, remembered: remembered)
+        return Decision(verdicts: verdicts, newLeads: newLeads, remembered: remembered, quality: qualities)
+    }
+
+    /// What a new lead is stored as: a duplicate first (it is never sent anyway), then the quality
+    /// reject, the field errors, the quality hold and the missing consent; `received` otherwise.
+    public static func status(of c: IntakeCandidate, duplicate: Bool, quality: QualityAssessment) -> LeadStatus {
+        if duplicate { return .duplicate }
+        let verdict = quality.verdict(hold: c.holdThreshold, reject: c.rejectThreshold)
+        if verdict == .reject { return .rejected }
+        if let kept = c.kept { return kept }
+        if verdict == .hold { return .held }
+        if c.consentMissing { return .noConsent }
+        return .received
     }
 }

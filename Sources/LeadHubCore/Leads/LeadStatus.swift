@@ -15,6 +15,17 @@ public enum LeadStatus: String, Codable, CaseIterable, Sendable {
     case failed
     /// Not sent: cancelled, or no CRM to send it to.
     case notSent = "not_sent"
+    /// Kept although a field its product requires is missing or does not validate: waits in
+    /// « À vérifier » until an editor completes it and releases it.
+    case incomplete
+    /// Kept although its phone number cannot be read: waits in « À vérifier ».
+    case invalid
+    /// Its quality score reached the organization's hold threshold: waits in « À vérifier ».
+    case held
+    /// No phone opt-in while the organization requires one: kept, never sent unless released.
+    case noConsent = "no_consent"
+    /// Rejected: by the quality score (honeypot, reject threshold) or by an editor. Never sent.
+    case rejected
 
     public var label: String {
         switch self {
@@ -24,6 +35,33 @@ public enum LeadStatus: String, Codable, CaseIterable, Sendable {
         case .crmDuplicate: "Doublon CRM"
         case .failed: "À traiter"
         case .notSent: "Non envoyé"
+        case .incomplete: "Incomplet"
+        case .invalid: "Invalide"
+        case .held: "Qualité à vérifier"
+        case .noConsent: "Sans consentement"
+        case .rejected: "Rejeté"
+        }
+    }
+
+    /// The statuses of the review queue « À vérifier »: stored, not sent until an editor releases them.
+    public static let awaitingReview: [LeadStatus] = [.incomplete, .invalid, .held, .noConsent]
+
+    public var awaitsReview: Bool { Self.awaitingReview.contains(self) }
+
+    /// Whether a later lead of the same phone and product is its duplicate. A lead waiting in
+    /// « À vérifier » or rejected does not count: the person who corrects their entry, or ticks
+    /// the opt-in they had missed, sends a lead that must be delivered.
+    public var countsForDuplicates: Bool { !awaitsReview && self != .rejected }
+
+    /// What the public API answers in `status` for a lead stored with this status. The quality
+    /// verdicts are not told to the sender (a bot learns nothing); incomplete and invalid are, with
+    /// the field errors, so that a page can still show them.
+    public var answerStatus: String {
+        switch self {
+        case .duplicate: "duplicate"
+        case .incomplete: "incomplete"
+        case .invalid: "invalid"
+        default: "accepted"
         }
     }
 

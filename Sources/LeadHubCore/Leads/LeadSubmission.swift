@@ -22,12 +22,42 @@ public struct ValidatedLead: Equatable, Sendable {
     /// The form and LP codes named in the body (`form_code`, `lp_code`).
     public var formCode: String?
     public var lpCode: String?
+    /// The hidden field a person never fills (`honeypot`): filled, the lead is a robot's.
+    public var honeypot: String?
+    /// What the page measured from the first interaction with the form to its submission.
+    public var formElapsedMs: Int?
 
+    /// What the person agreed to: the wording shown, the partner list's version, the page.
     public struct Consent: Equatable, Sendable {
         public var phone: Bool
         public var email: Bool
         public var text: String?
         public var url: String?
+        public var partnersVersion: String?
+    }
+}
+
+/// A submission read field by field, errors and all: what intake keeps when the organization
+/// keeps every lead (see `LeadSubmission.inspect`).
+public struct LeadInspection: Equatable, Sendable {
+    /// The fields that validated; a field in error is left empty, except the phone, kept as typed
+    /// when it cannot be read (`phoneReadable` false).
+    public var lead: ValidatedLead
+    public var errors: FieldErrors
+    public var phoneReadable: Bool
+    /// The phone as typed (trimmed), even when it cannot be read.
+    public var rawPhone: String?
+
+    public var isValid: Bool { errors.isEmpty && phoneReadable }
+
+    /// Something to reach the person with: a phone, even malformed, or an e-mail address.
+    public var hasContact: Bool { !(rawPhone ?? "").isEmpty || lead.email != nil }
+
+    /// What the lead is when kept with errors: `invalid` when a phone was typed that cannot be
+    /// read, `incomplete` otherwise (a required field missing or another field in error).
+    public var keptStatus: LeadStatus? {
+        if isValid { return nil }
+        return !phoneReadable && !(rawPhone ?? "").isEmpty ? .invalid : .incomplete
     }
 }
 
@@ -38,7 +68,9 @@ public enum LeadSubmission {
         "fbclid", "referrer", "page_url",
     ]
     static let knownFields: Set<String> =
-        Set(LeadField.allCases.map(\.rawValue)).union(attributionFields).union(["form_code", "lp_code", "consent"])
+        Set(LeadField.allCases.map(\.rawValue)).union(attributionFields).union([
+            "form_code", "lp_code", "consent", "honeypot", "form_elapsed_ms",
+        ])
     public static let maxExtraFields = 30
     public static let maxExtraKeyLength = 64
     public static let maxExtraValueLength = 1_000
@@ -48,6 +80,15 @@ public enum LeadSubmission {
     public static func validate(
         _ body: [String: JSONValue], required: [LeadField] = [.phone], metropolitanOnly: Bool = false
     ) -> Result<ValidatedLead, FieldErrors> {
+        let inspection = inspect(body, required: required, metropolitanOnly: metropolitanOnly)
+        return inspection.isValid ? .success(inspection.lead) : .failure(inspection.errors)
+    }
+
+    /// Reads every field and says what is wrong, without refusing: the fields that validated,
+    /// the errors (in French, per field) and whether the phone could be read.
+    public static func inspect(
+        _ body: [String: JSONValue], required: [LeadField] = [.phone], metropolitanOnly: Bool = false
+    ) -> LeadInspection {
         var errors = FieldErrors()
         func text(_ key: String, max: Int) -> String? {
             guard let value = body[key] else { return nil }
@@ -66,7 +107,8 @@ public enum LeadSubmission {
         }
 
         var phone: FrenchPhone? = nil
-        switch FrenchPhone.parse(text("phone", max: 40) ?? "") {
+        let rawPhone = text("phone", max: 40)
+        switch FrenchPhone.parse(rawPhone ?? "") {
         case .success(let parsed): phone = parsed
         case .failure(let problem): if errors.first("phone") == nil { errors.add("phone", problem.message) }
         }
@@ -154,13 +196,17 @@ public enum LeadSubmission {
         let formCode = text("form_code", max: 40)
         let lpCode = text("lp_code", max: 40)
 
-        var consent = ValidatedLead.Consent(phone: false, email: false, text: nil, url: nil)
+        var consent = ValidatedLead.Consent(phone: false, email: false, text: nil, url: nil, partnersVersion: nil)
         switch body["consent"] {
         case .object(let fields):
             consent.phone = fields["phone"]?.bool ?? false
             consent.email = fields["email"]?.bool ?? false
-            consent.text = fields["text"]?.text.map { String($0.prefix(5_000)) }
+            consent.text = fields["text"]?.text.map { String($0.trimmedText.prefix(5_000)) }.flatMap {
+                $0.isEmpty ? nil : $0
+            }
             consent.url = fields["url"]?.text.map { String($0.prefix(2_000)) }
+            consent.partnersVersion = fields["partners_version"]?.text.map { String($0.trimmedText.prefix(100)) }
+                .flatMap { $0.isEmpty ? nil : $0 }
         case .none, .null: break
         default: errors.add("consent", "Consentement invalide : objet {phone, email, text, url} attendu.")
         }
@@ -196,14 +242,23 @@ public enum LeadSubmission {
             errors.add(field.rawValue, "Ce champ est obligatoire pour ce produit.")
         }
 
-        guard errors.isEmpty, let phone else { return .failure(errors) }
-        return .success(
-            ValidatedLead(
-                phone: phone, civilite: civilite, nom: nom, prenom: prenom, email: email, codePostal: codePostal,
-                departement: departement, ville: ville, adresse: adresse, typeLogement: typeLogement,
-                statutOccupant: statutOccupant, surfaceHabitable: surface, chauffageActuel: chauffage,
-                factureElectricite: facture, attribution: attribution, consent: consent, extra: extra,
-                formCode: formCode, lpCode: lpCode))
+        let honeypot = body["honeypot"]?.text.map { String($0.prefix(200)) }
+        var elapsed: Int? = nil
+        if let raw = body["form_elapsed_ms"], let value = raw.text.flatMap({ Double($0.trimmedText) }),
+            value.isFinite, value >= 0, value < 86_400_000
+        {
+            elapsed = Int(value)
+        }
+        var lead = ValidatedLead(
+            phone: phone ?? FrenchPhone(unreadable: rawPhone ?? ""), civilite: civilite, nom: nom, prenom: prenom,
+            email: email, codePostal: codePostal,
+            departement: departement, ville: ville, adresse: adresse, typeLogement: typeLogement,
+            statutOccupant: statutOccupant, surfaceHabitable: surface, chauffageActuel: chauffage,
+            factureElectricite: facture, attribution: attribution, consent: consent, extra: extra,
+            formCode: formCode, lpCode: lpCode)
+        lead.honeypot = honeypot
+        lead.formElapsedMs = elapsed
+        return LeadInspection(lead: lead, errors: errors, phoneReadable: phone != nil, rawPhone: rawPhone)
     }
 
     /// Lowercase without French accents ("Propriétaire" → "proprietaire"). Hand-written: ICU

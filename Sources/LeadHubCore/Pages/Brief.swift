@@ -561,6 +561,9 @@ public enum Brief {
             html += fields.map(fieldMarkup).joined(separator: "\n") + "\n"
             html +=
                 "  <label><input type=\"checkbox\" name=\"consent_phone\" value=\"1\"> J'accepte d'être recontacté(e) par téléphone au sujet de mon projet.</label>\n"
+            // The honeypot: invisible to people, filled by robots (LeadHub then rejects the lead).
+            html +=
+                "  <input name=\"honeypot\" tabindex=\"-1\" autocomplete=\"off\" aria-hidden=\"true\" style=\"position:absolute;left:-9999px\">\n"
             html += "  <p class=\"leadhub-errors\" role=\"alert\" hidden></p>\n"
             html += "  <button type=\"submit\">Envoyer ma demande</button>\n</form>"
             let thanks = form.thankYouURL ?? "ADRESSE_DE_REMERCIEMENT"
@@ -583,7 +586,9 @@ public enum Brief {
                       body: JSON.stringify(Object.assign({ form_code: "\(form.code)" }, lead))
                     }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, status: r.status, body: body }; }); });
                     send.then(function (answer) {
-                      if (answer.ok) { location.href = "\(thanks)"; return; }
+                      var kept = answer.body && (answer.body.status === "incomplete" || answer.body.status === "invalid");
+                      // Kept with errors (incomplete, invalid): the lead is saved; show what to correct.
+                      if (answer.ok && !kept) { location.href = "\(thanks)"; return; }
                       var errors = (answer.body && answer.body.errors) || {};
                       var lines = Object.keys(errors).map(function (name) { return errors[name].join(" "); });
                       box.textContent = lines.length ? lines.join(" ") : (answer.body && answer.body.error) || "Envoi impossible, réessayez.";
@@ -603,7 +608,7 @@ public enum Brief {
                     caption: "Le formulaire (à habiller à votre goût, en gardant les attributs `name`) :", text: html),
                 .code(id: "tag-submit", language: "html", caption: "L'envoi, après le formulaire :", text: script),
                 .paragraph(
-                    "`LeadHub.submit(champs)` envoie le lead avec la clé du formulaire, la session, le code de la landing page et la campagne, et répond `{ok, status, body}`. En cas de refus (422), `body.errors` donne, par champ, des messages en français à afficher près des champs."
+                    "`LeadHub.submit(champs)` envoie le lead avec la clé du formulaire, la session, le code de la landing page, la campagne et le temps de saisie (`form_elapsed_ms`), et répond `{ok, status, body}`. En cas de refus (422), ou quand le lead est enregistré avec des erreurs (`body.status` vaut `incomplete` ou `invalid`), `body.errors` donne, par champ, des messages en français à afficher près des champs : le visiteur corrige et renvoie, et c'est ce nouveau lead qui part au CRM. Le champ caché `honeypot` doit rester vide et invisible : un robot qui le remplit est rejeté."
                 ),
                 .paragraph(
                     "Formulaire en plusieurs étapes : appelez `LeadHub.step(2)`, `LeadHub.step(3)`… quand le visiteur arrive à chaque étape (compté dans « Étapes »)."
@@ -709,7 +714,15 @@ public enum Brief {
                         ["`page_url`, `referrer`", "Adresse de la page et provenance (2 000 caractères au plus)."],
                         [
                             "`consent`",
-                            "Objet `{\"phone\": true, \"email\": false, \"text\": \"texte affiché\", \"url\": \"adresse de la page\"}` : la preuve du consentement.",
+                            "Objet `{\"phone\": true, \"email\": false, \"text\": \"texte affiché\", \"url\": \"adresse de la page\", \"partners_version\": \"2026-11\"}` : la preuve du consentement (case jamais pré-cochée). Sans `phone: true`, le lead est enregistré mais n'est pas envoyé quand l'organisation exige le consentement téléphonique (par défaut).",
+                        ],
+                        [
+                            "`honeypot`",
+                            "Champ caché, invisible, toujours vide pour une personne : rempli, le lead est rejeté (robot).",
+                        ],
+                        [
+                            "`form_elapsed_ms`",
+                            "Millisecondes entre la première saisie et l'envoi (ajouté par `LeadHub.submit`) : moins de 10 s abaisse le score qualité.",
                         ],
                         [
                             "autres champs",
@@ -722,7 +735,7 @@ public enum Brief {
                     rows: [
                         [
                             "201",
-                            "Lead enregistré : `{\"id\", \"status\": \"accepted\" ou \"duplicate\", \"duplicate_of\"?, \"form_code\", \"created_at\"}`. Un doublon est enregistré mais pas livré.",
+                            "Lead enregistré : `{\"id\", \"status\", \"duplicate_of\"?, \"form_code\", \"created_at\", \"errors\"?, \"warnings\"?}`. `status` : `accepted`, `duplicate` (enregistré, pas livré), `incomplete` ou `invalid` (enregistré avec les erreurs de `errors`, à compléter avant envoi). `warnings.consent` : pas d'opt-in téléphonique, le lead ne sera pas envoyé.",
                         ],
                         ["400", "Corps illisible (JSON mal formé, vide, pas un objet)."],
                         ["401", "Clé absente, mal écrite ou inconnue."],
@@ -730,7 +743,7 @@ public enum Brief {
                         ["413 / 415", "Corps de plus de 64 Ko / pas en JSON."],
                         [
                             "422",
-                            "Champs invalides : `{\"error\": \"Certains champs sont invalides.\", \"errors\": {\"phone\": [\"Numéro de téléphone invalide…\"]}}`, tous les champs à la fois.",
+                            "Champs invalides sans téléphone ni e-mail pour joindre la personne, ou organisation en mode strict : `{\"error\": \"Certains champs sont invalides.\", \"errors\": {\"phone\": [\"Numéro de téléphone invalide…\"]}}`, tous les champs à la fois ; rien n'est enregistré.",
                         ],
                         ["429", "Trop d'envois en peu de temps : réessayez après `Retry-After` secondes."],
                         ["5xx", "Incident : réessayez plus tard avec la même `Idempotency-Key`."],

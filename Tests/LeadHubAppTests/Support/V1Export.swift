@@ -161,7 +161,7 @@ struct V1Export {
             var base: [String: Any] = [
                 "id": id, "form_id": Id.formPV, "form_code": "PV-001", "account_id": Id.accountZ, "product_type": "PV",
                 "origin_crm_id": Id.zr7, "target_crm_id": Id.zr7, "routing_reason": "origin_has_order",
-                "phone": "0612345678", "nom": "Martin", "prenom": "Jean", "civilite": "M.", "email": "jean@exemple.fr",
+                "phone": "0612485378", "nom": "Martin", "prenom": "Jean", "civilite": "M.", "email": "jean@exemple.fr",
                 "departement": "13", "code_postal": "13001", "superficie_logement": "120m²", "type_logement": "Maison",
                 "statut_occupant": "Propriétaire", "facture_electricite": "150", "lp_code": "LP-001",
                 "liaison_code": "LP-001_PV-001", "created_at": "2026-08-14T08:30:00.000000+00:00",
@@ -179,7 +179,7 @@ struct V1Export {
                 lead(
                     "lead-2",
                     [
-                        "phone": "0698765432", "departement": "75", "code_postal": "75011", "target_crm_id": Id.mdl,
+                        "phone": "0698715432", "departement": "75", "code_postal": "75011", "target_crm_id": Id.mdl,
                         "routing_reason": "rerouted_to_mdl", "created_at": date("2026-08-20T10:00:00Z"),
                     ]),
                 lead(

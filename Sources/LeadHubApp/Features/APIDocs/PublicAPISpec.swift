@@ -110,7 +110,21 @@ enum PublicAPISpec {
                 "email": ["type": "boolean", "description": "Accepte de recevoir des e-mails."],
                 "text": ["type": "string", "maxLength": 5_000, "description": "Texte du consentement affiché."],
                 "url": ["type": "string", "maxLength": 2_000, "description": "Page où le consentement a été donné."],
+                "partners_version": [
+                    "type": "string", "maxLength": 100,
+                    "description": "Version de la liste des partenaires affichée avec le texte (ex. 2026-11).",
+                ],
             ],
+        ]
+        properties["honeypot"] = [
+            "type": "string", "maxLength": 200,
+            "description":
+                "Champ piège : un champ caché que personne ne voit ni ne remplit. S'il arrive rempli, le lead est celui d'un robot : enregistré, rejeté, jamais envoyé (la réponse ne le dit pas).",
+        ]
+        properties["form_elapsed_ms"] = [
+            "oneOf": [["type": "number"], ["type": "string", "maxLength": 20]],
+            "description":
+                "Millisecondes entre la première saisie dans le formulaire et l'envoi (le script de suivi l'ajoute). Moins de 10 s abaisse le score qualité.",
         ]
         let error: [String: Any] = [
             "type": "object",
@@ -145,8 +159,24 @@ enum PublicAPISpec {
             "required": ["id", "status", "form_code", "created_at"],
             "properties": [
                 "id": ["type": "string", "format": "uuid"],
-                "status": ["type": "string", "enum": ["accepted", "duplicate"]],
+                "status": [
+                    "type": "string", "enum": ["accepted", "duplicate", "incomplete", "invalid"],
+                    "description":
+                        "accepted : enregistré ; duplicate : doublon enregistré, jamais envoyé ; incomplete : enregistré malgré un champ manquant ou invalide, à compléter dans « À vérifier » avant envoi ; invalid : enregistré malgré un téléphone illisible.",
+                ],
                 "duplicate_of": ["type": "string", "format": "uuid", "description": "Lead d'origine (doublon)."],
+                "errors": [
+                    "type": "object",
+                    "description":
+                        "Avec incomplete ou invalid : les erreurs par champ, comme une réponse 422, à afficher.",
+                    "additionalProperties": ["type": "array", "items": ["type": "string"]],
+                ],
+                "warnings": [
+                    "type": "object",
+                    "description":
+                        "Le lead est enregistré mais ne sera pas envoyé tel quel (consent : pas d'opt-in téléphonique alors que l'organisation l'exige).",
+                    "additionalProperties": ["type": "array", "items": ["type": "string"]],
+                ],
                 "form_code": ["type": "string"],
                 "created_at": ["type": "string", "format": "date-time"],
                 "lead_id": ["type": "string", "format": "uuid", "description": "Comme id (première version)."],
@@ -226,7 +256,8 @@ enum PublicAPISpec {
                         ],
                         "responses": [
                             "201": [
-                                "description": "Lead enregistré (ou doublon enregistré, jamais envoyé).",
+                                "description":
+                                    "Lead enregistré sur disque : nouveau, doublon (jamais envoyé), ou conservé avec ses erreurs (incomplete, invalid) quand l'organisation garde tous les leads.",
                                 "headers": [
                                     "Idempotent-Replayed": [
                                         "description": "« true » quand la réponse est celle d'une requête précédente.",
@@ -242,7 +273,9 @@ enum PublicAPISpec {
                             "409": errorResponse("Une requête avec la même clé d'idempotence est en cours."),
                             "413": errorResponse("Corps de plus de 64 Ko."),
                             "415": errorResponse("Le corps n'est pas du JSON."),
-                            "422": errorResponse("Champs invalides : `errors` donne chaque message."),
+                            "422": errorResponse(
+                                "Champs invalides et rien pour joindre la personne (ni téléphone ni e-mail), ou organisation en mode strict : `errors` donne chaque message ; rien n'est enregistré."
+                            ),
                             "429": errorResponse("Trop de requêtes.", headers: retryAfter),
                             "503": errorResponse(
                                 "Enregistrement momentanément impossible : réessayer.", headers: retryAfter),

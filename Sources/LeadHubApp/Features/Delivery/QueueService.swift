@@ -242,6 +242,11 @@ enum QueueService {
     {
         try scope.require(.manageCrms)
         let lead = try await scope.find(Lead.self, leadId, on: db)
+        if let state = LeadStatus(rawValue: lead.status), state.awaitsReview || state == .rejected {
+            throw AppError.conflict(
+                field: nil,
+                message: "Ce lead est « \(state.label) » : libérez-le depuis sa fiche (À vérifier) avant de l'envoyer.")
+        }
         guard let crmId else { throw FieldErrors(["crm_id": ["Choisissez le CRM destinataire."]]) }
         guard let crm = try await scope.query(Crm.self, on: db).filter(\.$id == crmId).first() else {
             throw FieldErrors(["crm_id": ["CRM introuvable."]])

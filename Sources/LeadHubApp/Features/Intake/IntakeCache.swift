@@ -18,6 +18,8 @@ struct IntakeForm: Sendable {
     let requiredFields: [LeadField]
     let duplicateWindowHours: Int?
     let excludeFromRouting: Bool
+    /// The organization's intake policy (kept or refused errors, quality, consent).
+    var policy = IntakePolicy()
 }
 
 /// The organization's CRMs as routing needs them: commandes, limits and prices per product.
@@ -194,7 +196,8 @@ final class IntakeCache: Sendable {
             crmId: account.crmId, code: form.code, productType: form.productType, active: form.status == .active,
             metropolitanOnly: form.metropolitanOnly, allowedOrigins: form.allowedOrigins,
             requiredFields: (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:)),
-            duplicateWindowHours: organization.duplicateWindowHours, excludeFromRouting: form.excludeFromRouting)
+            duplicateWindowHours: organization.duplicateWindowHours, excludeFromRouting: form.excludeFromRouting,
+            policy: organization.intakePolicy)
     }
 }
 

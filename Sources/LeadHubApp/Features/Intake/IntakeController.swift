@@ -94,11 +94,15 @@ struct IntakeController {
             throw AppError.forbidden("Origine non autorisée pour ce formulaire : \(origin).")
         }
 
-        let lead: ValidatedLead
-        switch LeadSubmission.validate(body, required: form.requiredFields, metropolitanOnly: form.metropolitanOnly) {
-        case .success(let valid): lead = valid
-        case .failure(let errors): throw errors
+        // Every lead the business paid the click for is kept: with field errors it is stored as
+        // incomplete or invalid and waits in « À vérifier », unless the organization is strict or
+        // there is nothing to reach the person with.
+        let inspection = LeadSubmission.inspect(
+            body, required: form.requiredFields, metropolitanOnly: form.metropolitanOnly)
+        if !inspection.isValid, form.policy.strict || !inspection.hasContact {
+            throw inspection.errors
         }
+        let lead = inspection.lead
         var landingPage: IntakeCache.PageRef? = nil
         if let code = lead.lpCode?.uppercased() {
             landingPage = try await req.application.intakeCache.landingPage(
@@ -115,7 +119,9 @@ struct IntakeController {
             userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,
             submissionHash: submissionHash, idempotencyKey: idempotencyKey,
             receivedAt: req.now, duplicateWindowHours: form.duplicateWindowHours,
-            excludeFromRouting: form.excludeFromRouting, routing: routing)
+            excludeFromRouting: form.excludeFromRouting, routing: routing, kept: inspection.keptStatus,
+            errors: inspection.errors, quality: Self.quality(of: inspection, form: form, req: req),
+            policy: form.policy, consentHash: lead.consent.text.map(Secrets.sha256Hex))
 
         switch try await req.application.leadWriter.submit(draft) {
         case .stored(let stored), .doubleSubmit(let stored):
@@ -136,6 +142,21 @@ struct IntakeController {
                 ]
             ])
         }
+    }
+
+    /// The quality signals of the submission itself (`LeadQuality`); repeats are counted by the writer.
+    static func quality(of inspection: LeadInspection, form: IntakeForm, req: Request) -> QualityAssessment {
+        let lead = inspection.lead
+        let ip = req.clientIP
+        return LeadQuality.assess(
+            LeadQuality.Input(
+                honeypot: lead.honeypot, formElapsedMs: lead.formElapsedMs,
+                country: req.application.config.ipCountryHeader.flatMap { req.headers.first(name: $0) },
+                addressInSuspectRange: ip.map { ip in form.policy.suspectRanges.contains { $0.contains(ip) } } ?? false,
+                email: lead.email, nationalPhone: inspection.phoneReadable ? lead.phone.national : nil,
+                nom: lead.nom, prenom: lead.prenom,
+                codePostal: inspection.errors.first("code_postal") == nil ? lead.codePostal : nil),
+            disposableDomains: req.application.qualityLists.disposableDomains)
     }
 
     private func authenticate(_ req: Request) async throws -> Caller {

@@ -138,6 +138,21 @@ enum IntakeRows {
             ("consent_text", { .text($0.draft.lead.consent.text) }),
             ("consent_url", { .text($0.draft.lead.consent.url ?? $0.draft.lead.attribution["page_url"]) }),
             ("consent_at", { .date($0.draft.receivedAt) }),
+            ("consent_hash", { .text($0.draft.consentHash) }),
+            ("consent_partners_version", { .text($0.draft.lead.consent.partnersVersion) }),
+            ("quality_score", { .integer($0.stored.quality?.score) }),
+            (
+                "quality_reasons",
+                { row in .text(row.stored.quality.flatMap { $0.signals.isEmpty ? nil : JSONText.encode($0.signals) }) }
+            ),
+            (
+                "review_errors",
+                { row in
+                    .text(
+                        row.draft.kept == nil || row.draft.errors.isEmpty
+                            ? nil : JSONText.encode(row.draft.errors.messages))
+                }
+            ),
             ("ip", { .text($0.draft.ip) }),
             ("user_agent", { .text($0.draft.userAgent) }),
             ("submission_hash", { .text($0.draft.submissionHash) }),

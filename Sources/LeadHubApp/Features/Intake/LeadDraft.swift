@@ -25,6 +25,18 @@ struct LeadDraft: Sendable {
     let excludeFromRouting: Bool
     /// The organization's CRMs when the lead arrived.
     let routing: RoutingConfig
+    /// Kept with field errors (`incomplete` or `invalid`) and the errors, answered and stored.
+    var kept: LeadStatus? = nil
+    var errors = FieldErrors()
+    /// The quality signals of the submission itself; repeats are added by the rules.
+    var quality = QualityAssessment()
+    var policy = IntakePolicy()
+    /// SHA-256 of the consent wording shown.
+    var consentHash: String? = nil
+
+    /// The address whose repeats count against the lead's quality: a visitor's, not a proxy's or
+    /// an internal caller's (loopback and private ranges are left out).
+    var repeatAddress: String? { ip.flatMap { IPRange.isPublic($0) ? $0 : nil } }
 }
 
 /// What happened to a submission.
@@ -39,19 +51,24 @@ enum LeadOutcome: Sendable, Equatable {
     case doubleSubmit(StoredLead)
 }
 
-struct StoredLead: Sendable, Equatable, Codable {
+struct StoredLead: Sendable, Equatable {
     let id: UUID
     let status: LeadStatus
     let duplicateOf: UUID?
     let formCode: String
     let createdAt: Date
+    /// The field errors of a lead kept with errors, answered with it.
+    var errors: FieldErrors? = nil
+    /// Told to the sender: the lead is kept but will not be sent (no phone opt-in).
+    var warnings: FieldErrors? = nil
+    /// The quality score and its reasons (new leads only).
+    var quality: QualityAssessment? = nil
 
     /// The `201` body of the public API.
     var answer: LeadAnswer {
         LeadAnswer(
-            id: id, status: status == .duplicate ? "duplicate" : "accepted", duplicateOf: duplicateOf,
-            formCode: formCode,
-            createdAt: createdAt)
+            id: id, status: status.answerStatus, duplicateOf: duplicateOf, formCode: formCode, createdAt: createdAt,
+            errors: errors?.messages, warnings: warnings?.messages)
     }
 }
 
@@ -61,8 +78,11 @@ struct LeadAnswer: Content, Equatable {
     let duplicateOf: UUID?
     let formCode: String
     let createdAt: Date
+    var errors: [String: [String]]? = nil
+    var warnings: [String: [String]]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, status, duplicateOf = "duplicate_of", formCode = "form_code", createdAt = "created_at"
+        case id, status, duplicateOf = "duplicate_of", formCode = "form_code", createdAt = "created_at", errors,
+            warnings
     }
 }

@@ -24,12 +24,15 @@ extension LeadWriter {
     /// The queries of a batch's lookups, per organization so that the (organization_id, …) indexes
     /// serve them: idempotency keys, sessions (double submits), phones (duplicates).
     struct LookupQuery {
-        enum Kind { case keys, sessions, phones }
+        enum Kind { case keys, sessions, phones, addresses, visitors }
         let kind: Kind
         let organizationId: UUID
         let values: [String]
         let since: Date?
     }
+
+    /// Repeats of an address or a visitor are counted up to this many (the score's last step is 5).
+    static let repeatCountLimit = 6
 
     static func lookupQueries(_ drafts: [LeadDraft]) -> [LookupQuery] {
         var queries: [LookupQuery] = []
@@ -43,8 +46,17 @@ extension LeadWriter {
                 queries.append(LookupQuery(kind: .sessions, organizationId: organization, values: chunk, since: oldest))
             }
             let earliest = mine.map { DuplicateWindow.start(for: $0.receivedAt, hours: $0.duplicateWindowHours) }.min()!
-            for chunk in Array(Set(mine.map { $0.lead.phone.e164 })).chunked(300) {
+            for chunk in Array(Set(mine.map { $0.lead.phone.e164 }.filter { !$0.isEmpty })).chunked(300) {
                 queries.append(LookupQuery(kind: .phones, organizationId: organization, values: chunk, since: earliest))
+            }
+            let dayBefore = mine.map(\.receivedAt).min()!.addingTimeInterval(-IntakeRules.repeatWindow)
+            for chunk in Array(Set(mine.compactMap(\.repeatAddress))).chunked(300) {
+                queries.append(
+                    LookupQuery(kind: .addresses, organizationId: organization, values: chunk, since: dayBefore))
+            }
+            for chunk in Array(Set(mine.compactMap { $0.lead.attribution["visitor_id"] })).chunked(300) {
+                queries.append(
+                    LookupQuery(kind: .visitors, organizationId: organization, values: chunk, since: dayBefore))
             }
         }
         return queries
@@ -54,23 +66,55 @@ extension LeadWriter {
     /// double submit, duplicate. What the batch stores is seen by the drafts after it.
     static func decide(_ drafts: [LeadDraft], _ lookups: Lookups) -> Decision {
         let decision = IntakeRules.decide(drafts.map(\.candidate), lookups)
-        let outcomes: [LeadOutcome] = decision.verdicts.map { verdict in
+        // A new lead's answer carries its field errors and warnings; the record, its quality.
+        func stored(_ lead: PriorLead, _ index: Int) -> StoredLead {
+            var stored = StoredLead(lead)
+            guard lead.id == drafts[index].id else { return stored }
+            let draft = drafts[index]
+            if draft.kept != nil, lead.status != .rejected, !draft.errors.isEmpty { stored.errors = draft.errors }
+            if lead.status == .noConsent { stored.warnings = FieldErrors(["consent": [Self.noConsentWarning]]) }
+            stored.quality = decision.quality[index]
+            return stored
+        }
+        let outcomes: [LeadOutcome] = decision.verdicts.enumerated().map { index, verdict in
             switch verdict {
-            case .store(let lead): .stored(StoredLead(lead))
+            case .store(let lead): .stored(stored(lead, index))
             case .replayed(let status, let body): .replayed(status: status, body: body)
             case .idempotencyMismatch: .idempotencyMismatch
             case .doubleSubmit(let first): .doubleSubmit(StoredLead(first))
             }
         }
         return Decision(
-            outcomes: outcomes, newLeads: decision.newLeads.map { (drafts[$0.index], StoredLead($0.lead)) },
-            remembered: decision.remembered.map { (drafts[$0.index], StoredLead($0.lead)) })
+            outcomes: outcomes, newLeads: decision.newLeads.map { (drafts[$0.index], stored($0.lead, $0.index)) },
+            remembered: decision.remembered.map { (drafts[$0.index], stored($0.lead, $0.index)) })
     }
 
     /// The whole batch through SQLKit, inside the caller's transaction (PostgreSQL, and tests).
     static func store(_ drafts: [LeadDraft], on sql: any SQLDatabase) async throws -> [LeadOutcome] {
         var lookups = Lookups()
         for query in lookupQueries(drafts) {
+            if query.kind == .addresses || query.kind == .visitors {
+                let column = SQLIdentifier(query.kind == .addresses ? "ip" : "visitor_id")
+                for value in query.values {
+                    // Bounded: past `repeatCountLimit` the score no longer changes, and an address
+                    // that sent thousands of leads must not cost thousands of rows per lead.
+                    let row = try await sql.raw(
+                        """
+                        SELECT COUNT(*) AS n FROM (SELECT 1 FROM "leads" WHERE "organization_id" = \(bind: query.organizationId)
+                        AND \(column) = \(bind: value) AND "created_at" >= \(bind: query.since!)
+                        LIMIT \(unsafeRaw: String(Self.repeatCountLimit))) AS recent
+                        """
+                    ).first()
+                    let count = try row?.decode(column: "n", as: Int.self) ?? 0
+                    let key = IntakeRules.addressKey(query.organizationId, value)
+                    if query.kind == .addresses {
+                        lookups.recentByAddress[key] = count
+                    } else {
+                        lookups.recentByVisitor[key] = count
+                    }
+                }
+                continue
+            }
             var select = sql.select().from(query.kind == .keys ? "idempotency_keys" : "leads")
                 .where("organization_id", .equal, query.organizationId)
             switch query.kind {
@@ -80,7 +124,7 @@ extension LeadWriter {
             case .sessions:
                 select = select.columns(PriorLead.columns).where("session_id", .in, query.values)
                     .where("created_at", .greaterThanOrEqual, query.since!)
-            case .phones:
+            case .phones, .addresses, .visitors:
                 select = select.columns(PriorLead.columns).where("phone", .in, query.values)
                     .where("created_at", .greaterThanOrEqual, query.since!).where("erased_at", .is, SQLLiteral.null)
             }
@@ -96,7 +140,7 @@ extension LeadWriter {
                 case .sessions:
                     let prior = try PriorLead(row)
                     lookups.bySession[prior.sessionKey, default: []].append(prior)
-                case .phones:
+                case .phones, .addresses, .visitors:
                     let prior = try PriorLead(row)
                     lookups.byPhone[prior.phoneKey, default: []].append(prior)
                 }
@@ -135,6 +179,9 @@ extension LeadWriter {
         return decision.outcomes
     }
 
+    static let noConsentWarning =
+        "Pas de consentement téléphonique : le lead est enregistré mais ne sera pas transmis aux CRM."
+
     static let eventColumns = ["id", "organization_id", "lead_id", "kind", "summary", "user_email", "created_at"]
 
     /// The first line of a lead's timeline.
@@ -152,9 +199,12 @@ extension LeadWriter {
         json += ",\"form_code\":\"" + answer.formCode + "\",\"id\":\"" + answer.id.uuidString + "\""
         // What the first version's page code reads (`success`, `lead_id`, `message`): added, never renamed.
         json += ",\"lead_id\":\"" + answer.id.uuidString + "\""
-        json += ",\"message\":\"" + V1Compat.acceptedMessage(duplicate: answer.status == "duplicate") + "\""
-        json += ",\"status\":\"" + answer.status + "\",\"success\":true}"
-        return json
+        json += ",\"message\":\"" + V1Compat.acceptedMessage(status: answer.status) + "\""
+        json += ",\"status\":\"" + answer.status + "\",\"success\":true"
+        // Kept with errors or warnings (rare): messages in French, escaped by the encoder.
+        if let errors = answer.errors { json += ",\"errors\":" + JSONText.encode(errors) }
+        if let warnings = answer.warnings { json += ",\"warnings\":" + JSONText.encode(warnings) }
+        return json + "}"
     }
 
     static func insertEvent(
@@ -173,10 +223,18 @@ extension LeadWriter {
 extension LeadDraft {
     /// The draft as the intake rules see it.
     var candidate: IntakeCandidate {
-        IntakeCandidate(
+        var candidate = IntakeCandidate(
             id: id, organizationId: organizationId, idempotencyKey: idempotencyKey, submissionHash: submissionHash,
             sessionId: lead.attribution["session_id"], phone: lead.phone.e164, productType: productType,
             formCode: formCode, receivedAt: receivedAt, duplicateWindowHours: duplicateWindowHours)
+        candidate.ip = repeatAddress
+        candidate.visitorId = lead.attribution["visitor_id"]
+        candidate.kept = kept
+        candidate.quality = quality
+        candidate.holdThreshold = policy.holdThreshold
+        candidate.rejectThreshold = policy.rejectThreshold
+        candidate.consentMissing = policy.requirePhoneConsent && !lead.consent.phone
+        return candidate
     }
 }
 

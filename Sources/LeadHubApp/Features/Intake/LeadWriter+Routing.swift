@@ -40,7 +40,7 @@ extension LeadWriter {
 
     static func counterQueries(_ leads: [(LeadDraft, StoredLead)]) -> [CounterQuery] {
         var wanted: [String: (UUID, String, Set<String>)] = [:]
-        for (draft, stored) in leads where stored.status != .duplicate {
+        for (draft, stored) in leads where stored.status == .received {
             let p = periods(at: draft.receivedAt)
             let key = draft.organizationId.uuidString + "|" + draft.productType
             var entry = wanted[key] ?? (draft.organizationId, draft.productType, [])
@@ -54,7 +54,9 @@ extension LeadWriter {
     static func plan(_ leads: [(LeadDraft, StoredLead)], counters: [CounterKey: Int]) -> RoutingPlan {
         var counts = counters
         var plan = RoutingPlan()
-        for (draft, stored) in leads {
+        // Only new leads and duplicates are routed (a duplicate gets its « not sent » delivery); a
+        // lead kept for review or rejected has no delivery until an editor releases it.
+        for (draft, stored) in leads where stored.status == .received || stored.status == .duplicate {
             let p = periods(at: draft.receivedAt)
             func key(_ crm: UUID, _ period: String) -> CounterKey {
                 CounterKey(

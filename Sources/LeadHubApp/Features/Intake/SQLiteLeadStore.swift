@@ -126,6 +126,15 @@ final class SQLiteLeadStore {
         SELECT \(recentColumns) FROM "leads" INDEXED BY "leads_org_phone_idx"
         WHERE "organization_id" = ? AND "phone" = ? AND "created_at" >= ? AND "erased_at" IS NULL
         """
+    // Bounded counts: past `repeatCountLimit` the score no longer changes.
+    private static let countAddress = """
+        SELECT COUNT(*) FROM (SELECT 1 FROM "leads" INDEXED BY "leads_org_ip_idx"
+        WHERE "organization_id" = ? AND "ip" = ? AND "created_at" >= ? LIMIT \(LeadWriter.repeatCountLimit))
+        """
+    private static let countVisitor = """
+        SELECT COUNT(*) FROM (SELECT 1 FROM "leads" INDEXED BY "leads_org_visitor_idx"
+        WHERE "organization_id" = ? AND "visitor_id" = ? AND "created_at" >= ? LIMIT \(LeadWriter.repeatCountLimit))
+        """
     private static let insertLead = IntakeRows.lead.sqliteInsert
     private static let insertKey = IntakeRows.idempotency.sqliteInsert
     private static let insertDelivery = IntakeRows.delivery.sqliteInsert
@@ -182,6 +191,18 @@ final class SQLiteLeadStore {
                     try database.rows(Self.selectPhone, [organization, .text(value), since]) { row in
                         let recent = try PriorLead(raw: row)
                         lookups.byPhone[recent.phoneKey, default: []].append(recent)
+                    }
+                case .addresses, .visitors:
+                    let since = SQLiteData.float(query.since!.timeIntervalSince1970)
+                    let statement = query.kind == .addresses ? Self.countAddress : Self.countVisitor
+                    let key = IntakeRules.addressKey(query.organizationId, value)
+                    try database.rows(statement, [organization, .text(value), since]) { row in
+                        let count = row.integer(0) ?? 0
+                        if query.kind == .addresses {
+                            lookups.recentByAddress[key] = count
+                        } else {
+                            lookups.recentByVisitor[key] = count
+                        }
                     }
                 }
             }

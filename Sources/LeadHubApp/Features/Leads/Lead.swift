@@ -50,6 +50,14 @@ final class Lead: Model, @unchecked Sendable {
     @OptionalField(key: "consent_text") var consentText: String?
     @OptionalField(key: "consent_url") var consentURL: String?
     @Field(key: "consent_at") var consentAt: Date
+    /// SHA-256 of the consent wording, and the version of the partner list shown with it.
+    @OptionalField(key: "consent_hash") var consentHash: String?
+    @OptionalField(key: "consent_partners_version") var consentPartnersVersion: String?
+    /// Quality score (0 good … 100) and its reasons (`[QualitySignal]` as JSON).
+    @OptionalField(key: "quality_score") var qualityScore: Int?
+    @OptionalField(key: "quality_reasons") var qualityReasonsJSON: String?
+    /// The field errors of a lead kept with errors (`{"phone": ["…"]}`), until it is corrected.
+    @OptionalField(key: "review_errors") var reviewErrorsJSON: String?
     @OptionalField(key: "ip") var ip: String?
     @OptionalField(key: "user_agent") var userAgent: String?
     @Field(key: "submission_hash") var submissionHash: String

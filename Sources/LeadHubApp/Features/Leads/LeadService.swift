@@ -195,6 +195,12 @@ enum LeadService {
         lead.chauffageActuel = valid.chauffageActuel
         lead.factureElectricite = valid.factureElectricite
         lead.updatedAt = now
+        if LeadStatus(rawValue: lead.status)?.awaitsReview == true {
+            // What still stops its release, with every field its product requires.
+            let full = (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:))
+            let left = LeadSubmission.inspect(body(of: lead), required: full).errors
+            lead.reviewErrorsJSON = left.isEmpty ? nil : JSONText.encode(left.messages)
+        }
         let changed = editable.filter { before[$0] != body(of: lead)[$0] }
         guard !changed.isEmpty else { return lead }
         let labels = changed.map { LeadField(rawValue: $0)?.label ?? $0 }.joined(separator: ", ")

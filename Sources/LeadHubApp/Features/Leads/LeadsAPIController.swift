@@ -32,6 +32,9 @@ struct LeadDTO: Content {
     let extra: [String: JSONValue]
     let attribution: [String: String]
     let consent: Consent
+    let quality: Quality
+    /// Why it waits in « À vérifier » and the field errors it was kept with (nil once handled).
+    let review: Review?
     let routing: RoutingDTO
     let delivery: DeliveryDTO?
     let archivedAt: Date?
@@ -46,6 +49,25 @@ struct LeadDTO: Content {
         let url: String?
         let at: Date
         let ip: String?
+        let userAgent: String?
+        /// SHA-256 of the wording shown, and the partner list's version.
+        let textHash: String?
+        let partnersVersion: String?
+
+        enum CodingKeys: String, CodingKey {
+            case phone, email, text, url, at, ip, userAgent = "user_agent", textHash = "text_hash"
+            case partnersVersion = "partners_version"
+        }
+    }
+
+    struct Quality: Content {
+        let score: Int?
+        let reasons: [QualitySignal]
+    }
+
+    struct Review: Content {
+        let reason: String
+        let errors: [String: [String]]
     }
 
     enum CodingKeys: String, CodingKey {
@@ -55,7 +77,8 @@ struct LeadDTO: Content {
         case email, codePostal = "code_postal", departement, ville, adresse, typeLogement = "type_logement"
         case statutOccupant = "statut_occupant", surfaceHabitable = "surface_habitable"
         case chauffageActuel = "chauffage_actuel", factureElectricite = "facture_electricite", extra, attribution
-        case consent, routing, delivery, archivedAt = "archived_at", erasedAt = "erased_at", createdAt = "created_at"
+        case consent, quality, review, routing, delivery, archivedAt = "archived_at", erasedAt = "erased_at",
+            createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 
@@ -99,7 +122,12 @@ struct LeadDTO: Content {
         attribution = Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
         consent = Consent(
             phone: l.consentPhone, email: l.consentEmail, text: l.consentText, url: l.consentURL, at: l.consentAt,
-            ip: l.ip)
+            ip: l.ip, userAgent: l.userAgent, textHash: l.consentHash, partnersVersion: l.consentPartnersVersion)
+        quality = Quality(score: l.qualityScore, reasons: LeadReview.qualitySignals(of: l))
+        let state = LeadStatus(rawValue: l.status)
+        review =
+            state?.awaitsReview == true || state == .rejected
+            ? Review(reason: LeadReview.reason(of: l), errors: LeadReview.reviewErrors(of: l)) : nil
         archivedAt = l.archivedAt
         erasedAt = l.erasedAt
         createdAt = l.createdAt
@@ -150,6 +178,53 @@ struct LeadsAPIController {
             latest[delivery.leadId] = delivery
         }
         return latest
+    }
+
+    struct ReviewQueueResponse: Content {
+        let items: [LeadDTO]
+        let counts: [String: Int]
+    }
+
+    /// `GET /api/admin/leads/review`: « À vérifier », oldest first (`?status=` one of its statuses or `rejected`).
+    @Sendable func review(req: Request) async throws -> ReviewQueueResponse {
+        let scope = try req.tenantScope()
+        let raw = req.query[String.self, at: "status"]
+        let status = try raw.map { raw in
+            guard let status = LeadStatus(rawValue: raw), status.awaitsReview || status == .rejected else {
+                throw FieldErrors(["status": ["Choisissez parmi incomplete, invalid, held, no_consent et rejected."]])
+            }
+            return status
+        }
+        let page = try await LeadReview.queue(status: status, scope: scope, on: req.db)
+        return ReviewQueueResponse(
+            items: page.leads.map { LeadDTO($0, delivery: nil) },
+            counts: Dictionary(uniqueKeysWithValues: page.counts.map { ($0.key.rawValue, $0.value) }))
+    }
+
+    struct ReleaseBody: Content {
+        var consentObtained: Bool?
+        var note: String?
+
+        enum CodingKeys: String, CodingKey { case consentObtained = "consent_obtained", note }
+    }
+
+    /// `POST /api/admin/leads/:id/release`: into routing, then delivered like any new lead.
+    @Sendable func release(req: Request) async throws -> LeadDTO {
+        let body = (try? req.content.decode(ReleaseBody.self)) ?? ReleaseBody()
+        let lead = try await LeadReview.release(
+            req.id("lead_id"), consentObtained: body.consentObtained ?? false, note: body.note,
+            scope: try req.tenantScope(), now: req.now, app: req.application, on: req.db)
+        return LeadDTO(lead, delivery: try await Self.deliveries(of: [lead], on: req.db)[lead.id!])
+    }
+
+    struct RejectBody: Content { var reason: String? }
+
+    /// `POST /api/admin/leads/:id/reject`: kept, never sent.
+    @Sendable func reject(req: Request) async throws -> LeadDTO {
+        let body = (try? req.content.decode(RejectBody.self)) ?? RejectBody()
+        let lead = try await LeadReview.reject(
+            req.id("lead_id"), reason: body.reason, scope: try req.tenantScope(), now: req.now, on: req.db)
+        return LeadDTO(lead, delivery: nil)
     }
 
     @Sendable func delete(req: Request) async throws -> HTTPStatus {

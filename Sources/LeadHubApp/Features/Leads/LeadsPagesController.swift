@@ -140,7 +140,19 @@ struct LeadsPagesController {
         let who: String?
     }
 
+    struct ReviewBox: Encodable {
+        let reason: String
+        let errors: [Field]
+        let needsConsent: Bool
+        let rejected: Bool
+        let canAct: Bool
+    }
+
     struct ShowContext: Encodable {
+        let review: ReviewBox?
+        let qualityScore: String?
+        let qualityTone: String
+        let qualityReasons: [Field]
         let id: String
         let title: String
         let status: String
@@ -199,6 +211,118 @@ struct LeadsPagesController {
             throw error
         } catch let errors as FieldErrors {
             return req.redirect(to: back, flash: errors.summary, error: true)
+        }
+    }
+
+    static func qualityTone(_ score: Int?, policy: IntakePolicy) -> String {
+        guard let score else { return "neutral" }
+        if score >= policy.rejectThreshold { return "bad" }
+        if score >= policy.holdThreshold { return "warn" }
+        return "good"
+    }
+
+    struct ReviewRow: Encodable {
+        let id: String
+        let when: String
+        let name: String
+        let phone: String
+        let formCode: String
+        let status: String
+        let statusClass: String
+        let reason: String
+        let details: [String]
+        let score: String
+    }
+
+    struct ReviewTab: Encodable {
+        let label: String
+        let href: String
+        let count: Int
+        let active: Bool
+    }
+
+    struct ReviewContext: Encodable {
+        let rows: [ReviewRow]
+        let tabs: [ReviewTab]
+        let canEdit: Bool
+        let rejectedView: Bool
+    }
+
+    /// « À vérifier »: the kept leads that wait for a person, oldest first, with why.
+    @Sendable func review(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let raw = req.query[String.self, at: "status"]
+        let status = raw.flatMap(LeadStatus.init(rawValue:)).flatMap { $0.awaitsReview || $0 == .rejected ? $0 : nil }
+        let page = try await LeadReview.queue(status: status, scope: scope, on: req.db)
+        let rows = page.leads.map { lead in
+            let errors = LeadReview.reviewErrors(of: lead).sorted { $0.key < $1.key }.map {
+                "\(LeadField(rawValue: $0.key)?.label ?? $0.key) : \($0.value.joined(separator: " "))"
+            }
+            let signals = LeadReview.qualitySignals(of: lead).map { "\($0.label) (+\($0.points))" }
+            return ReviewRow(
+                id: lead.id!.uuidString, when: FrenchFormat.dateTime(lead.createdAt),
+                name: [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " "),
+                phone: lead.phone.isEmpty ? (lead.email ?? "—") : displayPhone(lead.phone), formCode: lead.formCode,
+                status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,
+                reason: LeadReview.reason(of: lead), details: errors + signals,
+                score: lead.qualityScore.map(String.init) ?? "—")
+        }
+        let waiting = LeadStatus.awaitingReview.reduce(0) { $0 + (page.counts[$1] ?? 0) }
+        var tabs = [ReviewTab(label: "Tout", href: "/leads/review", count: waiting, active: status == nil)]
+        for state in LeadStatus.awaitingReview + [.rejected] {
+            tabs.append(
+                ReviewTab(
+                    label: state.label, href: "/leads/review?status=\(state.rawValue)", count: page.counts[state] ?? 0,
+                    active: status == state))
+        }
+        return try await req.renderPage(
+            "leads/review", title: "À vérifier",
+            ReviewContext(
+                rows: rows, tabs: tabs, canEdit: scope.role.allows(.edit), rejectedView: status == .rejected))
+    }
+
+    struct ReviewForm: Content {
+        var action: String?
+        var reason: String?
+        var note: String?
+        var consentObtained: String?
+        var back: String?
+
+        enum CodingKeys: String, CodingKey {
+            case action, reason, note, consentObtained = "consent_obtained", back
+        }
+    }
+
+    /// « Libérer » and « Rejeter », from the lead page and the queue.
+    @Sendable func reviewAction(req: Request) async throws -> Response {
+        let scope = try req.tenantScope()
+        let lead = try await scope.find(Lead.self, req.id("lead_id"), on: req.db)
+        let form = try req.content.decode(ReviewForm.self)
+        let page = "/leads/\(lead.id!.uuidString)"
+        let back = AuthController.safeRedirect(form.back ?? page)
+        do {
+            switch form.action {
+            case "release":
+                let released = try await LeadReview.release(
+                    lead.id, consentObtained: ["on", "true", "1"].contains(form.consentObtained ?? ""),
+                    note: form.note, scope: scope, now: req.now, app: req.application, on: req.db)
+                let sent = released.status == LeadStatus.received.rawValue
+                return req.redirect(
+                    to: back,
+                    flash: sent
+                        ? "Lead libéré : il est routé et part vers son CRM."
+                        : "Lead libéré : aucun CRM ne le prend (voir le routage).")
+            case "reject":
+                _ = try await LeadReview.reject(lead.id, reason: form.reason, scope: scope, now: req.now, on: req.db)
+                return req.redirect(to: back, flash: "Lead rejeté : il est conservé et ne sera jamais envoyé.")
+            default:
+                throw AppError.badRequest("Action inconnue.")
+            }
+        } catch let error as AppError {
+            if case .conflict(_, let message) = error { return req.redirect(to: page, flash: message, error: true) }
+            throw error
+        } catch let errors as FieldErrors {
+            return req.redirect(to: page, flash: "Impossible de libérer ce lead : " + errors.summary, error: true)
         }
     }
 
@@ -336,6 +460,11 @@ struct LeadsPagesController {
             Field(name: "consent_url", label: "Page", value: lead.consentURL ?? "—"),
             Field(name: "consent_at", label: "Date", value: FrenchFormat.dateTime(lead.consentAt)),
             Field(name: "ip", label: "Adresse IP", value: lead.ip ?? "—"),
+            Field(name: "user_agent", label: "Navigateur", value: lead.userAgent ?? "—"),
+            Field(name: "consent_hash", label: "Empreinte du texte (SHA-256)", value: lead.consentHash ?? "—"),
+            Field(
+                name: "consent_partners_version", label: "Version de la liste des partenaires",
+                value: lead.consentPartnersVersion ?? "—"),
         ]
         let form = try await Form.find(lead.formId, on: req.db)
         let account = try await Account.find(lead.accountId, on: req.db)
@@ -408,7 +537,25 @@ struct LeadsPagesController {
             ]
         }
         let name = [lead.prenom, lead.nom].compactMap { $0 }.joined(separator: " ")
+        let state = LeadStatus(rawValue: lead.status)
+        let policy = try await Organization.find(lead.organizationId, on: req.db)?.intakePolicy ?? IntakePolicy()
+        let review =
+            state?.awaitsReview == true || state == .rejected
+            ? ReviewBox(
+                reason: LeadReview.reason(of: lead),
+                errors: LeadReview.reviewErrors(of: lead).sorted { $0.key < $1.key }.map {
+                    Field(
+                        name: $0.key, label: LeadField(rawValue: $0.key)?.label ?? $0.key,
+                        value: $0.value.joined(separator: " "))
+                },
+                needsConsent: !lead.consentPhone && policy.requirePhoneConsent, rejected: state == .rejected,
+                canAct: scope.role.allows(.edit) && lead.erasedAt == nil) : nil
         let context = ShowContext(
+            review: review, qualityScore: lead.qualityScore.map { "\($0)/100" },
+            qualityTone: Self.qualityTone(lead.qualityScore, policy: policy),
+            qualityReasons: LeadReview.qualitySignals(of: lead).map {
+                Field(name: $0.code, label: $0.label, value: "+\($0.points)")
+            },
             id: lead.id!.uuidString,
             title: lead.erasedAt != nil ? "Lead anonymisé" : (name.isEmpty ? displayPhone(lead.phone) : name),
             status: LeadStatus(rawValue: lead.status)?.label ?? lead.status, statusClass: lead.status,

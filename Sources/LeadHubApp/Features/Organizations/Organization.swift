@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import LeadHubCore
 
 /// The tenant. Every other tenant-owned row points to one.
 final class Organization: Model, @unchecked Sendable {
@@ -21,6 +22,16 @@ final class Organization: Model, @unchecked Sendable {
     @OptionalField(key: "last_weekly_summary") var lastWeeklySummary: String?
     /// Answers the first version's public calls (its key, form keys, `/api/submit-lead`, `/api/track/*`).
     @Field(key: "v1_compat_enabled") var v1CompatEnabled: Bool
+    /// Intake policy (nil: the default). Strict: a lead with field errors is refused (422) instead
+    /// of kept in « À vérifier ».
+    @OptionalField(key: "intake_strict") var intakeStrict: Bool?
+    /// Quality score from which a lead waits in « À vérifier » (40) and from which it is rejected (70).
+    @OptionalField(key: "quality_hold_threshold") var qualityHoldThreshold: Int?
+    @OptionalField(key: "quality_reject_threshold") var qualityRejectThreshold: Int?
+    /// « Exiger le consentement téléphonique » (on by default): a lead without phone opt-in is kept, never sent.
+    @OptionalField(key: "require_phone_consent") var requirePhoneConsent: Bool?
+    /// Address ranges that lower a lead's quality (proxies, VPNs), one CIDR per line.
+    @OptionalField(key: "suspect_ip_ranges") var suspectIPRanges: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -32,4 +43,24 @@ final class Organization: Model, @unchecked Sendable {
         self.slug = slug
         self.v1CompatEnabled = false
     }
+
+    /// What intake applies to this organization's leads.
+    var intakePolicy: IntakePolicy {
+        IntakePolicy(
+            strict: intakeStrict ?? false,
+            holdThreshold: qualityHoldThreshold ?? LeadQuality.defaultHoldThreshold,
+            rejectThreshold: qualityRejectThreshold ?? LeadQuality.defaultRejectThreshold,
+            requirePhoneConsent: requirePhoneConsent ?? true,
+            suspectRanges: (suspectIPRanges ?? "").split(whereSeparator: \.isNewline).compactMap { IPRange(String($0)) }
+        )
+    }
+}
+
+/// An organization's intake policy: keep or refuse leads with errors, quality thresholds, consent.
+struct IntakePolicy: Sendable {
+    var strict = false
+    var holdThreshold = LeadQuality.defaultHoldThreshold
+    var rejectThreshold = LeadQuality.defaultRejectThreshold
+    var requirePhoneConsent = true
+    var suspectRanges: [IPRange] = []
 }

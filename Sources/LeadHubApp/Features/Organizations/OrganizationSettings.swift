@@ -3,17 +3,38 @@ import Foundation
 import LeadHubCore
 import Vapor
 
-/// Organization-wide settings (admins): for now the duplicate window of lead intake.
+/// Organization-wide settings (admins): the duplicate window and the intake policy (keep or
+/// refuse leads with errors, quality thresholds, consent gate, suspect address ranges).
 enum OrganizationSettings {
-    struct Input: Content {
+    struct Input: Decodable, Sendable {
         /// Empty or null: the same calendar day (Europe/Paris); otherwise 1 to 720 hours.
         var duplicateWindowHours: String?
+        var intakeStrict: Bool?
+        var requirePhoneConsent: Bool?
+        /// Empty: the default (40 and 70).
+        var qualityHoldThreshold: String?
+        var qualityRejectThreshold: String?
+        /// One CIDR range per line (or separated by commas).
+        var suspectIPRanges: [String]?
 
-        enum CodingKeys: String, CodingKey { case duplicateWindowHours = "duplicate_window_hours" }
+        enum CodingKeys: String, CodingKey {
+            case duplicateWindowHours = "duplicate_window_hours", intakeStrict = "intake_strict"
+            case requirePhoneConsent = "require_phone_consent", qualityHoldThreshold = "quality_hold_threshold"
+            case qualityRejectThreshold = "quality_reject_threshold", suspectIPRanges = "suspect_ip_ranges"
+            /// The settings page's intake form: its unchecked boxes are sent as nothing, so this marker
+            /// says they mean "off".
+            case intakeForm = "intake_form"
+        }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             duplicateWindowHours = try c.text(.duplicateWindowHours)
+            let form = try c.flag(.intakeForm) ?? false
+            intakeStrict = try c.flag(.intakeStrict) ?? (form ? false : nil)
+            requirePhoneConsent = try c.flag(.requirePhoneConsent) ?? (form ? false : nil)
+            qualityHoldThreshold = try c.text(.qualityHoldThreshold)
+            qualityRejectThreshold = try c.text(.qualityRejectThreshold)
+            suspectIPRanges = try c.list(.suspectIPRanges)
         }
     }
 
@@ -23,9 +44,17 @@ enum OrganizationSettings {
         let duplicateWindowHours: Int?
         /// The public id that names the organization in the tracking script, events and links.
         let slug: String
+        let intakeStrict: Bool
+        let requirePhoneConsent: Bool
+        let qualityHoldThreshold: Int
+        let qualityRejectThreshold: Int
+        let suspectIPRanges: [String]
 
         enum CodingKeys: String, CodingKey {
             case id, name, duplicateWindowHours = "duplicate_window_hours", slug = "tracking_id"
+            case intakeStrict = "intake_strict", requirePhoneConsent = "require_phone_consent"
+            case qualityHoldThreshold = "quality_hold_threshold", qualityRejectThreshold = "quality_reject_threshold"
+            case suspectIPRanges = "suspect_ip_ranges"
         }
     }
 
@@ -46,13 +75,58 @@ enum OrganizationSettings {
                 ])
             }
         }
+        var errors = FieldErrors()
+        func threshold(_ raw: String?, field: String) -> Int?? {
+            guard let raw = raw?.trimmingCharacters(in: .whitespaces) else { return .none }
+            if raw.isEmpty { return .some(nil) }
+            guard let value = Int(raw), (1...100).contains(value) else {
+                errors.add(field, "Seuil invalide : un score de 1 à 100, ou vide pour la valeur par défaut.")
+                return .none
+            }
+            return .some(value)
+        }
+        if let hold = threshold(input.qualityHoldThreshold, field: "quality_hold_threshold") {
+            organization.qualityHoldThreshold = hold
+        }
+        if let reject = threshold(input.qualityRejectThreshold, field: "quality_reject_threshold") {
+            organization.qualityRejectThreshold = reject
+        }
+        let policy = organization.intakePolicy
+        if errors.isEmpty, policy.rejectThreshold <= policy.holdThreshold {
+            errors.add(
+                "quality_reject_threshold",
+                "Le seuil de rejet (\(policy.rejectThreshold)) doit dépasser le seuil de vérification (\(policy.holdThreshold))."
+            )
+        }
+        if let ranges = input.suspectIPRanges {
+            let wrong = ranges.filter { IPRange($0) == nil }
+            if !wrong.isEmpty {
+                errors.add(
+                    "suspect_ip_ranges",
+                    "Plage invalide : \(wrong.prefix(3).joined(separator: ", ")) (ex. 203.0.113.0/24 ou 2001:db8::/32)."
+                )
+            } else if ranges.count > 500 {
+                errors.add("suspect_ip_ranges", "500 plages au plus.")
+            } else {
+                organization.suspectIPRanges = ranges.isEmpty ? nil : ranges.joined(separator: "\n")
+            }
+        }
+        if let strict = input.intakeStrict { organization.intakeStrict = strict }
+        if let consent = input.requirePhoneConsent { organization.requirePhoneConsent = consent }
+        try errors.throwIfAny()
+        let final = organization.intakePolicy
+        let summary =
+            "Fenêtre des doublons : "
+            + (organization.duplicateWindowHours.map { "\($0) h" } ?? "le même jour (heure de Paris)")
+            + " ; leads avec erreurs : " + (final.strict ? "refusés (422)" : "conservés à vérifier")
+            + " ; qualité : vérification dès \(final.holdThreshold), rejet dès \(final.rejectThreshold)"
+            + " ; consentement téléphonique " + (final.requirePhoneConsent ? "exigé" : "non exigé")
+            + (final.suspectRanges.isEmpty ? "" : " ; \(final.suspectRanges.count) plage(s) d'adresses suspectes")
         try await db.transaction { tx in
             try await organization.save(on: tx)
             try await ActivityService.record(
-                .update, objectType: "organization", objectId: organization.id,
-                summary: "Fenêtre des doublons : "
-                    + (organization.duplicateWindowHours.map { "\($0) h" } ?? "le même jour (heure de Paris)"),
-                scope: scope, at: now, on: tx)
+                .update, objectType: "organization", objectId: organization.id, summary: summary, scope: scope,
+                at: now, on: tx)
         }
         return organization
     }
@@ -60,7 +134,11 @@ enum OrganizationSettings {
     static func dto(_ organization: Organization) -> DTO {
         DTO(
             id: organization.id!, name: organization.name, duplicateWindowHours: organization.duplicateWindowHours,
-            slug: organization.slug)
+            slug: organization.slug, intakeStrict: organization.intakePolicy.strict,
+            requirePhoneConsent: organization.intakePolicy.requirePhoneConsent,
+            qualityHoldThreshold: organization.intakePolicy.holdThreshold,
+            qualityRejectThreshold: organization.intakePolicy.rejectThreshold,
+            suspectIPRanges: (organization.suspectIPRanges ?? "").split(whereSeparator: \.isNewline).map(String.init))
     }
 
     @Sendable static func show(req: Request) async throws -> DTO {

@@ -28,6 +28,7 @@ struct SettingsPagesController {
         let tokenName: String
         let canManageKeys: Bool
         let duplicateWindowHours: String
+        let intake: OrganizationSettings.DTO
         let trackingId: String
         let notifications: NotificationService.DTO?
         let apiKeys: [KeyRow]
@@ -201,6 +202,7 @@ struct SettingsPagesController {
             tokens: rows, newToken: newToken, tokenErrors: FormErrors(tokenErrors),
             passwordErrors: FormErrors(passwordErrors), tokenName: tokenName, canManageKeys: canManageKeys,
             duplicateWindowHours: organization.duplicateWindowHours.map(String.init) ?? "",
+            intake: OrganizationSettings.dto(organization),
             trackingId: organization.slug,
             notifications: scope.role.allows(.manageOrganization)
                 ? NotificationService.dto(organization, secrets: req.application.secretBox) : nil,
