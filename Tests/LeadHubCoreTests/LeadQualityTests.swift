@@ -202,6 +202,18 @@ import Testing
         #expect(decision.quality[2]?.signals.map(\.code) == [LeadQuality.repeatedVisitor])
     }
 
+    @Test func aCorrectedResubmissionIsNotARepeatOfTheVisitor() {
+        let decision = IntakeRules.decide(
+            [
+                Self.candidate(1, visitor: "v9", kept: .incomplete),
+                Self.candidate(2, visitor: "v9", at: 20),
+                Self.candidate(3, phone: "+33622334455", visitor: "v9", at: 40),
+            ], .init())
+        #expect(Self.statuses(decision) == [.incomplete, .received, .received])
+        #expect(decision.quality[1]?.signals.isEmpty == true)
+        #expect(decision.quality[2]?.signals.map(\.code) == [LeadQuality.repeatedVisitor])
+    }
+
     @Test func aLeadWaitingForReviewIsNobodysDuplicateSoTheCorrectedOneIsSent() {
         let decision = IntakeRules.decide(
             [

@@ -96,7 +96,8 @@ def test_pages_built_by_pasting_the_briefs_tags_bring_a_lead_with_its_attributio
         visitor.find_element(By.CSS_SELECTOR, "a[data-leadhub-cta]").click()
         WebDriverWait(visitor, 10).until(EC.presence_of_element_located((By.NAME, "phone")))
         WebDriverWait(visitor, 10).until(lambda b: b.execute_script("return !!window.LeadHub"))
-        # A wrong postal code first: the API's French message is shown to the visitor.
+        # A wrong postal code first: the lead is kept (incomplete) and the API's French message is
+        # shown to the visitor, who corrects it and sends again.
         visitor.find_element(By.NAME, "phone").send_keys("06 12 34 77 88")
         visitor.find_element(By.NAME, "nom").send_keys("Collage")
         visitor.find_element(By.NAME, "code_postal").send_keys("7501")
@@ -117,7 +118,10 @@ def test_pages_built_by_pasting_the_briefs_tags_bring_a_lead_with_its_attributio
         shutil.rmtree(site_dir, ignore_errors=True)
 
     leads = api(server, "GET", f"/api/admin/leads?form_id={form['id']}", token=token)["items"]
-    assert len(leads) == 1, leads
+    # Newest first: the corrected lead (received, sent) and the first attempt, kept in « À vérifier ».
+    assert len(leads) == 2 and leads[1]["status"] == "incomplete", [l["status"] for l in leads]
+    assert leads[0]["status"] not in ("incomplete", "invalid", "held", "no_consent", "rejected"), leads[0]
+    assert leads[1]["review"]["errors"]["code_postal"], leads[1]
     lead = api(server, "GET", f"/api/admin/leads/{leads[0]['id']}", token=token)
     assert lead["attribution"]["lp_code"] == lp["code"]
     assert lead["attribution"]["session_id"] == session
@@ -129,4 +133,4 @@ def test_pages_built_by_pasting_the_briefs_tags_bring_a_lead_with_its_attributio
             break
         time.sleep(0.3)
     assert check["ok"], check["missing"]
-    assert check["counts"] == {"visits": 1, "cta_clicks": 1, "form_starts": 1, "leads": 1}, check["counts"]
+    assert check["counts"] == {"visits": 1, "cta_clicks": 1, "form_starts": 1, "leads": 2}, check["counts"]

@@ -200,9 +200,13 @@ public enum IntakeRules {
             quality.signals += LeadQuality.repeats(
                 sameAddress: addressKey.map { seen.recentByAddress[$0] ?? 0 } ?? 0,
                 sameVisitor: visitorKey.map { seen.recentByVisitor[$0] ?? 0 } ?? 0)
-            if let addressKey { seen.recentByAddress[addressKey, default: 0] += 1 }
-            if let visitorKey { seen.recentByVisitor[visitorKey, default: 0] += 1 }
             let status = status(of: c, duplicate: duplicateOf != nil, quality: quality)
+            // A lead kept with field errors does not count as a repeat: the person who corrects
+            // their entry and sends again is not several people.
+            if status.countsAsRepeat {
+                if let addressKey { seen.recentByAddress[addressKey, default: 0] += 1 }
+                if let visitorKey { seen.recentByVisitor[visitorKey, default: 0] += 1 }
+            }
             let lead = PriorLead(
                 id: c.id, organizationId: c.organizationId, sessionId: c.sessionId, submissionHash: c.submissionHash,
                 status: status, duplicateOf: duplicateOf, formCode: c.formCode,

@@ -53,6 +53,13 @@ public enum LeadStatus: String, Codable, CaseIterable, Sendable {
     /// the opt-in they had missed, sends a lead that must be delivered.
     public var countsForDuplicates: Bool { !awaitsReview && self != .rejected }
 
+    /// Whether it counts among the repeats of its address and visitor (quality): every lead but
+    /// those kept with field errors, which the person usually corrects and sends again.
+    public var countsAsRepeat: Bool { self != .incomplete && self != .invalid }
+
+    /// `countsAsRepeat` as SQL, for the repeat counts.
+    public static let notRepeatSQL = "'incomplete', 'invalid'"
+
     /// What the public API answers in `status` for a lead stored with this status. The quality
     /// verdicts are not told to the sender (a bot learns nothing); incomplete and invalid are, with
     /// the field errors, so that a page can still show them.

@@ -102,6 +102,7 @@ extension LeadWriter {
                         """
                         SELECT COUNT(*) AS n FROM (SELECT 1 FROM "leads" WHERE "organization_id" = \(bind: query.organizationId)
                         AND \(column) = \(bind: value) AND "created_at" >= \(bind: query.since!)
+                        AND "status" NOT IN (\(unsafeRaw: LeadStatus.notRepeatSQL))
                         LIMIT \(unsafeRaw: String(Self.repeatCountLimit))) AS recent
                         """
                     ).first()

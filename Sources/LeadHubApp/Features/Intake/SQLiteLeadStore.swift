@@ -129,11 +129,13 @@ final class SQLiteLeadStore {
     // Bounded counts: past `repeatCountLimit` the score no longer changes.
     private static let countAddress = """
         SELECT COUNT(*) FROM (SELECT 1 FROM "leads" INDEXED BY "leads_org_ip_idx"
-        WHERE "organization_id" = ? AND "ip" = ? AND "created_at" >= ? LIMIT \(LeadWriter.repeatCountLimit))
+        WHERE "organization_id" = ? AND "ip" = ? AND "created_at" >= ?
+        AND "status" NOT IN (\(LeadStatus.notRepeatSQL)) LIMIT \(LeadWriter.repeatCountLimit))
         """
     private static let countVisitor = """
         SELECT COUNT(*) FROM (SELECT 1 FROM "leads" INDEXED BY "leads_org_visitor_idx"
-        WHERE "organization_id" = ? AND "visitor_id" = ? AND "created_at" >= ? LIMIT \(LeadWriter.repeatCountLimit))
+        WHERE "organization_id" = ? AND "visitor_id" = ? AND "created_at" >= ?
+        AND "status" NOT IN (\(LeadStatus.notRepeatSQL)) LIMIT \(LeadWriter.repeatCountLimit))
         """
     private static let insertLead = IntakeRows.lead.sqliteInsert
     private static let insertKey = IntakeRows.idempotency.sqliteInsert
