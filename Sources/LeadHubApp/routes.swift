@@ -16,6 +16,8 @@ func routes(_ app: Application) throws {
     let intake = IntakeController()
     app.on(.OPTIONS, "api", "v1", "leads", use: intake.preflight)
     app.on(.POST, "api", "v1", "leads", body: .collect(maxSize: "1mb"), use: intake.submit)
+    // Public: a CRM returns a lead it bought (its returns key, checked by the handler).
+    app.on(.POST, "api", "v1", "returns", body: .collect(maxSize: "64kb"), use: ReturnsPublicController().create)
 
     // Public: tracking (the script, events, redirect links; the organization is named in them).
     let tracking = TrackingController()
@@ -127,6 +129,12 @@ func routes(_ app: Application) throws {
     pages.get("leads", use: leads.index)
     pages.get("leads", "export.csv", use: leadsAPI.export)
     pages.get("leads", "review", use: leads.review)
+    let returnsPages = ReturnsPagesController()
+    pages.get("returns", use: returnsPages.index)
+    pages.post("returns", ":return_id", "decide", use: returnsPages.decide)
+    pages.on(.POST, "returns", "import", body: .collect(maxSize: "2mb"), use: returnsPages.importCSV)
+    pages.post("returns", "keys", use: returnsPages.newKey)
+    pages.post("leads", ":lead_id", "return", use: returnsPages.createForLead)
     pages.post("leads", ":lead_id", "review", use: leads.reviewAction)
     pages.get("leads", "erase", use: leads.erasePage)
     pages.post("leads", "erase", use: leads.erase)
@@ -262,6 +270,13 @@ func routes(_ app: Application) throws {
     api.get("leads", use: leadsAPI.index)
     api.get("leads", "export.csv", use: leadsAPI.export)
     api.get("leads", "review", use: leadsAPI.review)
+    let returnsAPI = ReturnsAPIController()
+    api.get("returns", use: returnsAPI.index)
+    api.on(.POST, "returns", "import", body: .collect(maxSize: "2mb"), use: returnsAPI.importCSV)
+    api.post("returns", ":return_id", "accept", use: returnsAPI.accept)
+    api.post("returns", ":return_id", "refuse", use: returnsAPI.refuse)
+    api.post("leads", ":lead_id", "return", use: returnsAPI.create)
+    api.post("crms", ":crm_id", "returns-key", use: returnsAPI.newKey)
     api.post("leads", ":lead_id", "release", use: leadsAPI.release)
     api.post("leads", ":lead_id", "reject", use: leadsAPI.reject)
     api.post("leads", "bulk", use: leadsAPI.bulk)
@@ -280,6 +295,7 @@ func routes(_ app: Application) throws {
 
     let statsAPI = StatsAPIController()
     api.get("stats", "funnel", use: statsAPI.funnel)
+    api.get("stats", "quality", use: statsAPI.quality)
     api.get("stats", "timeseries", use: statsAPI.timeseries)
 
     let billingAPI = BillingAPIController()

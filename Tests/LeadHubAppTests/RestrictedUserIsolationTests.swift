@@ -17,6 +17,7 @@ import VaporTesting
             "crm_id": tenant.crm.id!, "account_id": tenant.account.id!, "form_id": tenant.form.id!,
             "landing_page_id": tenant.landingPage.id!, "lead_id": tenant.lead.id!, "delivery_id": tenant.delivery.id!,
             "asset_id": tenant.asset.id!, "alert_id": tenant.alert.id!, "comment_id": tenant.comment.id!,
+            "return_id": tenant.leadReturn.id!,
         ].mapValues(\.uuidString)
     }
 

@@ -13,7 +13,7 @@ import VaporTesting
     static let publicRoutes: Set<String> = [
         "GET /health", "GET /ready", "GET /metrics", "GET /login", "POST /login", "POST /api/auth/token",
         "OPTIONS /api/v1/leads", "POST /api/v1/leads", "GET /media/:asset_file", "GET /t.js", "OPTIONS /api/v1/events",
-        "POST /api/v1/events", "GET /r/:lp_code", "GET /go/:form_code",
+        "POST /api/v1/events", "GET /r/:lp_code", "GET /go/:form_code", "POST /api/v1/returns",
         // The first version's calls (its keys are checked by the handlers).
         "OPTIONS /api/submit-lead", "POST /api/submit-lead", "OPTIONS /api/track/lp-visit", "POST /api/track/lp-visit",
         "OPTIONS /api/track/cta-click", "POST /api/track/cta-click", "OPTIONS /api/track/form-start",
@@ -27,7 +27,7 @@ import VaporTesting
             "token_id": tenant.token.id!, "form_id": tenant.form.id!, "landing_page_id": tenant.landingPage.id!,
             "comment_id": tenant.comment.id!, "api_key_id": tenant.apiKey.id!, "lead_id": tenant.lead.id!,
             "asset_id": tenant.asset.id!, "delivery_id": tenant.delivery.id!,
-            "invoice_id": tenant.invoice.id!, "alert_id": tenant.alert.id!,
+            "invoice_id": tenant.invoice.id!, "alert_id": tenant.alert.id!, "return_id": tenant.leadReturn.id!,
         ]
         return ids.mapValues(\.uuidString).merging(["backup_name": backup]) { a, _ in a }
     }

@@ -33,5 +33,6 @@ enum LeadHubMigrations {
         UpdateAlertsAddOneOpenPerCondition(),
         CreateJobLease(),
         UpdateLeadsAddQuality(),
+        CreateLeadReturn(),
     ]
 }

@@ -78,6 +78,7 @@ enum Sidebar {
                 title: "Suivi",
                 items: [
                     item("Facturation", "/billing", "€"),
+                    item("Retours", "/returns", "↩"),
                     item("File d'attente", "/queue", "⇶"),
                     item("Alertes", "/alerts", "⚠"),
                     item("Journal", "/activity", "≡"),

@@ -8,16 +8,23 @@ public struct BillingLine: Sendable, Equatable {
     public let productType: String
     public let leads: Int
     public let unitPriceCents: Int
+    /// Of `leads`, those returned by the receiving CRM and accepted: a credit (« avoir »).
+    public let returned: Int
 
-    public init(fromCrmId: UUID, toCrmId: UUID, productType: String, leads: Int, unitPriceCents: Int) {
+    public init(fromCrmId: UUID, toCrmId: UUID, productType: String, leads: Int, unitPriceCents: Int, returned: Int = 0)
+    {
         self.fromCrmId = fromCrmId
         self.toCrmId = toCrmId
         self.productType = productType
         self.leads = leads
         self.unitPriceCents = unitPriceCents
+        self.returned = returned
     }
 
-    public var amountCents: Int { leads * unitPriceCents }
+    public var grossCents: Int { leads * unitPriceCents }
+    public var creditCents: Int { returned * unitPriceCents }
+    /// What is owed: the leads less the accepted returns.
+    public var amountCents: Int { grossCents - creditCents }
 }
 
 /// What CRMs invoice each other for a period — the first version's rule: the CRM that
@@ -35,6 +42,8 @@ public struct BillingMatrix: Sendable, Equatable {
     }
 
     public var totalCents: Int { lines.reduce(0) { $0 + $1.amountCents } }
+    public var totalCreditCents: Int { lines.reduce(0) { $0 + $1.creditCents } }
+    public var totalReturned: Int { lines.reduce(0) { $0 + $1.returned } }
     public var totalLeads: Int { lines.reduce(0) { $0 + $1.leads } }
 
     /// The lines between two CRMs, in this direction.
@@ -66,9 +75,12 @@ public struct BillingCount: Sendable, Equatable {
     public let rerouted: Bool
     public let unitPriceCents: Int
     public let leads: Int
+    /// Of `leads`, those returned by the receiving CRM with the return accepted.
+    public let returned: Int
 
     public init(
-        originCrmId: UUID, receivingCrmId: UUID, productType: String, rerouted: Bool, unitPriceCents: Int, leads: Int
+        originCrmId: UUID, receivingCrmId: UUID, productType: String, rerouted: Bool, unitPriceCents: Int, leads: Int,
+        returned: Int = 0
     ) {
         self.originCrmId = originCrmId
         self.receivingCrmId = receivingCrmId
@@ -76,6 +88,7 @@ public struct BillingCount: Sendable, Equatable {
         self.rerouted = rerouted
         self.unitPriceCents = unitPriceCents
         self.leads = leads
+        self.returned = returned
     }
 }
 
@@ -91,6 +104,12 @@ public struct CrmBillingSummary: Sendable, Equatable {
     public var reroutedIn: [String: Int] = [:]
     public var toInvoiceCents = 0
     public var toPayCents = 0
+    /// Leads this CRM received and returned (accepted), per product.
+    public var returned: [String: Int] = [:]
+    /// Credits on rerouted leads: given by the origin's receiver (less to invoice), taken by the
+    /// origin (less to pay). Already deducted from `toInvoiceCents` and `toPayCents`.
+    public var creditGivenCents = 0
+    public var creditTakenCents = 0
 
     public init(crmId: UUID) { self.crmId = crmId }
 
@@ -101,6 +120,7 @@ public struct CrmBillingSummary: Sendable, Equatable {
     public var receivedTotal: Int { Self.total(received) }
     public var reroutedOutTotal: Int { Self.total(reroutedOut) }
     public var reroutedInTotal: Int { Self.total(reroutedIn) }
+    public var returnedTotal: Int { Self.total(returned) }
 
     /// One statement per CRM of `crmIds` (in that order), from the period's counts.
     public static func statements(_ counts: [BillingCount], crmIds: [UUID]) -> [CrmBillingSummary] {
@@ -108,12 +128,18 @@ public struct CrmBillingSummary: Sendable, Equatable {
         for count in counts {
             byCrm[count.originCrmId]?.originated[count.productType, default: 0] += count.leads
             byCrm[count.receivingCrmId]?.received[count.productType, default: 0] += count.leads
+            if count.returned > 0 {
+                byCrm[count.receivingCrmId]?.returned[count.productType, default: 0] += count.returned
+            }
             guard count.rerouted, count.originCrmId != count.receivingCrmId else { continue }
-            let amount = count.leads * count.unitPriceCents
+            let credit = count.returned * count.unitPriceCents
+            let amount = count.leads * count.unitPriceCents - credit
             byCrm[count.originCrmId]?.reroutedOut[count.productType, default: 0] += count.leads
             byCrm[count.originCrmId]?.toPayCents += amount
+            byCrm[count.originCrmId]?.creditTakenCents += credit
             byCrm[count.receivingCrmId]?.reroutedIn[count.productType, default: 0] += count.leads
             byCrm[count.receivingCrmId]?.toInvoiceCents += amount
+            byCrm[count.receivingCrmId]?.creditGivenCents += credit
         }
         return crmIds.compactMap { byCrm[$0] }
     }
@@ -124,10 +150,10 @@ public struct CrmBillingSummary: Sendable, Equatable {
         for count in counts where count.rerouted && count.originCrmId != count.receivingCrmId {
             let key = "\(count.originCrmId)|\(count.receivingCrmId)|\(count.productType)|\(count.unitPriceCents)"
             let leads = (merged[key]?.leads ?? 0) + count.leads
+            let returned = (merged[key]?.returned ?? 0) + count.returned
             merged[key] = BillingLine(
                 fromCrmId: count.originCrmId, toCrmId: count.receivingCrmId, productType: count.productType,
-                leads: leads,
-                unitPriceCents: count.unitPriceCents)
+                leads: leads, unitPriceCents: count.unitPriceCents, returned: returned)
         }
         return BillingMatrix(lines: Array(merged.values))
     }

@@ -263,7 +263,7 @@ public enum LeadSubmission {
 
     /// Lowercase without French accents ("Propriétaire" → "proprietaire"). Hand-written: ICU
     /// folding with a locale costs more than the rest of the validation on Linux.
-    static func fold(_ text: String) -> String {
+    public static func fold(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.lowercased().unicodeScalars {

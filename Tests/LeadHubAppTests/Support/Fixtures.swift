@@ -48,6 +48,8 @@ struct Tenant {
     let invoice: BillingInvoice
     let alert: Alert
     let asset: Asset
+    /// A return of `lead` by CRM Un, waiting for a decision.
+    let leadReturn: LeadReturn
 
     var id: UUID { organization.id! }
 }
@@ -150,13 +152,27 @@ extension TestApp {
                 file: File(data: ByteBuffer(bytes: tinyPNG), filename: "logo.png"), label: "\(name) Logo", kind: "logo",
                 accountId: account.id!.uuidString),
             scope: scope, now: clock.now(), app: app, on: db)
+        let leadReturn = LeadReturn()
+        leadReturn.organizationId = orgId
+        leadReturn.leadId = try lead.requireID()
+        leadReturn.crmId = try crm.requireID()
+        leadReturn.reasonRaw = ReturnReason.wrongPerson.rawValue
+        leadReturn.note = "\(name) retour"
+        leadReturn.channel = "admin"
+        leadReturn.statusRaw = ReturnStatus.pending.rawValue
+        leadReturn.overCap = false
+        leadReturn.createdAt = clock.now()
+        try await leadReturn.create(on: db)
+        try await (db as! any SQLDatabase).update("leads").set("return_status", to: "pending")
+            .where("id", .equal, lead.requireID()).run()
+        lead.returnStatus = "pending"
         return Tenant(
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
             comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice,
             alert: alert,
-            asset: asset)
+            asset: asset, leadReturn: leadReturn)
     }
 
     func slug(_ text: String) -> String { Slug.make(text) }

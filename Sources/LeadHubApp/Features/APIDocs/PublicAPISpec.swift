@@ -282,6 +282,74 @@ enum PublicAPISpec {
                         ],
                     ]
                 ],
+                "/api/v1/returns": [
+                    "post": [
+                        "operationId": "returnLead",
+                        "summary": "Retourner un lead livré (CRM acheteur)",
+                        "description":
+                            "Avec la clé de retours du CRM (`Authorization: Token lhr_…`, créée dans « Retours »). Dans les 7 jours suivant la livraison (réglable), un retour par lead. Un doublon vérifiable est accepté aussitôt ; les autres attendent une décision. Un retour accepté devient un avoir sur la facturation de la période du lead.",
+                        "requestBody": [
+                            "required": true,
+                            "content": [
+                                "application/json": [
+                                    "schema": [
+                                        "type": "object", "required": ["reason"],
+                                        "properties": [
+                                            "lead_id": [
+                                                "type": "string", "format": "uuid",
+                                                "description": "Le lead (id de LeadHub). Ou bien phone.",
+                                            ],
+                                            "phone": [
+                                                "type": "string", "maxLength": 40,
+                                                "description": "Téléphone du dernier lead livré à ce CRM.",
+                                            ],
+                                            "product_type": ["type": "string", "maxLength": 20],
+                                            "reason": [
+                                                "type": "string",
+                                                "enum": ReturnReason.allCases.map(\.rawValue),
+                                                "description": ReturnReason.allCases.map {
+                                                    "\($0.rawValue) : \($0.label)"
+                                                }
+                                                .joined(separator: " ; "),
+                                            ],
+                                            "note": [
+                                                "type": "string", "maxLength": 1_000,
+                                                "description": "Obligatoire avec « autre ».",
+                                            ],
+                                        ],
+                                    ]
+                                ]
+                            ],
+                        ],
+                        "responses": [
+                            "201": [
+                                "description":
+                                    "Retour enregistré : status accepted (doublon vérifié) ou pending (à décider).",
+                                "content": [
+                                    "application/json": [
+                                        "schema": [
+                                            "type": "object", "required": ["id", "lead_id", "status"],
+                                            "properties": [
+                                                "id": ["type": "string", "format": "uuid"],
+                                                "lead_id": ["type": "string", "format": "uuid"],
+                                                "status": ["type": "string", "enum": ["pending", "accepted"]],
+                                                "over_cap": [
+                                                    "type": "boolean",
+                                                    "description": "Au-delà du plafond mensuel de retours du CRM.",
+                                                ],
+                                            ],
+                                        ]
+                                    ]
+                                ],
+                            ],
+                            "400": errorResponse("Corps illisible."),
+                            "401": errorResponse("Clé de retours manquante ou inconnue."),
+                            "422": errorResponse(
+                                "Raison inconnue, délai dépassé, lead déjà retourné ou non livré à ce CRM : `errors` donne chaque message."
+                            ),
+                        ],
+                    ]
+                ],
                 "/api/v1/events": [
                     "post": [
                         "operationId": "trackEvents",

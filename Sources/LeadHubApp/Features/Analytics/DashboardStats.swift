@@ -82,6 +82,8 @@ struct DashboardStats: Encodable {
     let departements: [DepartementRow]
     let mapSVG: String
     let empty: Bool
+    /// « Qualité et retours »: by source, LP, form and buying CRM.
+    let quality: [QualityStats.Table]
 
     /// Minimum volume for a page to be ranked best or worst.
     static let minVisits = 30
@@ -315,6 +317,7 @@ struct DashboardStats: Encodable {
             period: period.key, from: ParisDay.text(range.start), to: ParisDay.text(lastDay),
             custom: period.key == "custom", label: label, error: error, kpis: kpis, rates: rates, funnelSVG: funnelSVG,
             seriesSVG: seriesSVG, tables: tables, rankings: rankings, departements: Array(departements),
-            mapSVG: mapSVG, empty: counts == FunnelCounts() && before == FunnelCounts())
+            mapSVG: mapSVG, empty: counts == FunnelCounts() && before == FunnelCounts(),
+            quality: try await QualityStats.tables(scope: scope, crmId: crmFilter, range: range, on: db))
     }
 }

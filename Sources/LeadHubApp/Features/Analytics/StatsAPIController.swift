@@ -108,6 +108,22 @@ struct StatsAPIController {
         ParisDay.text(range.end.addingTimeInterval(-1))
     }
 
+    struct Quality: Content {
+        let from: String
+        let to: String
+        let tables: [QualityStats.Table]
+    }
+
+    /// `GET /api/admin/stats/quality`: quality and return rates by source, LP, form and buying CRM.
+    @Sendable func quality(req: Request) async throws -> Quality {
+        let scope = try req.tenantScope()
+        let (period, filter, _) = try await Self.resolve(req, scope)
+        let range = period.range(now: req.now)
+        return Quality(
+            from: ParisDay.text(range.start), to: Self.lastDay(range),
+            tables: try await QualityStats.tables(scope: scope, crmId: filter.crmId, range: range, on: req.db))
+    }
+
     @Sendable func funnel(req: Request) async throws -> Funnel {
         let scope = try req.tenantScope()
         let (period, filter, _) = try await Self.resolve(req, scope)

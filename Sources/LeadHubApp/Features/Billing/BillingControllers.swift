@@ -23,11 +23,14 @@ struct BillingAPIController {
         let productType: String
         let leads: Int
         let unitPrice: Double
+        /// Net of the accepted returns (`credit`).
         let amount: Double
+        var returned: Int = 0
+        var credit: Double = 0
 
         enum CodingKeys: String, CodingKey {
             case fromCrmId = "from_crm_id", toCrmId = "to_crm_id", productType = "product_type", leads
-            case unitPrice = "unit_price", amount
+            case unitPrice = "unit_price", amount, returned, credit
         }
     }
 
@@ -52,8 +55,13 @@ struct BillingAPIController {
         let amountToInvoice: Double
         let amountToPay: Double
         let netBalance: Double
+        /// Leads this CRM received and returned (accepted), and the credits on rerouted leads.
+        let leadsReturned: [String: Int]
+        let creditGiven: Double
+        let creditTaken: Double
 
         enum CodingKeys: String, CodingKey {
+            case leadsReturned = "leads_returned", creditGiven = "credit_given", creditTaken = "credit_taken"
             case crmId = "crm_id", crmName = "crm_name", leadsOriginated = "leads_originated"
             case leadsReceived = "leads_received", leadsReroutedOut = "leads_rerouted_out"
             case leadsReroutedIn = "leads_rerouted_in", amountToInvoice = "amount_to_invoice"
@@ -75,6 +83,9 @@ struct BillingAPIController {
             amountToInvoice = Double(s.toInvoiceCents) / 100
             amountToPay = Double(s.toPayCents) / 100
             netBalance = Double(s.netCents) / 100
+            leadsReturned = withTotal(s.returned)
+            creditGiven = Double(s.creditGivenCents) / 100
+            creditTaken = Double(s.creditTakenCents) / 100
         }
     }
 
@@ -129,7 +140,8 @@ struct BillingAPIController {
             rows: matrix.lines.map {
                 Row(
                     fromCrmId: $0.fromCrmId, toCrmId: $0.toCrmId, productType: $0.productType, leads: $0.leads,
-                    unitPrice: Double($0.unitPriceCents) / 100, amount: Double($0.amountCents) / 100)
+                    unitPrice: Double($0.unitPriceCents) / 100, amount: Double($0.amountCents) / 100,
+                    returned: $0.returned, credit: Double($0.creditCents) / 100)
             }, leads: matrix.totalLeads, total: Double(matrix.totalCents) / 100,
             crms: statements.map { s in Statement(s, name: crms.first { $0.id == s.crmId }?.name ?? "CRM supprimé") })
     }
@@ -233,6 +245,8 @@ struct BillingPagesController {
         let unitPrice: String
         let amount: String
         let leadsHref: String
+        /// « dont 2 retours : −40,00 € », when returns were accepted.
+        var credit: String? = nil
     }
 
     struct Pair: Encodable {
@@ -268,6 +282,8 @@ struct BillingPagesController {
         let toPay: String
         let net: String
         let netTone: String
+        var returned: String = "0"
+        var credits: String? = nil
     }
 
     struct Context: Encodable {
@@ -317,7 +333,10 @@ struct BillingPagesController {
                         product: $0.productType, leads: FrenchFormat.integer($0.leads),
                         unitPrice: BillingPeriod.euros(cents: $0.unitPriceCents),
                         amount: BillingPeriod.euros(cents: $0.amountCents),
-                        leadsHref: base + "&product_type=\($0.productType)")
+                        leadsHref: base + "&product_type=\($0.productType)",
+                        credit: $0.returned > 0
+                            ? "dont \($0.returned) retour(s) accepté(s) : −\(BillingPeriod.euros(cents: $0.creditCents))"
+                            : nil)
                 },
                 leads: FrenchFormat.integer(lines.reduce(0) { $0 + $1.leads }),
                 amount: BillingPeriod.euros(cents: lines.reduce(0) { $0 + $1.amountCents }), leadsHref: base,
@@ -352,7 +371,10 @@ struct BillingPagesController {
                 toInvoice: BillingPeriod.euros(cents: s.toInvoiceCents),
                 toPay: BillingPeriod.euros(cents: s.toPayCents),
                 net: BillingPeriod.euros(cents: s.netCents),
-                netTone: s.netCents > 0 ? "ok" : s.netCents < 0 ? "warn" : "muted")
+                netTone: s.netCents > 0 ? "ok" : s.netCents < 0 ? "warn" : "muted", returned: breakdown(s.returned),
+                credits: s.creditGivenCents + s.creditTakenCents > 0
+                    ? "avoirs donnés \(BillingPeriod.euros(cents: s.creditGivenCents)), reçus \(BillingPeriod.euros(cents: s.creditTakenCents))"
+                    : nil)
         }
         let context = Context(
             from: period.from, to: period.to, statements: statements, thisMonth: "from=\(this.from)&to=\(this.to)",

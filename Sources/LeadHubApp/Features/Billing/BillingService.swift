@@ -54,6 +54,11 @@ enum BillingService {
                 "unit_price_cents"
             )
             .column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+            // Accepted returns: a credit on the billing of the lead's period.
+            .column(
+                SQLRaw("CAST(SUM(CASE WHEN \"return_status\" = 'accepted' THEN 1 ELSE 0 END) AS BIGINT)"),
+                as: "returned"
+            )
             .from("leads")
             .where("organization_id", .equal, scope.organizationId)
             .where("status", .in, billedStatuses)
@@ -77,7 +82,8 @@ enum BillingService {
                 productType: try row.decode(column: "product_type", as: String.self),
                 rerouted: try row.decode(column: "rerouted", as: Bool.self),
                 unitPriceCents: try row.decode(column: "unit_price_cents", as: Int?.self) ?? 0,
-                leads: try row.decode(column: "n", as: Int.self))
+                leads: try row.decode(column: "n", as: Int.self),
+                returned: try row.decode(column: "returned", as: Int?.self) ?? 0)
         }
     }
 

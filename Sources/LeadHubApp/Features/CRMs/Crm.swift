@@ -27,6 +27,9 @@ final class Crm: Model, @unchecked Sendable {
     @OptionalField(key: "webhook_headers") var webhookHeadersSealed: String?
     /// Sealed HMAC secret for webhook signatures.
     @OptionalField(key: "webhook_secret") var webhookSecretSealed: String?
+    /// The CRM's own key to return leads (`POST /api/v1/returns`): its SHA-256 and first characters.
+    @OptionalField(key: "returns_key_hash") var returnsKeyHash: String?
+    @OptionalField(key: "returns_key_prefix") var returnsKeyPrefix: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

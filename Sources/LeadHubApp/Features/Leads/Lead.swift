@@ -58,6 +58,8 @@ final class Lead: Model, @unchecked Sendable {
     @OptionalField(key: "quality_reasons") var qualityReasonsJSON: String?
     /// The field errors of a lead kept with errors (`{"phone": ["…"]}`), until it is corrected.
     @OptionalField(key: "review_errors") var reviewErrorsJSON: String?
+    /// The state of its return (`pending`, `accepted`, `refused`), nil when it was never returned.
+    @OptionalField(key: "return_status") var returnStatus: String?
     @OptionalField(key: "ip") var ip: String?
     @OptionalField(key: "user_agent") var userAgent: String?
     @Field(key: "submission_hash") var submissionHash: String

@@ -148,7 +148,17 @@ struct LeadsPagesController {
         let canAct: Bool
     }
 
+    struct ReturnBox: Encodable {
+        /// The return's state when it was returned.
+        let status: String?
+        let statusClass: String?
+        let detail: String?
+        let canDeclare: Bool
+        let reasons: [SelectOption]
+    }
+
     struct ShowContext: Encodable {
+        let returned: ReturnBox?
         let review: ReviewBox?
         let qualityScore: String?
         let qualityTone: String
@@ -550,7 +560,22 @@ struct LeadsPagesController {
                 },
                 needsConsent: !lead.consentPhone && policy.requirePhoneConsent, rejected: state == .rejected,
                 canAct: scope.role.allows(.edit) && lead.erasedAt == nil) : nil
+        let existing = try await LeadReturn.query(on: req.db).filter(\.$leadId == lead.requireID()).first()
+        let deliveredToCrm = BillingService.billedStatuses.contains(lead.status)
+        let returned: ReturnBox? =
+            existing != nil || deliveredToCrm
+            ? ReturnBox(
+                status: existing?.status.label, statusClass: existing.map { "return-" + $0.statusRaw },
+                detail: existing.map { item in
+                    [item.reason.label, item.note, item.decisionNote].compactMap { $0 }.joined(separator: " — ")
+                },
+                canDeclare: existing == nil && scope.role.allows(.edit) && lead.erasedAt == nil,
+                reasons: ReturnReason.allCases.map {
+                    SelectOption(value: $0.rawValue, label: $0.label, selected: false)
+                })
+            : nil
         let context = ShowContext(
+            returned: returned,
             review: review, qualityScore: lead.qualityScore.map { "\($0)/100" },
             qualityTone: Self.qualityTone(lead.qualityScore, policy: policy),
             qualityReasons: LeadReview.qualitySignals(of: lead).map {

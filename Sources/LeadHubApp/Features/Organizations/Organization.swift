@@ -32,6 +32,10 @@ final class Organization: Model, @unchecked Sendable {
     @OptionalField(key: "require_phone_consent") var requirePhoneConsent: Bool?
     /// Address ranges that lower a lead's quality (proxies, VPNs), one CIDR per line.
     @OptionalField(key: "suspect_ip_ranges") var suspectIPRanges: String?
+    /// Returns: days after delivery a CRM may return a lead (7), and the share of a month's leads
+    /// past which its returns are flagged (15 %).
+    @OptionalField(key: "return_window_days") var returnWindowDays: Int?
+    @OptionalField(key: "return_cap_percent") var returnCapPercent: Int?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
