@@ -308,6 +308,31 @@ import VaporTesting
         }
     }
 
+    @Test func theConsentRecordIsSentToAWebhookCrm() async throws {
+        let fake = try await FakeCrm.start()
+        defer { Task { await fake.shutdown() } }
+        try await TestApp.run(configure: { $0.trustProxy = true }) { t in
+            let tenant = try await prepare(t, fake: fake)
+            _ = try await t.api(
+                .PATCH, "/api/admin/crms/\(tenant.crm.id!)", token: tenant.adminToken,
+                json: ["delivery_kind": "webhook"])
+            var body = Self.complete
+            body["consent"] = [
+                "phone": true, "text": "J'accepte d'être rappelé par les partenaires.", "partners_version": "2026-11",
+            ]
+            _ = try await submit(t, tenant, body, ip: "203.0.113.50")
+            #expect(try await t.app.deliveryWorker.runOnce() == 1)
+            let sent = try #require(fake.received.first)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])
+            #expect(json["consent_phone"] as? String == "true")
+            #expect(json["consent_partners_version"] as? String == "2026-11")
+            #expect(json["consent_ip"] as? String == "203.0.113.50")
+            #expect(
+                json["consent_text_hash"] as? String
+                    == Secrets.sha256Hex("J'accepte d'être rappelé par les partenaires."))
+        }
+    }
+
     @Test func reviewActionsAreForEditorsOfTheOrganizationOnly() async throws {
         let fake = try await FakeCrm.start()
         defer { Task { await fake.shutdown() } }

@@ -77,6 +77,31 @@ import Testing
         #expect(PartnerPayload.signedContent(timestamp: 12, body: "{}") == "12.{}")
     }
 
+    @Test func theConsentRecordGoesToWebhooksAndToZr7OnlyUnderAMappedName() {
+        let consenting = OutgoingLead(
+            id: lead.id, phoneE164: lead.phoneE164, receivedAt: lead.receivedAt, productType: "PV", formCode: "PV-001",
+            fields: lead.fields, extra: [:],
+            consent: [
+                "consent_phone": "true", "consent_text": "J'accepte d'être rappelé", "consent_text_hash": "ab12",
+                "consent_at": "2026-12-03T10:00:00Z", "consent_ip": "203.0.113.7",
+            ])
+        guard case .object(let hook) = PartnerPayload.webhook(consenting, mapping: ["consent_ip": ""]) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(hook["consent_phone"] == .string("true") && hook["consent_text_hash"] == .string("ab12"))
+        #expect(hook["consent_ip"] == nil)  // left out by the mapping
+        guard case .object(let plain) = PartnerPayload.zr7(consenting),
+            case .object(let plainCustom) = plain["custom_fields"]
+        else { Issue.record("not an object"); return }
+        #expect(plainCustom.keys.allSatisfy { !$0.hasPrefix("consent") })
+        guard case .object(let mapped) = PartnerPayload.zr7(consenting, mapping: ["consent_phone": "optin_tel"]),
+            case .object(let custom) = mapped["custom_fields"]
+        else { Issue.record("not an object"); return }
+        #expect(custom["optin_tel"] == .object(["value": .string("true")]))
+        #expect(custom["consent_text"] == nil)
+    }
+
     @Test func periodsAreParisWeeksAndMonths() {
         // Sunday 30 November 2025, 23:30 in Paris (22:30 UTC): ISO week 48, November.
         let sunday = Date(timeIntervalSince1970: 1_764_541_800)

@@ -12,10 +12,12 @@ public struct OutgoingLead: Sendable {
     public let fields: [String: String]
     /// The extra fields sent with the lead.
     public let extra: [String: JSONValue]
+    /// The consent record by `PartnerPayload.consentFields` names, those with a value.
+    public let consent: [String: String]
 
     public init(
         id: UUID, phoneE164: String, receivedAt: Date, productType: String, formCode: String, fields: [String: String],
-        extra: [String: JSONValue]
+        extra: [String: JSONValue], consent: [String: String] = [:]
     ) {
         self.id = id
         self.phoneE164 = phoneE164
@@ -24,6 +26,7 @@ public struct OutgoingLead: Sendable {
         self.formCode = formCode
         self.fields = fields
         self.extra = extra
+        self.consent = consent
     }
 
     /// `0612345678`: ZR7 and MDL want the national form.
@@ -42,8 +45,14 @@ public enum PartnerPayload {
         "departement", "code_postal", "ville", "adresse", "type_logement", "statut_occupant", "surface_habitable",
         "chauffage_actuel", "facture_electricite",
     ]
+    /// The consent record (the proof of opt-in). Webhooks get it under these names; ZR7 / Maison du
+    /// Lead only when the CRM's mapping names the field it expects (their APIs take no unknown field).
+    public static let consentFields = [
+        "consent_phone", "consent_email", "consent_text", "consent_text_hash", "consent_partners_version",
+        "consent_url", "consent_at", "consent_ip", "consent_user_agent",
+    ]
     /// Every field a mapping may rename.
-    public static let mappableFields = ["phone"] + zr7TopLevel + zr7CustomFields
+    public static let mappableFields = ["phone"] + zr7TopLevel + zr7CustomFields + consentFields
 
     /// `{"phone": "0612345678", "register_date": 1764000000, "nom", "prenom", "email", "civilite",
     /// "custom_fields": {"departement": {"value": "75"}, …}}`.
@@ -61,6 +70,10 @@ public enum PartnerPayload {
             guard !name.isEmpty, let value = lead.fields[field] else { continue }
             custom[name] = .object(["value": .string(value)])
         }
+        for field in consentFields {
+            guard let name = mapping[field], !name.isEmpty, let value = lead.consent[field] else { continue }
+            custom[name] = .object(["value": .string(value)])
+        }
         custom[mapping["product_type"] ?? "product_type"] = .object(["value": .string(lead.productType)])
         body["custom_fields"] = .object(custom)
         return .object(body)
@@ -75,7 +88,7 @@ public enum PartnerPayload {
             "form_code": .string(lead.formCode),
             "received_at": .string(ISO8601DateFormatter().string(from: lead.receivedAt)),
         ]
-        var values = lead.fields
+        var values = lead.fields.merging(lead.consent) { a, _ in a }
         values["phone"] = lead.phoneE164
         for (field, value) in values {
             let name = mapping[field] ?? field

@@ -27,6 +27,7 @@ struct CrmRoutingPagesController {
     struct MappingRow: Encodable {
         let field: String
         let value: String
+        var placeholder: String
     }
 
     struct Context: Encodable {
@@ -162,7 +163,9 @@ struct CrmRoutingPagesController {
             france: Departement.metropolitan.joined(separator: " "),
             mapping: (PartnerPayload.mappableFields + ["product_type"]).map { field in
                 MappingRow(
-                    field: field, value: form?["map_\(field)"] ?? mapping[field].map { $0.isEmpty ? "-" : $0 } ?? "")
+                    field: field, value: form?["map_\(field)"] ?? mapping[field].map { $0.isEmpty ? "-" : $0 } ?? "",
+                    placeholder: PartnerPayload.consentFields.contains(field) && crm.deliveryKind != .webhook
+                        ? "non transmis" : field)
             },
             headerNames: box.openMap(crm.webhookHeadersSealed).keys.sorted().joined(separator: ", "),
             secretSet: crm.webhookSecretSealed != nil, errors: FormErrors(errors),

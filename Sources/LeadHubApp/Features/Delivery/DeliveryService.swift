@@ -134,12 +134,28 @@ enum DeliveryService {
                     organizationId: organizationId, day: ParisDay.number(createdAt),
                     departement: fields["departement"] ?? "",
                     account: text(accountId), crm: text(originCrmId), product: product))
+            var consent: [String: String] = [
+                "consent_phone": try row.decode(column: "consent_phone", as: Bool.self) ? "true" : "false",
+                "consent_email": try row.decode(column: "consent_email", as: Bool.self) ? "true" : "false",
+                "consent_at": try row.decode(column: "consent_at", as: Date.self).formatted(.iso8601),
+            ]
+            let texts = [
+                ("consent_text", "consent_text"), ("consent_text_hash", "consent_hash"),
+                ("consent_partners_version", "consent_partners_version"), ("consent_url", "consent_url"),
+                ("consent_ip", "ip"), ("consent_user_agent", "user_agent"),
+            ]
+            for (name, column) in texts {
+                if let value = try row.decode(column: column, as: String?.self), !value.isEmpty {
+                    consent[name] = value
+                }
+            }
             outgoing = OutgoingLead(
                 id: leadId, phoneE164: try row.decode(column: "phone", as: String.self),
                 receivedAt: createdAt, productType: product,
                 formCode: try row.decode(column: "form_code", as: String.self), fields: fields,
                 extra: JSONText.decode(
-                    [String: JSONValue].self, from: try row.decode(column: "extra", as: String.self), default: [:]))
+                    [String: JSONValue].self, from: try row.decode(column: "extra", as: String.self), default: [:]),
+                consent: consent)
         }
     }
 
@@ -152,7 +168,9 @@ enum DeliveryService {
         let leadColumns =
             ([
                 "id AS lead_id", "crm_id", "account_id", "form_id", "phone", "created_at", "product_type", "form_code",
-                "surface_habitable", "extra", "landing_page_id", "diffusion_source_id",
+                "surface_habitable", "extra", "landing_page_id", "diffusion_source_id", "consent_phone",
+                "consent_email", "consent_text", "consent_hash", "consent_partners_version", "consent_url",
+                "consent_at", "ip", "user_agent",
             ] + LeadRow.fieldColumns).map { column -> String in
                 let parts = column.components(separatedBy: " AS ")
                 return "l.\"\(parts[0])\"" + (parts.count > 1 ? " AS \"\(parts[1])\"" : "")
