@@ -145,6 +145,21 @@ import VaporTesting
                 .POST, "/api/admin/leads/\(first)/return", token: tenant.editorToken, json: ["reason": "doublon"])
             #expect(try unverified.json()["status"] as? String == "pending")
 
+            // The organization's window: 10 days, then 8 days after delivery is still in time.
+            let window = try await t.api(
+                .PATCH, "/api/admin/organization", token: tenant.adminToken, json: ["return_window_days": 10])
+            #expect(try window.json()["return_window_days"] as? Int == 10)
+            let wrong = try await t.api(
+                .PATCH, "/api/admin/organization", token: tenant.adminToken, json: ["return_cap_percent": 0])
+            #expect(try wrong.fieldErrors()["return_cap_percent"] != nil)
+            let inTime = try await deliver(t, tenant, phone: "06 81 52 43 67")
+            t.clock.advance(by: 8 * 86_400)
+            let stillOpen = try await t.api(
+                .POST, "/api/admin/leads/\(inTime)/return", token: tenant.editorToken, json: ["reason": "hors_zone"])
+            #expect(stillOpen.status == .created)
+            _ = try await t.api(
+                .PATCH, "/api/admin/organization", token: tenant.adminToken, json: ["return_window_days": ""])
+
             let late = try await deliver(t, tenant, phone: "06 71 42 93 58")
             t.clock.advance(by: 8 * 86_400)
             let tooLate = try await t.api(

@@ -16,11 +16,15 @@ enum OrganizationSettings {
         var qualityRejectThreshold: String?
         /// One CIDR range per line (or separated by commas).
         var suspectIPRanges: [String]?
+        /// Returns: days after delivery (1–90, empty: 7) and the monthly cap per CRM (1–100 %, empty: 15).
+        var returnWindowDays: String?
+        var returnCapPercent: String?
 
         enum CodingKeys: String, CodingKey {
             case duplicateWindowHours = "duplicate_window_hours", intakeStrict = "intake_strict"
             case requirePhoneConsent = "require_phone_consent", qualityHoldThreshold = "quality_hold_threshold"
             case qualityRejectThreshold = "quality_reject_threshold", suspectIPRanges = "suspect_ip_ranges"
+            case returnWindowDays = "return_window_days", returnCapPercent = "return_cap_percent"
             /// The settings page's intake form: its unchecked boxes are sent as nothing, so this marker
             /// says they mean "off".
             case intakeForm = "intake_form"
@@ -35,6 +39,8 @@ enum OrganizationSettings {
             qualityHoldThreshold = try c.text(.qualityHoldThreshold)
             qualityRejectThreshold = try c.text(.qualityRejectThreshold)
             suspectIPRanges = try c.list(.suspectIPRanges)
+            returnWindowDays = try c.text(.returnWindowDays)
+            returnCapPercent = try c.text(.returnCapPercent)
         }
     }
 
@@ -49,8 +55,11 @@ enum OrganizationSettings {
         let qualityHoldThreshold: Int
         let qualityRejectThreshold: Int
         let suspectIPRanges: [String]
+        let returnWindowDays: Int
+        let returnCapPercent: Int
 
         enum CodingKeys: String, CodingKey {
+            case returnWindowDays = "return_window_days", returnCapPercent = "return_cap_percent"
             case id, name, duplicateWindowHours = "duplicate_window_hours", slug = "tracking_id"
             case intakeStrict = "intake_strict", requirePhoneConsent = "require_phone_consent"
             case qualityHoldThreshold = "quality_hold_threshold", qualityRejectThreshold = "quality_reject_threshold"
@@ -111,6 +120,27 @@ enum OrganizationSettings {
                 organization.suspectIPRanges = ranges.isEmpty ? nil : ranges.joined(separator: "\n")
             }
         }
+        func bounded(_ raw: String?, field: String, range: ClosedRange<Int>, message: String) -> Int?? {
+            guard let raw = raw?.trimmingCharacters(in: .whitespaces) else { return .none }
+            if raw.isEmpty { return .some(nil) }
+            guard let value = Int(raw), range.contains(value) else {
+                errors.add(field, message)
+                return .none
+            }
+            return .some(value)
+        }
+        if let days = bounded(
+            input.returnWindowDays, field: "return_window_days", range: 1...90,
+            message: "Délai invalide : de 1 à 90 jours, ou vide pour 7 jours.")
+        {
+            organization.returnWindowDays = days
+        }
+        if let cap = bounded(
+            input.returnCapPercent, field: "return_cap_percent", range: 1...100,
+            message: "Plafond invalide : de 1 à 100 %, ou vide pour 15 %.")
+        {
+            organization.returnCapPercent = cap
+        }
         if let strict = input.intakeStrict { organization.intakeStrict = strict }
         if let consent = input.requirePhoneConsent { organization.requirePhoneConsent = consent }
         try errors.throwIfAny()
@@ -122,6 +152,7 @@ enum OrganizationSettings {
             + " ; qualité : vérification dès \(final.holdThreshold), rejet dès \(final.rejectThreshold)"
             + " ; consentement téléphonique " + (final.requirePhoneConsent ? "exigé" : "non exigé")
             + (final.suspectRanges.isEmpty ? "" : " ; \(final.suspectRanges.count) plage(s) d'adresses suspectes")
+            + " ; retours sous \(organization.returnWindowDays ?? ReturnRules.defaultWindowDays) jours, plafond \(organization.returnCapPercent ?? ReturnRules.defaultCapPercent) %"
         try await db.transaction { tx in
             try await organization.save(on: tx)
             try await ActivityService.record(
@@ -138,7 +169,9 @@ enum OrganizationSettings {
             requirePhoneConsent: organization.intakePolicy.requirePhoneConsent,
             qualityHoldThreshold: organization.intakePolicy.holdThreshold,
             qualityRejectThreshold: organization.intakePolicy.rejectThreshold,
-            suspectIPRanges: (organization.suspectIPRanges ?? "").split(whereSeparator: \.isNewline).map(String.init))
+            suspectIPRanges: (organization.suspectIPRanges ?? "").split(whereSeparator: \.isNewline).map(String.init),
+            returnWindowDays: organization.returnWindowDays ?? ReturnRules.defaultWindowDays,
+            returnCapPercent: organization.returnCapPercent ?? ReturnRules.defaultCapPercent)
     }
 
     @Sendable static func show(req: Request) async throws -> DTO {
