@@ -32,9 +32,14 @@ function init(args)
     local body = string.format(
       '{"form_code":"%s","phone":"%s","nom":"Bench","prenom":"Camille","code_postal":"75008",'
       .. '"statut_occupant":"proprietaire","type_logement":"maison","utm_source":"bench",'
-      .. '"session_id":"bench-%d-%d","consent":{"phone":true,"email":false}}',
-      form, phone, id, n)
-    requests[n] = wrk.format("POST", "/api/v1/leads", headers, body)
+      .. '"session_id":"bench-%d-%d","visitor_id":"bench-v-%d-%d","consent":{"phone":true,"email":false}}',
+      form, phone, id, n, id, n)
+    -- Each lead from a public address of its own (through the proxy header, LEADHUB_TRUST_PROXY on):
+    -- the quality score counts the address's and the visitor's leads of 24 h, as in production.
+    local h = {}
+    for k, v in pairs(headers) do h[k] = v end
+    h["X-Forwarded-For"] = string.format("86.%d.%d.%d", id % 200 + 1, math.floor(n / 250) % 250, n % 250 + 1)
+    requests[n] = wrk.format("POST", "/api/v1/leads", h, body)
   end
 end
 
