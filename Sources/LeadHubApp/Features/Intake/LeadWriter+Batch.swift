@@ -148,8 +148,22 @@ extension LeadWriter {
             }
         }
         let decision = decide(drafts, lookups)
+        let counters = try await readCounters(counterQueries(decision.newLeads), on: sql)
+        let plan = plan(decision.newLeads, counters: counters)
+        let rows = decision.newLeads.map { NewLeadRow(draft: $0.0, stored: $0.1, routed: plan.routed[$0.0.id]) }
+        try await IntakeRows.lead.insert(rows, on: sql)
+        try await IntakeRows.delivery.insert(rows.filter { $0.routed != nil }, on: sql)
+        try await addToCounters(plan.increments, on: sql)
+        try await stats(decision.newLeads).write(on: sql)
+        try await IntakeRows.idempotency.insert(
+            decision.remembered.map { IdempotencyRow(id: UUID(), draft: $0.0, answer: $0.1) }, chunk: 300, on: sql)
+        return decision.outcomes
+    }
+
+    /// The routing counters the queries name, through SQLKit (inside the caller's transaction).
+    static func readCounters(_ queries: [CounterQuery], on sql: any SQLDatabase) async throws -> [CounterKey: Int] {
         var counters: [CounterKey: Int] = [:]
-        for query in counterQueries(decision.newLeads) {
+        for query in queries {
             let rows = try await sql.select().columns("crm_id", "period", "count").from("routing_counters")
                 .where("organization_id", .equal, query.organizationId).where("product_type", .equal, query.productType)
                 .where("period", .in, query.periods).all()
@@ -160,11 +174,12 @@ extension LeadWriter {
                 counters[key] = try row.decode(column: "count", as: Int.self)
             }
         }
-        let plan = plan(decision.newLeads, counters: counters)
-        let rows = decision.newLeads.map { NewLeadRow(draft: $0.0, stored: $0.1, routed: plan.routed[$0.0.id]) }
-        try await IntakeRows.lead.insert(rows, on: sql)
-        try await IntakeRows.delivery.insert(rows.filter { $0.routed != nil }, on: sql)
-        for (key, delta) in plan.increments {
+        return counters
+    }
+
+    /// Adds a routing plan's increments to the counters, through SQLKit.
+    static func addToCounters(_ increments: [CounterKey: Int], on sql: any SQLDatabase) async throws {
+        for (key, delta) in increments {
             try await sql.raw(
                 """
                 INSERT INTO "routing_counters" ("organization_id", "crm_id", "product_type", "period", "count")
@@ -174,10 +189,6 @@ extension LeadWriter {
                 """
             ).run()
         }
-        try await stats(decision.newLeads).write(on: sql)
-        try await IntakeRows.idempotency.insert(
-            decision.remembered.map { IdempotencyRow(id: UUID(), draft: $0.0, answer: $0.1) }, chunk: 300, on: sql)
-        return decision.outcomes
     }
 
     static let noConsentWarning =

@@ -118,31 +118,11 @@ enum LeadReview {
                 .set("consent_phone", to: consented.consent.phone).set("review_errors", to: SQLLiteral.null)
                 .set("updated_at", to: now).where("id", .equal, draft.id)
                 .where("status", .equal, status.rawValue).run()
-            var counters: [LeadWriter.CounterKey: Int] = [:]
-            for query in LeadWriter.counterQueries([(draft, stored)]) {
-                let rows = try await sql.select().columns("crm_id", "period", "count").from("routing_counters")
-                    .where("organization_id", .equal, query.organizationId)
-                    .where("product_type", .equal, query.productType).where("period", .in, query.periods).all()
-                for row in rows {
-                    let key = LeadWriter.CounterKey(
-                        organizationId: query.organizationId, crmId: try row.decode(column: "crm_id", as: UUID.self),
-                        productType: query.productType, period: try row.decode(column: "period", as: String.self))
-                    counters[key] = try row.decode(column: "count", as: Int.self)
-                }
-            }
+            let counters = try await LeadWriter.readCounters(LeadWriter.counterQueries([(draft, stored)]), on: sql)
             let plan = LeadWriter.plan([(draft, stored)], counters: counters)
             guard let routed = plan.routed[draft.id] else { return }
             try await IntakeRows.delivery.insert([NewLeadRow(draft: draft, stored: stored, routed: routed)], on: sql)
-            for (key, delta) in plan.increments {
-                try await sql.raw(
-                    """
-                    INSERT INTO "routing_counters" ("organization_id", "crm_id", "product_type", "period", "count")
-                    VALUES (\(bind: key.organizationId), \(bind: key.crmId), \(bind: key.productType), \(bind: key.period), \(bind: delta))
-                    ON CONFLICT ("organization_id", "crm_id", "product_type", "period")
-                    DO UPDATE SET "count" = "routing_counters"."count" + excluded."count"
-                    """
-                ).run()
-            }
+            try await LeadWriter.addToCounters(plan.increments, on: sql)
             try await sql.update("leads").set("routed_crm_id", to: routed.decision.destination)
                 .set("routing_reason", to: routed.decision.reason.code)
                 .set("routing_explanation", to: routed.decision.explanation)

@@ -85,19 +85,25 @@ enum OrganizationSettings {
             }
         }
         var errors = FieldErrors()
-        func threshold(_ raw: String?, field: String) -> Int?? {
+        /// Absent: keep (`.none`); empty: the default (`.some(nil)`); else a number in `range`.
+        func bounded(_ raw: String?, field: String, range: ClosedRange<Int>, message: String) -> Int?? {
             guard let raw = raw?.trimmingCharacters(in: .whitespaces) else { return .none }
             if raw.isEmpty { return .some(nil) }
-            guard let value = Int(raw), (1...100).contains(value) else {
-                errors.add(field, "Seuil invalide : un score de 1 à 100, ou vide pour la valeur par défaut.")
+            guard let value = Int(raw), range.contains(value) else {
+                errors.add(field, message)
                 return .none
             }
             return .some(value)
         }
-        if let hold = threshold(input.qualityHoldThreshold, field: "quality_hold_threshold") {
+        let thresholdMessage = "Seuil invalide : un score de 1 à 100, ou vide pour la valeur par défaut."
+        if let hold = bounded(
+            input.qualityHoldThreshold, field: "quality_hold_threshold", range: 1...100, message: thresholdMessage)
+        {
             organization.qualityHoldThreshold = hold
         }
-        if let reject = threshold(input.qualityRejectThreshold, field: "quality_reject_threshold") {
+        if let reject = bounded(
+            input.qualityRejectThreshold, field: "quality_reject_threshold", range: 1...100, message: thresholdMessage)
+        {
             organization.qualityRejectThreshold = reject
         }
         let policy = organization.intakePolicy
@@ -119,15 +125,6 @@ enum OrganizationSettings {
             } else {
                 organization.suspectIPRanges = ranges.isEmpty ? nil : ranges.joined(separator: "\n")
             }
-        }
-        func bounded(_ raw: String?, field: String, range: ClosedRange<Int>, message: String) -> Int?? {
-            guard let raw = raw?.trimmingCharacters(in: .whitespaces) else { return .none }
-            if raw.isEmpty { return .some(nil) }
-            guard let value = Int(raw), range.contains(value) else {
-                errors.add(field, message)
-                return .none
-            }
-            return .some(value)
         }
         if let days = bounded(
             input.returnWindowDays, field: "return_window_days", range: 1...90,
