@@ -26,6 +26,8 @@ func routes(_ app: Application) throws {
     app.on(.POST, "api", "v1", "events", body: .collect(maxSize: "256kb"), use: tracking.events)
     app.get("r", ":lp_code", use: tracking.ctaRedirect)
     app.get("go", ":form_code", use: tracking.formRedirect)
+    // Public: the entry link of an A/B campaign (assigns the visitor, then redirects).
+    app.get("c", ":campaign_code", use: CampaignEntryController().enter)
 
     // Public: the first version's calls, for its live pages (organizations that answer them,
     // see FirstVersion/): its form-key lead call and its tracking calls, answered as it did.
@@ -285,6 +287,16 @@ func routes(_ app: Application) throws {
     api.get("leads", ":lead_id", use: leadsAPI.show)
     api.patch("leads", ":lead_id", use: leadsAPI.update)
     api.delete("leads", ":lead_id", use: leadsAPI.delete)
+
+    let campaignsAPI = CampaignsAPIController()
+    api.get("campaigns", use: campaignsAPI.index)
+    api.post("campaigns", use: campaignsAPI.create)
+    api.get("campaigns", ":campaign_id", use: campaignsAPI.show)
+    api.patch("campaigns", ":campaign_id", use: campaignsAPI.update)
+    api.delete("campaigns", ":campaign_id", use: campaignsAPI.delete)
+    api.post("campaigns", ":campaign_id", "start", use: campaignsAPI.action(.start))
+    api.post("campaigns", ":campaign_id", "stop", use: campaignsAPI.action(.stop))
+    api.post("campaigns", ":campaign_id", "apply-winner", use: campaignsAPI.action(.applyWinner))
 
     api.get("notifications", use: notifications.show)
     api.patch("notifications", use: notifications.patch)

@@ -17,7 +17,7 @@ import VaporTesting
             "crm_id": tenant.crm.id!, "account_id": tenant.account.id!, "form_id": tenant.form.id!,
             "landing_page_id": tenant.landingPage.id!, "lead_id": tenant.lead.id!, "delivery_id": tenant.delivery.id!,
             "asset_id": tenant.asset.id!, "alert_id": tenant.alert.id!, "comment_id": tenant.comment.id!,
-            "return_id": tenant.leadReturn.id!,
+            "return_id": tenant.leadReturn.id!, "campaign_id": tenant.campaign.id!,
         ].mapValues(\.uuidString)
     }
 
@@ -104,6 +104,7 @@ import VaporTesting
                 tenant.account.name, tenant.subAccount.name, tenant.form.name, tenant.landingPage.name,
                 tenant.lead.nom!,
                 tenant.lead.email!, tenant.asset.label, tenant.form.formKey, "Alpha CRM Un refuse",
+                tenant.campaign.name,
             ]
             let all = t.app.routes.all
             let routes = all.filter { $0.path.string != "logout" }

@@ -14,6 +14,7 @@ import VaporTesting
         "GET /health", "GET /ready", "GET /metrics", "GET /login", "POST /login", "POST /api/auth/token",
         "OPTIONS /api/v1/leads", "POST /api/v1/leads", "GET /media/:asset_file", "GET /t.js", "OPTIONS /api/v1/events",
         "POST /api/v1/events", "GET /r/:lp_code", "GET /go/:form_code", "POST /api/v1/returns",
+        "GET /c/:campaign_code",
         // The first version's calls (its keys are checked by the handlers).
         "OPTIONS /api/submit-lead", "POST /api/submit-lead", "OPTIONS /api/track/lp-visit", "POST /api/track/lp-visit",
         "OPTIONS /api/track/cta-click", "POST /api/track/cta-click", "OPTIONS /api/track/form-start",
@@ -28,6 +29,7 @@ import VaporTesting
             "comment_id": tenant.comment.id!, "api_key_id": tenant.apiKey.id!, "lead_id": tenant.lead.id!,
             "asset_id": tenant.asset.id!, "delivery_id": tenant.delivery.id!,
             "invoice_id": tenant.invoice.id!, "alert_id": tenant.alert.id!, "return_id": tenant.leadReturn.id!,
+            "campaign_id": tenant.campaign.id!,
         ]
         return ids.mapValues(\.uuidString).merging(["backup_name": backup]) { a, _ in a }
     }
@@ -81,7 +83,7 @@ import VaporTesting
                     alpha.source.name, alpha.admin.email, alpha.activity.summary, alpha.form.name,
                     alpha.landingPage.name,
                     alpha.comment.body, alpha.apiKey.name, alpha.form.formKey, alpha.lead.nom!, alpha.lead.email!,
-                    alpha.asset.label,
+                    alpha.asset.label, alpha.campaign.name, alpha.campaign.seed,
                 ] + ids.filter { $0.key != "backup_name" }.values
             // Logout last: it ends the session the walk uses.
             let all = t.app.routes.all

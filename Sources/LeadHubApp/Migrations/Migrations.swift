@@ -34,5 +34,6 @@ enum LeadHubMigrations {
         CreateJobLease(),
         UpdateLeadsAddQuality(),
         CreateLeadReturn(),
+        CreateCampaign(),
     ]
 }

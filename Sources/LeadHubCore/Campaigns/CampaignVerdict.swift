@@ -111,6 +111,13 @@ public enum CampaignVerdict {
         public let toVerify: Bool
         public let sampleRatioPValue: Double
         public let arms: [ArmResult]
+
+        /// The same figures with another verdict (a campaign not started yet).
+        public func replacing(state: State, sentence: String) -> Outcome {
+            Outcome(
+                state: state, winner: nil, sentence: sentence, toVerify: false, sampleRatioPValue: sampleRatioPValue,
+                arms: arms)
+        }
     }
 
     public static func evaluate(_ input: Input) -> Outcome {

@@ -50,6 +50,8 @@ struct Tenant {
     let asset: Asset
     /// A return of `lead` by CRM Un, waiting for a decision.
     let leadReturn: LeadReturn
+    /// A draft A/B campaign on the account of CRM Un (both variants on `landingPage`).
+    let campaign: Campaign
 
     var id: UUID { organization.id! }
 }
@@ -166,13 +168,35 @@ extension TestApp {
         try await (db as! any SQLDatabase).update("leads").set("return_status", to: "pending")
             .where("id", .equal, lead.requireID()).run()
         lead.returnStatus = "pending"
+        let campaign = Campaign()
+        campaign.organizationId = orgId
+        campaign.accountId = try account.requireID()
+        campaign.code = "AB-001"
+        campaign.name = "\(name) Campagne"
+        campaign.modeRaw = CampaignMode.landingPages.rawValue
+        campaign.formId = form.id
+        campaign.status = .draft
+        campaign.minDays = 7
+        campaign.maxDays = 28
+        campaign.seed = "seed-\(slug(name))"
+        campaign.phase = 0
+        try await campaign.create(on: db)
+        for position in 0..<2 {
+            let variant = CampaignVariant()
+            variant.organizationId = orgId
+            variant.campaignId = try campaign.requireID()
+            variant.position = position
+            variant.landingPageId = page.id
+            variant.weight = 50
+            try await variant.create(on: db)
+        }
         return Tenant(
             organization: org, admin: admin, adminToken: adminToken, editorToken: editorToken, viewerToken: viewerToken,
             crm: crm, otherCrm: otherCrm, account: account, subAccount: subAccount, otherAccount: otherAccount,
             source: source, productType: product, activity: activity, token: token, form: form, landingPage: page,
             comment: comment, apiKey: apiKey, apiKeyRaw: apiKeyRaw, lead: lead, delivery: delivery, invoice: invoice,
             alert: alert,
-            asset: asset, leadReturn: leadReturn)
+            asset: asset, leadReturn: leadReturn, campaign: campaign)
     }
 
     func slug(_ text: String) -> String { Slug.make(text) }

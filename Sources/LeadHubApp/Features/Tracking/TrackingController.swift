@@ -217,7 +217,10 @@ struct TrackingController {
                 _ = req.application.eventIngest.accept([item])
             }
         }
-        return Self.redirect(to: AttributionCarry.url(formURL, adding: parameters))
+        // An A/B campaign of forms on this page sends each visitor to the form of their variant.
+        let campaignForm = try await CampaignEntryController.formURL(
+            landingPageId: page.id, organizationId: organizationId, visitorId: parameters["lh_visitor"]!, req: req)
+        return Self.redirect(to: AttributionCarry.url(campaignForm ?? formURL, adding: parameters))
     }
 
     /// `GET /go/{form_code}?org=…&utm_…`: an ad link straight to a form; opens a session and
