@@ -173,6 +173,16 @@ func routes(_ app: Application) throws {
     pages.get("forms", ":form_id", "brief", "download", use: formBrief.brief)
     pages.get("forms", ":form_id", "brief", "check", use: formBrief.pageCheck)
 
+    let campaigns = CampaignsPagesController()
+    pages.get("campaigns", use: campaigns.index)
+    pages.get("campaigns", "new", use: campaigns.new)
+    pages.post("campaigns", use: campaigns.create)
+    pages.get("campaigns", ":campaign_id", use: campaigns.show)
+    pages.get("campaigns", ":campaign_id", "edit", use: campaigns.edit)
+    pages.post("campaigns", ":campaign_id", use: campaigns.update)
+    pages.post("campaigns", ":campaign_id", "actions", use: campaigns.act)
+    pages.post("campaigns", ":campaign_id", "delete", use: campaigns.delete)
+
     let assets = AssetsPagesController()
     pages.get("assets", use: assets.index)
     pages.on(.POST, "assets", body: .collect(maxSize: "6mb"), use: assets.upload)

@@ -393,3 +393,57 @@ import VaporTesting
         }
     }
 }
+
+/// The pages of « Campagnes A/B »: create from the form, launch, read the verdict, reweight.
+@Suite struct CampaignPagesTests {
+    @Test func aCampaignIsCreatedLaunchedAndReweightedFromItsPages() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let second = try await CampaignsTests().secondPage(t, tenant)
+            let session = try await t.login(email: tenant.admin.email)
+            let list = try await t.browse(.GET, "/campaigns", session: session)
+            #expect(list.status == .ok && list.text.contains("Campagnes A/B") && list.text.contains("Alpha Campagne"))
+            let form = try await t.browse(.GET, "/campaigns/new", session: session)
+            #expect(form.text.contains("Formulaire (commun à toutes les variantes)"))
+            #expect(form.text.contains("LP-002 — Alpha Landing été"))
+
+            let invalid = try await t.browse(
+                .POST, "/campaigns", session: session,
+                form: ["mode": "lps", "name": "", "variant_0": tenant.landingPage.id!.uuidString, "weight_0": "50"])
+            #expect(invalid.status == .unprocessableEntity)
+            #expect(invalid.text.contains("Il faut au moins deux variantes."))
+            #expect(invalid.text.contains("Choisissez le formulaire vers lequel mènent les landing pages."))
+
+            let created = try await t.browse(
+                .POST, "/campaigns", session: session,
+                form: [
+                    "mode": "lps", "name": "Accroche prix ou écologie", "form_id": tenant.form.id!.uuidString,
+                    "variant_0": tenant.landingPage.id!.uuidString, "weight_0": "50",
+                    "variant_1": second.id!.uuidString, "weight_1": "50", "min_days": "7", "max_days": "28",
+                ])
+            #expect(created.status == .seeOther || created.status == .found)
+            let location = try #require(created.headers.first(name: .location))
+            let page = try await t.browse(.GET, location, session: session)
+            #expect(page.text.contains("AB-002 — Accroche prix ou écologie"))
+            #expect(page.text.contains("Campagne pas encore lancée"))
+            #expect(page.text.contains("/c/AB-002?org=\(tenant.organization.slug)"))
+
+            _ = try await t.browse(.POST, location + "/actions", session: session, form: ["action": "start"])
+            let running = try await t.browse(.GET, location, session: session).text
+            #expect(running.contains("En cours") && running.contains("Trop tôt pour conclure"))
+            #expect(running.contains("Appliquer le gagnant"))
+
+            _ = try await t.browse(
+                .POST, location, session: session,
+                form: ["name": "Accroche prix ou écologie", "weight_0": "30", "weight_1": "70", "min_days": "7"])
+            let reweighted = try await t.browse(.GET, location, session: session).text
+            #expect(reweighted.contains("30 / 70") && reweighted.contains("Phase 2"))
+
+            let viewer = try await t.login(email: "viewer@alpha.test")
+            let refused = try await t.browse(.POST, location + "/actions", session: viewer, form: ["action": "stop"])
+            #expect(refused.status == .forbidden)
+            let viewerPage = try await t.browse(.GET, location, session: viewer).text
+            #expect(!viewerPage.contains("Appliquer le gagnant"))
+        }
+    }
+}

@@ -64,6 +64,7 @@ enum Sidebar {
                     item("À vérifier", "/leads/review", "✓"),
                     item("Landing pages", "/landing-pages", "▭"),
                     item("Formulaires", "/forms", "✎"),
+                    item("Campagnes A/B", "/campaigns", "⚖"),
                 ]),
             .init(
                 title: "Configuration",

@@ -100,6 +100,56 @@ public enum SVGCharts {
         return svg(id: id, title: title, description: description, width: width, height: height, body: body)
     }
 
+    /// One line per series over the same slots (e.g. cumulative conversion per variant by day),
+    /// values as fractions drawn as percentages; nil points (no data yet) break nothing, they are skipped.
+    public static func lines(
+        _ series: [(name: String, values: [Double?])], labels: [String], id: String, title: String
+    ) -> String {
+        let width = 640.0
+        let height = 220.0
+        let left = 48.0
+        let bottom = 24.0
+        let plotHeight = height - bottom - 10
+        let highest = series.flatMap { $0.values.compactMap { $0 } }.max() ?? 0
+        // A readable top tick: the next step of 1, 2 or 5 (in percentage points) above the highest value.
+        let steps = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+        let top = steps.first { $0 >= highest * 1.1 } ?? 1
+        let count = max(1, labels.count - 1)
+        func x(_ index: Int) -> Double { left + (width - left - 8) * Double(index) / Double(count) }
+        func y(_ value: Double) -> Double { 10 + plotHeight - plotHeight * min(value, top) / top }
+        var body = """
+            <line class="axis" x1="\(fmt(left))" y1="\(fmt(10 + plotHeight))" x2="\(fmt(width))" y2="\(fmt(10 + plotHeight))"></line>\
+            <line class="axis grid" x1="\(fmt(left))" y1="\(fmt(y(top / 2)))" x2="\(fmt(width))" y2="\(fmt(y(top / 2)))"></line>\
+            <text class="chart-tick" x="\(fmt(left - 6))" y="16" text-anchor="end">\(escape(FrenchFormat.percent(top, decimals: top < 0.02 ? 1 : 0)))</text>\
+            <text class="chart-tick" x="\(fmt(left - 6))" y="\(fmt(y(top / 2) + 4))" text-anchor="end">\(escape(FrenchFormat.percent(top / 2, decimals: top < 0.04 ? 1 : 0)))</text>\
+            <text class="chart-tick" x="\(fmt(left - 6))" y="\(fmt(10 + plotHeight))" text-anchor="end">0</text>
+            """
+        var description = [String]()
+        for (s, line) in series.enumerated() {
+            let points = line.values.enumerated().compactMap { index, value in
+                value.map { "\(fmt(x(index))),\(fmt(y($0)))" }
+            }
+            if points.count > 1 {
+                body +=
+                    "<polyline class=\"line line-\(s)\" fill=\"none\" points=\"\(points.joined(separator: " "))\"></polyline>"
+            }
+            if let (index, last) = line.values.enumerated().last(where: { $0.element != nil }), let last {
+                body +=
+                    "<circle class=\"line-dot line-\(s)\" cx=\"\(fmt(x(index)))\" cy=\"\(fmt(y(last)))\" r=\"3\"><title>\(escape(line.name + " : " + FrenchFormat.percent(last)))</title></circle>"
+                description.append("\(line.name) : \(FrenchFormat.percent(last))")
+            }
+        }
+        let labelEvery = max(1, Int((Double(labels.count) / 8).rounded(.up)))
+        for (index, label) in labels.enumerated() where index % labelEvery == 0 {
+            body +=
+                "<text class=\"chart-tick\" x=\"\(fmt(x(index)))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\">\(escape(label))</text>"
+        }
+        return svg(
+            id: id, title: title,
+            description: description.isEmpty ? "Pas encore de données." : description.joined(separator: " ; "),
+            width: width, height: height, body: body)
+    }
+
     static func svg(id: String, title: String, description: String, width: Double, height: Double, body: String)
         -> String
     {

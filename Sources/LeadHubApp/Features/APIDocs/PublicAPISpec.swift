@@ -216,7 +216,7 @@ enum PublicAPISpec {
                 "dropped": ["type": "integer", "description": "Événements ignorés (robots)."],
             ],
         ]
-        return [
+        var document: [String: Any] = [
             "openapi": "3.1.0",
             "info": [
                 "title": "LeadHub — API publique",
@@ -411,10 +411,20 @@ enum PublicAPISpec {
                         "type": "apiKey", "in": "header", "name": "Authorization",
                         "description":
                             "`Token <clé>` : une clé d'organisation (lhk_…, serveurs) ou la clé publiable d'un formulaire (lhf_…, navigateur).",
-                    ]
+                    ],
+                    "Bearer": [
+                        "type": "http", "scheme": "bearer",
+                        "description":
+                            "API d'administration : `Authorization: Bearer <jeton>` (jeton personnel, « Paramètres » ou POST /api/auth/token).",
+                    ],
                 ],
                 "schemas": ["Error": error],
             ],
         ]
+        if var paths = document["paths"] as? [String: Any] {
+            paths.merge(campaignPaths()) { current, _ in current }
+            document["paths"] = paths
+        }
+        return document
     }
 }
