@@ -447,3 +447,22 @@ import VaporTesting
         }
     }
 }
+
+/// The brief of a page in a campaign gives the campaign's entry link for the ads.
+@Suite struct CampaignBriefTests {
+    @Test func theBriefOfAPageInACampaignGivesItsEntryLink() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let session = try await t.login(email: tenant.admin.email)
+            let brief = try await t.browse(.GET, "/landing-pages/\(tenant.landingPage.id!)/brief", session: session)
+            #expect(brief.status == .ok)
+            #expect(brief.text.contains("Campagne A/B AB-001"))
+            #expect(brief.text.contains("/c/AB-001?org=\(tenant.organization.slug)"))
+            // A decided campaign is no longer in the brief.
+            tenant.campaign.status = .decided
+            try await tenant.campaign.save(on: t.db)
+            let later = try await t.browse(.GET, "/landing-pages/\(tenant.landingPage.id!)/brief", session: session)
+            #expect(!later.text.contains("/c/AB-001"))
+        }
+    }
+}

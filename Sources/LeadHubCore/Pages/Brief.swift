@@ -136,6 +136,22 @@ public struct BriefInput: Equatable, Sendable {
         }
     }
 
+    /// An A/B campaign the page or form takes part in (not decided yet).
+    public struct CampaignLink: Equatable, Sendable {
+        public var code: String
+        public var name: String
+        public var statusLabel: String
+        /// A campaign of forms behind this landing page: its CTA must be the `/r/` link.
+        public var formsBehindThisPage: Bool
+
+        public init(code: String, name: String, statusLabel: String, formsBehindThisPage: Bool) {
+            self.code = code
+            self.name = name
+            self.statusLabel = statusLabel
+            self.formsBehindThisPage = formsBehindThisPage
+        }
+    }
+
     public var hubURL: String
     public var trackingId: String
     public var scriptVersion: String
@@ -147,6 +163,7 @@ public struct BriefInput: Equatable, Sendable {
     public var formAccount: AccountCodes?
     /// The branding and texts of the account the pages are built for (the LP's, else the form's).
     public var identity: Identity?
+    public var campaigns: [CampaignLink] = []
     public var generatedAt: Date
 
     public init(
@@ -374,9 +391,27 @@ public enum Brief {
                     "Lien direct vers le formulaire (annonces)", "`\(hub)/go/\(form.code)?org=\(input.trackingId)`",
                 ])
             }
+            for campaign in input.campaigns {
+                rows.append([
+                    "Campagne A/B \(campaign.code) (lien des annonces, \(campaign.statusLabel.lowercased()))",
+                    "`\(hub)/c/\(campaign.code)?org=\(input.trackingId)`",
+                ])
+            }
             if form != nil { rows.append(["API des leads", "`POST \(hub)/api/v1/leads`"]) }
             rows.append(["API des événements", "`POST \(hub)/api/v1/events`"])
             var blocks: [BriefBlock] = [.table(header: ["Quoi", "Adresse"], rows: rows)]
+            if !input.campaigns.isEmpty {
+                blocks.append(
+                    .paragraph(
+                        "Campagne A/B : les annonces utilisent le lien de la campagne, pas l'adresse de la page. LeadHub y affecte chaque visiteur à une variante et le redirige avec `lh_visitor`, que le script de suivi reprend : ne retirez pas ce paramètre des redirections."
+                    ))
+            }
+            if let lp, input.campaigns.contains(where: \.formsBehindThisPage) {
+                blocks.append(
+                    .paragraph(
+                        "Cette landing page est devant un test de formulaires : son bouton d'action (CTA) doit mener à `\(hub)/r/\(lp.code)?org=\(input.trackingId)`, qui envoie chaque visiteur vers le formulaire de sa variante."
+                    ))
+            }
             if lp != nil && input.mode == .separate {
                 blocks.append(
                     .paragraph(

@@ -125,7 +125,7 @@ enum BriefService {
                 allowedOrigins: form.allowedOrigins, archived: form.status == .archived)
         }
         let pageAccount = (target.landingPage?.accountId ?? target.form?.accountId).flatMap { accounts[$0] }
-        return BriefInput(
+        var input = BriefInput(
             hubURL: APIDocsController.serverURL(req), trackingId: organization?.slug ?? "",
             scriptVersion: req.application.trackerScript.version, landingPage: lpInfo, form: formInfo,
             mode: target.mode,
@@ -133,6 +133,9 @@ enum BriefService {
             formAccount: target.form.flatMap { codes($0.accountId) },
             identity: try await pageAccount.asyncMap { try await identity($0, product: product, req: req) },
             generatedAt: req.now)
+        input.campaigns = try await CampaignService.links(
+            landingPageId: target.landingPage?.id, formId: target.form?.id, scope: scope, on: req.db)
+        return input
     }
 
     /// The branding, media and legal texts of the account the pages belong to (the LP's, else the

@@ -504,6 +504,27 @@ enum CampaignService {
         return try await scope.query(LandingPage.self, on: db).filter(\.$id == id).first()
     }
 
+    /// The campaigns (not decided) a landing page or a form takes part in, for their brief.
+    static func links(landingPageId: UUID?, formId: UUID?, scope: TenantScope, on db: any Database) async throws
+        -> [BriefInput.CampaignLink]
+    {
+        let ids = [landingPageId, formId].compactMap { $0 }
+        guard !ids.isEmpty else { return [] }
+        let open = [CampaignStatus.draft, .running, .stopped].map(\.rawValue)
+        let asVariant = try await CampaignVariant.query(on: db).filter(\.$organizationId == scope.organizationId)
+            .group(.or) { $0.filter(\.$landingPageId ~~ ids).filter(\.$formId ~~ ids) }.all().map(\.campaignId)
+        let campaigns = try await scope.query(Campaign.self, on: db).filter(\.$statusRaw ~~ open)
+            .group(.or) {
+                $0.filter(\.$id ~~ asVariant).filter(\.$landingPageId ~~ ids).filter(\.$formId ~~ ids)
+            }
+            .sort(\.$code).all()
+        return campaigns.map {
+            BriefInput.CampaignLink(
+                code: $0.code, name: $0.name, statusLabel: $0.status.label,
+                formsBehindThisPage: $0.mode == .forms && $0.landingPageId != nil && $0.landingPageId == landingPageId)
+        }
+    }
+
     static func nextCode(scope: TenantScope, on db: any Database) async throws -> String {
         let existing = try await Campaign.query(on: db).filter(\.$organizationId == scope.organizationId)
             .filter(\.$code, .custom("LIKE"), "AB-%").all().map(\.code)
