@@ -466,3 +466,28 @@ import VaporTesting
         }
     }
 }
+
+/// The split with the real hash: SHA-256 of the campaign's seed and 100,000 visitor ids.
+@Suite struct CampaignSplitTests {
+    @Test(arguments: [[50, 50], [70, 30], [20, 30, 50]])
+    func oneHundredThousandVisitorsFollowTheWeights(weights: [Int]) {
+        var counts = [Int](repeating: 0, count: weights.count)
+        let n = 100_000
+        for index in 0..<n {
+            counts[CampaignAssignment.pick(seed: "graine-ab-001", visitorId: "visiteur-\(index)", weights: weights)] +=
+                1
+        }
+        let total = Double(weights.reduce(0, +))
+        for (count, weight) in zip(counts, weights) {
+            let share = Double(weight) / total
+            let sd = sqrt(Double(n) * share * (1 - share))
+            #expect(abs(Double(count) - Double(n) * share) <= 4 * sd, "\(counts) for \(weights)")
+        }
+        // Stable: the same visitor always lands on the same variant.
+        #expect(
+            (0..<100).allSatisfy {
+                CampaignAssignment.pick(seed: "graine-ab-001", visitorId: "v\($0)", weights: weights)
+                    == CampaignAssignment.pick(seed: "graine-ab-001", visitorId: "v\($0)", weights: weights)
+            })
+    }
+}

@@ -121,8 +121,14 @@ import VaporTesting
             let lines = try await DemoData.create(app: t.app, trafficDays: 2)
             #expect(lines.first?.contains("créée") == true)
             // Its pages and two days of traffic: events, leads routed and (but the last hour's) delivered.
-            #expect(try await LandingPage.query(on: t.db).count() == 10)
+            // Ten sites, and the version B of the first one for the demo's A/B campaign.
+            #expect(try await LandingPage.query(on: t.db).count() == 11)
             #expect(try await Form.query(on: t.db).count() == 10)
+            let campaign = try #require(try await Campaign.query(on: t.db).first())
+            let variants = try await CampaignService.variants(of: campaign, on: t.db)
+            let report = try await CampaignResults.report(campaign, variants: variants, now: t.clock.now(), on: t.db)
+            #expect(campaign.status == .running && report.days.count == DemoCampaign.days + 1)
+            #expect(report.visitors.allSatisfy { $0 > 2_500 } && report.leads.allSatisfy { $0 > 80 })
             let sql = t.db as! any SQLDatabase
             func count(_ query: String) async throws -> Int {
                 try await sql.raw(SQLQueryString(query)).first()!.decode(column: "n", as: Int.self)

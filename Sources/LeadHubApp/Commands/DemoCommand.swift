@@ -164,7 +164,8 @@ enum DemoData {
             "Organisation de démonstration « \(organizationName) » créée :",
             "  2 CRMs (ZR7 Digital, Maison du Lead), 6 comptes dont 2 sous-comptes, 6 sources, 3 types de produit,",
             "  \(sites.count) landing pages et leurs formulaires ; \(trafficDays) jours de trafic : "
-                + "\(FrenchFormat.integer(events)) événements, \(FrenchFormat.integer(leads)) leads (livrés par les partenaires simulés de `serve --demo`).",
+                + "\(FrenchFormat.integer(events)) événements, \(FrenchFormat.integer(leads)) leads (livrés par les partenaires simulés de `serve --demo`),",
+            "  une campagne A/B de deux landing pages en cours depuis \(DemoCampaign.days) jours (AB-001).",
             "  Utilisateurs (mot de passe commun : \(password)) :",
             "    admin@demo.leadhub.fr (administrateur), editeur@demo.leadhub.fr (éditeur),",
             "    lecteur@demo.leadhub.fr (lecteur), mdl@demo.leadhub.fr (éditeur limité au CRM Maison du Lead).",

@@ -284,6 +284,8 @@ enum DemoTraffic {
                 return try await group.reduce(0, +)
             }
         }
+        // Two weeks of an A/B campaign on the first site (its leads are settled with the others).
+        stored += try await DemoCampaign.create(app: app, orgId: orgId, site: sites[0], now: now)
         try await settleHistory(app: app, orgId: orgId, before: now.addingTimeInterval(-3_600), random: &random)
         return (eventCount, stored)
     }

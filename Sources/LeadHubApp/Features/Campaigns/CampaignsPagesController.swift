@@ -379,6 +379,7 @@ struct CampaignsPagesController {
             ? "Variante \(view.variants.first { $0.id == campaign.winnerVariantId }?.name ?? "?") appliquée à tout le trafic"
                 + (campaign.decisionNote.map { " — \($0)" } ?? "") + "." : nil
         let canEdit = scope.role.allows(.edit)
+        let leader = arms.indices.max { arms[$0].probabilityBest < arms[$1].probabilityBest } ?? 0
         var values = FormValues()
         values.name = campaign.name
         values.code = campaign.code
@@ -411,8 +412,11 @@ struct CampaignsPagesController {
             canEdit: canEdit, canStart: canEdit && campaign.status.after(.start) != nil,
             canStop: canEdit && campaign.status.after(.stop) != nil,
             canApply: canEdit && campaign.status.after(.applyWinner) != nil,
-            winnerOptions: cards.map {
-                SelectOption(value: $0.id, label: "\($0.name) — \($0.code)", selected: $0.isWinner)
+            winnerOptions: cards.enumerated().map { position, card in
+                // The winner, else the variant most likely to be best.
+                SelectOption(
+                    value: card.id, label: "\(card.name) — \(card.code)",
+                    selected: winnerId != nil ? card.isWinner : position == leader)
             },
             weightsEditable: canEdit && (campaign.status == .running || campaign.status == .stopped),
             values: values, errors: FormErrors(errors))
