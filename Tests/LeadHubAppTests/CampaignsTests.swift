@@ -154,6 +154,27 @@ import VaporTesting
         }
     }
 
+    @Test func anAddressHammeringTheLinkIsStillRedirectedButNoLongerStored() async throws {
+        try await TestApp.run(configure: {
+            $0.trustProxy = true
+            $0.eventsAddressRate = 1  // 50 at once, then one a second
+        }) { t in
+            let tenant = try await t.makeTenant("Alpha")
+            let second = try await secondPage(t, tenant)
+            let campaign = try await createCampaign(t, tenant, [tenant.landingPage, second])
+            for index in 0..<60 {
+                let answer = try await t.app.testing().performTest(
+                    request: TestingHTTPRequest(
+                        method: .GET,
+                        url: URI(path: "/c/AB-002?org=\(tenant.organization.slug)&lh_visitor=robot\(index)"),
+                        headers: ["User-Agent": Self.browser, "X-Forwarded-For": "198.51.100.7"], body: ByteBuffer()))
+                #expect(answer.status == .found)
+            }
+            let shown = try await show(t, tenant, campaign["id"])
+            #expect(Self.variants(shown).map { $0["visitors"] as! Int }.reduce(0, +) == 50)
+        }
+    }
+
     @Test func assignmentsSurviveARestartOfTheServer() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("leadhub-restart-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -80,10 +80,7 @@ struct CampaignEntryController {
         let variant: CampaignVariant
         switch campaign.status {
         case .running:
-            variant = try await CampaignAssignment.assign(
-                campaign, variants: variants, visitorId: visitorId,
-                isBot: req.application.botVerdicts.isBot(req.headers.first(name: .userAgent)), now: req.now,
-                on: req.db)
+            variant = try await Self.variant(of: campaign, variants: variants, visitorId: visitorId, req: req)
         case .decided:
             variant = variants.first { $0.id == campaign.winnerVariantId } ?? control
         case .draft, .stopped:
@@ -107,6 +104,21 @@ struct CampaignEntryController {
             string: visitorId, maxAge: Self.cookieMaxAge, path: "/", isSecure: req.isHTTPS, isHTTPOnly: true,
             sameSite: .lax)
         return response
+    }
+
+    /// The visitor's variant of a running campaign, stored with this visit. An address past the
+    /// tracking limit (a robot hammering the link) is still sent on, by the same hash, but its
+    /// visits are not stored: the link never fails an ad click, and nobody fills the table.
+    static func variant(of campaign: Campaign, variants: [CampaignVariant], visitorId: String, req: Request)
+        async throws -> CampaignVariant
+    {
+        if let address = req.clientIP, req.application.eventLimits.take(address, now: req.now) != nil {
+            return variants[
+                CampaignAssignment.pick(seed: campaign.seed, visitorId: visitorId, weights: variants.map(\.weight))]
+        }
+        return try await CampaignAssignment.assign(
+            campaign, variants: variants, visitorId: visitorId,
+            isBot: req.application.botVerdicts.isBot(req.headers.first(name: .userAgent)), now: req.now, on: req.db)
     }
 
     /// The visitor id of the cookie, when it is one LeadHub could have written.
@@ -134,10 +146,7 @@ struct CampaignEntryController {
         if campaign.status == .decided {
             variant = variants.first { $0.id == campaign.winnerVariantId } ?? variants[0]
         } else {
-            variant = try await CampaignAssignment.assign(
-                campaign, variants: variants, visitorId: visitorId,
-                isBot: req.application.botVerdicts.isBot(req.headers.first(name: .userAgent)), now: req.now,
-                on: req.db)
+            variant = try await Self.variant(of: campaign, variants: variants, visitorId: visitorId, req: req)
         }
         return try await CampaignTargets.load(campaign, variants: [variant], on: req.db).url(of: variant)
     }
