@@ -147,3 +147,28 @@ import Testing
         #expect("abcd".isLonger(than: 3))
     }
 }
+
+/// The byte-wise search that replaces Foundation's on the hot paths gives Foundation's answers.
+@Suite struct ByteSearchTests {
+    @Test(arguments: [
+        ("06 12 34 56 78", " ", true), ("+33 (0)6 12", "(0)", true), ("0612345678", "(0)", false),
+        ("jean..dupont", "..", true), ("jean.dupont", "..", false), ("qsdfghjklm", "dfgh", true),
+        ("azertyuiop", "tyuz", false), ("", "a", false), ("abc", "", true), ("crème", "èm", true),
+        ("aab", "ab", true), ("ab", "abc", false),
+    ])
+    func containsBytesAgreesWithFoundation(text: String, needle: String, expected: Bool) {
+        #expect(text.containsBytes(needle) == expected)
+        #expect(text[...].containsBytes(needle) == expected)
+        if !needle.isEmpty { #expect(text.contains(needle) == expected) }
+        #expect(
+            text.replacingIfPresent(needle.isEmpty ? "§" : needle, with: "")
+                == text.replacingOccurrences(of: needle.isEmpty ? "§" : needle, with: ""))
+    }
+
+    @Test func uuidTextIsUUIDString() {
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(id.text == id.uuidString)
+        }
+    }
+}

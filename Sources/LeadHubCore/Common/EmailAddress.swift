@@ -15,7 +15,7 @@ public enum EmailAddress {
         else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }), labels.last!.count >= 2 else { return nil }
-        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return nil }
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.containsBytes("..") else { return nil }
         return text
     }
 }

@@ -12,10 +12,32 @@ extension String {
         return trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// `replacingOccurrences(of:with:)`, but the text itself, without Foundation, when `needle`
+    /// is not in it (the usual case on the hot paths).
+    public func replacingIfPresent(_ needle: String, with replacement: String) -> String {
+        containsBytes(needle) ? replacingOccurrences(of: needle, with: replacement) : self
+    }
+
     /// Whether the text has more than `max` characters, without counting characters when its
     /// bytes already fit.
     public func isLonger(than max: Int) -> Bool {
         utf8.count > max && count > max
+    }
+}
+
+extension StringProtocol {
+    /// Whether the text holds `needle`, byte for byte, without bridging to NSString (Foundation's
+    /// `contains` / `range(of:)` cost microseconds per call on Linux; these run for every lead).
+    public func containsBytes(_ needle: String) -> Bool {
+        let wanted = Array(needle.utf8)
+        guard let first = wanted.first else { return true }
+        let bytes = utf8
+        var from = bytes.startIndex
+        while let found = bytes[from...].firstIndex(of: first) {
+            if bytes[found...].starts(with: wanted) { return true }
+            from = bytes.index(after: found)
+        }
+        return false
     }
 }
 

@@ -83,7 +83,7 @@ public enum PartnerPayload {
     /// time and extra fields.
     public static func webhook(_ lead: OutgoingLead, mapping: [String: String] = [:]) -> JSONValue {
         var body: [String: JSONValue] = [
-            "lead_id": .string(lead.id.uuidString.lowercased()),
+            "lead_id": .string(lead.id.text.lowercased()),
             "product_type": .string(lead.productType),
             "form_code": .string(lead.formCode),
             "received_at": .string(ISO8601DateFormatter().string(from: lead.receivedAt)),

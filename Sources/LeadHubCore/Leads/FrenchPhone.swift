@@ -53,7 +53,7 @@ public struct FrenchPhone: Equatable, Sendable {
     public static func parse(_ raw: String) -> Result<FrenchPhone, Problem> {
         var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return .failure(.empty) }
-        text = text.replacingOccurrences(of: "(0)", with: "")
+        text = text.replacingIfPresent("(0)", with: "")
         let allowedNoise: Set<Character> = [" ", ".", "-", "(", ")", "/", "\u{00A0}", "\u{202F}"]
         var digits = ""
         var plus = false

@@ -150,15 +150,15 @@ public enum IntakeRules {
     public static let repeatWindow: TimeInterval = 86_400
 
     public static func addressKey(_ organizationId: UUID, _ ip: String) -> String {
-        organizationId.uuidString + "|" + ip
+        organizationId.text + "|" + ip
     }
 
-    public static func keyKey(_ organizationId: UUID, _ key: String) -> String { organizationId.uuidString + "|" + key }
+    public static func keyKey(_ organizationId: UUID, _ key: String) -> String { organizationId.text + "|" + key }
     public static func sessionKey(_ organizationId: UUID, _ session: String) -> String {
-        organizationId.uuidString + "|" + session
+        organizationId.text + "|" + session
     }
     public static func phoneKey(_ organizationId: UUID, _ phone: String, _ product: String) -> String {
-        organizationId.uuidString + "|" + phone + "|" + product
+        organizationId.text + "|" + phone + "|" + product
     }
 
     public static func decide(_ candidates: [IntakeCandidate], _ lookups: Lookups) -> Decision {
@@ -192,7 +192,7 @@ public enum IntakeRules {
                 ? nil
                 : (seen.byPhone[phoneKey(c.organizationId, c.phone, c.productType)] ?? [])
                     .filter { $0.createdAt >= windowStart && $0.status.countsForDuplicates }
-                    .min { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+                    .min { ($0.createdAt, $0.id.text) < ($1.createdAt, $1.id.text) }
             let duplicateOf = earlier.map { $0.duplicateOf ?? $0.id }
             let addressKey = c.ip.map { Self.addressKey(c.organizationId, $0) }
             let visitorKey = c.visitorId.map { Self.addressKey(c.organizationId, $0) }

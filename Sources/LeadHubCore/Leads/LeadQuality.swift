@@ -206,7 +206,7 @@ public enum LeadQuality {
         let words = name.split(whereSeparator: { !$0.isLetter }).map(String.init)
         if words.contains(where: { fakeNames.contains($0) }) { return true }
         if Set(letters).count == 1 { return true }
-        if letters.count >= 4, keyboardRows.contains(where: { $0.contains(letters) }) { return true }
+        if letters.count >= 4, keyboardRows.contains(where: { $0.containsBytes(letters) }) { return true }
         return false
     }
 
@@ -250,12 +250,18 @@ public struct IPRange: Sendable, Equatable {
 
     /// Whether `address` is a visitor's address on the internet (not internal, see `internalRanges`).
     public static func isPublic(_ address: String) -> Bool {
-        guard parse(address) != nil else { return false }
-        return !internalRanges.contains { $0.contains(address) }
+        guard let bytes = parse(address) else { return false }
+        return !internalRanges.contains { $0.contains(bytes: bytes) }
     }
 
     public func contains(_ address: String) -> Bool {
-        guard var other = IPRange.parse(address) else { return false }
+        guard let other = IPRange.parse(address) else { return false }
+        return contains(bytes: other)
+    }
+
+    /// The same, for an address already read (parsed once for every range it is checked against).
+    func contains(bytes parsed: [UInt8]) -> Bool {
+        var other = parsed
         if other.count == 16, bytes.count == 4, other.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
             other = Array(other.suffix(4))  // ::ffff:203.0.113.7
         }
@@ -272,7 +278,7 @@ public struct IPRange: Sendable, Equatable {
 
     /// The 4 or 16 bytes of an address.
     static func parse(_ text: String) -> [UInt8]? {
-        if text.contains(":") { return parseIPv6(text) }
+        if text.utf8.contains(UInt8(ascii: ":")) { return parseIPv6(text) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var bytes: [UInt8] = []
@@ -291,7 +297,7 @@ public struct IPRange: Sendable, Equatable {
             var out: [UInt8] = []
             let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
             for (index, piece) in pieces.enumerated() {
-                if index == pieces.count - 1, piece.contains(".") {
+                if index == pieces.count - 1, piece.utf8.contains(UInt8(ascii: ".")) {
                     guard let v4 = parse(String(piece)) else { return nil }
                     out += v4
                     continue

@@ -114,7 +114,7 @@ public enum LeadSubmission {
         }
 
         let civilite = text("civilite", max: 20).flatMap { raw -> String? in
-            let folded = raw.lowercased().replacingOccurrences(of: ".", with: "")
+            let folded = raw.lowercased().replacingIfPresent(".", with: "")
             if ["m", "mr", "monsieur"].contains(folded) { return "M" }
             if ["mme", "madame", "mlle", "mademoiselle"].contains(folded) { return "Mme" }
             errors.add("civilite", "Civilité invalide : « M » ou « Mme ».")
@@ -130,7 +130,7 @@ public enum LeadSubmission {
             return normalized
         }
 
-        let codePostal = text("code_postal", max: 10).map { $0.replacingOccurrences(of: " ", with: "") }
+        let codePostal = text("code_postal", max: 10).map { $0.replacingIfPresent(" ", with: "") }
         var departement: String? = nil
         if let codePostal {
             if codePostal.count != 5 || !codePostal.allSatisfy({ $0.isASCII && $0.isNumber }) {

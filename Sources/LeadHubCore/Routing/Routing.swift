@@ -172,8 +172,8 @@ public enum Router {
         let candidates = input.crms
             .filter { $0.id != origin.id && $0.buys(input.departement) && $0.takesReroutedLeads }
             .sorted {
-                ($0.counts.reroutedMonth, $0.name, $0.id.uuidString) < (
-                    $1.counts.reroutedMonth, $1.name, $1.id.uuidString
+                ($0.counts.reroutedMonth, $0.name, $0.id.text) < (
+                    $1.counts.reroutedMonth, $1.name, $1.id.text
                 )
             }
         let why = originShortfall(origin, departement: input.departement, product: input.productType)

@@ -34,7 +34,7 @@ extension DeliveryService {
         guard app.leadWriter.usesGroupCommit else { return try await release(ids, owner: owner, on: app.db) }
         try await app.leadWriter.perform { database in
             for id in ids {
-                try database.run(RawStatements.release, [.text(id.uuidString), .text(owner)])
+                try database.run(RawStatements.release, [.text(id.text), .text(owner)])
             }
         }
     }
@@ -58,11 +58,11 @@ extension DeliveryService {
         on database: RawSQLite
     ) throws -> [UUID] {
         let nowValue = SQLiteData.float(now.timeIntervalSince1970)
-        let excluded = "[" + excluding.map { "\"\($0.uuidString)\"" }.joined(separator: ",") + "]"
+        let excluded = "[" + excluding.map { "\"\($0.text)\"" }.joined(separator: ",") + "]"
         var ids: [UUID] = []
         let binds: [SQLiteData] =
             [.text(owner), .float(now.addingTimeInterval(lease).timeIntervalSince1970), nowValue, nowValue]
-            + (crmId.map { [.text($0.uuidString)] } ?? []) + [.text(excluded), .integer(limit)]
+            + (crmId.map { [.text($0.text)] } ?? []) + [.text(excluded), .integer(limit)]
         try database.rows(crmId == nil ? RawStatements.claimAny : RawStatements.claimCrm, binds) { row in
             if let id = row.text(0).flatMap(UUID.init(uuidString:)) { ids.append(id) }
         }
@@ -86,7 +86,7 @@ extension DeliveryService {
                     .text(change.status.rawValue), .integer(change.attempts),
                     change.next.map { .float($0.timeIntervalSince1970) } ?? .null,
                     change.message.map { .text($0) } ?? .null, settlement.httpStatus.map { .integer($0) } ?? .null,
-                    change.finished ? nowValue : .null, nowValue, .text(settlement.job.deliveryId.uuidString),
+                    change.finished ? nowValue : .null, nowValue, .text(settlement.job.deliveryId.text),
                     .text(owner),
                 ]
             ) { _ in kept = true }
@@ -104,7 +104,7 @@ extension DeliveryService {
             try database.rows(
                 RawStatements.leadStatus,
                 [
-                    .text(leadStatus.rawValue), nowValue, .text(settlement.job.leadId.uuidString), .text(notFrom[0]),
+                    .text(leadStatus.rawValue), nowValue, .text(settlement.job.leadId.text), .text(notFrom[0]),
                     .text(notFrom[1]),
                 ]
             ) { _ in changed = true }

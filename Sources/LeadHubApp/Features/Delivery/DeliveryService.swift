@@ -30,11 +30,11 @@ enum DeliveryService {
         guard limit > 0 else { return [] }
         let sql = db as! any SQLDatabase
         let postgres = sql.dialect.name == "postgresql"
-        var exclusion = SQLRaw(crmId.map { " AND \"crm_id\" = '\($0.uuidString)'" } ?? "")
+        var exclusion = SQLRaw(crmId.map { " AND \"crm_id\" = '\($0.text)'" } ?? "")
         if !excluding.isEmpty {
             exclusion = SQLRaw(
                 exclusion.sql + " AND \"crm_id\" NOT IN ("
-                    + excluding.map { "'\($0.uuidString)'" }
+                    + excluding.map { "'\($0.text)'" }
                     .joined(separator: ",") + ")")
         }
         // SQLite: INDEXED BY, or the planner sorts every waiting row on each claim (PostgreSQL picks
@@ -177,7 +177,7 @@ enum DeliveryService {
             }.joined(separator: ", ")
         var rows: [LeadRow] = []
         for chunk in ids.chunked(300) {
-            let list = chunk.map { "'\($0.uuidString)'" }.joined(separator: ",")
+            let list = chunk.map { "'\($0.text)'" }.joined(separator: ",")
             // UUIDs are stored as text on SQLite and as uuid on PostgreSQL: both take the quoted form.
             rows += try await sql.raw(
                 """
@@ -211,7 +211,7 @@ enum DeliveryService {
             let productType = row.outgoing.productType
             var headers: [(String, String)] = [
                 ("Content-Type", "application/json"), ("User-Agent", "LeadHub"),
-                ("X-LeadHub-Delivery-Id", row.deliveryId.uuidString.lowercased()),
+                ("X-LeadHub-Delivery-Id", row.deliveryId.text.lowercased()),
             ]
             let body: String
             switch crm.deliveryKind {

@@ -117,7 +117,7 @@ final class IntakeCache: Sendable {
 
     /// The organization's CRMs with their commandes, limits and prices.
     func routingConfig(organizationId: UUID, now: Date, on db: any Database) async throws -> RoutingConfig {
-        try await routing.value(organizationId.uuidString, now: now) { () async throws -> RoutingConfig? in
+        try await routing.value(organizationId.text, now: now) { () async throws -> RoutingConfig? in
             let crms = try await Crm.query(on: db).filter(\.$organizationId == organizationId).all()
             return RoutingConfig(
                 crms: try crms.map {
@@ -158,7 +158,7 @@ final class IntakeCache: Sendable {
     }
 
     func form(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> IntakeForm? {
-        try await forms.value(organizationId.uuidString + ":" + code, now: now) { () async throws -> IntakeForm? in
+        try await forms.value(organizationId.text + ":" + code, now: now) { () async throws -> IntakeForm? in
             guard
                 let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
                     .filter(\.$code == code).first()
@@ -168,7 +168,7 @@ final class IntakeCache: Sendable {
     }
 
     func form(id: UUID, now: Date, on db: any Database) async throws -> IntakeForm? {
-        try await forms.value("id:" + id.uuidString, now: now) { () async throws -> IntakeForm? in
+        try await forms.value("id:" + id.text, now: now) { () async throws -> IntakeForm? in
             guard let form = try await Form.find(id, on: db) else { return nil }
             return try await Self.describe(form, on: db)
         }
@@ -176,7 +176,7 @@ final class IntakeCache: Sendable {
 
     /// The landing page of an `lp_code` and its diffusion source.
     func landingPage(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> PageRef? {
-        try await pages.value(organizationId.uuidString + ":" + code, now: now) { () async throws -> PageRef? in
+        try await pages.value(organizationId.text + ":" + code, now: now) { () async throws -> PageRef? in
             guard
                 let page = try await LandingPage.query(on: db).filter(\.$organizationId == organizationId)
                     .filter(\.$code == code).first()

@@ -193,7 +193,7 @@ struct IntakeController {
                 .where("id", .equal, apiKey.id).run()
         }
         return Caller(
-            organizationId: apiKey.organizationId, apiKeyId: apiKey.id, form: nil, rateKey: apiKey.id.uuidString,
+            organizationId: apiKey.organizationId, apiKeyId: apiKey.id, form: nil, rateKey: apiKey.id.text,
             limiter: limits.perKey, v1: firstVersion ? .leadsV1 : nil)
     }
 
@@ -208,7 +208,7 @@ struct IntakeController {
         }
         return Caller(
             organizationId: form.organizationId, apiKeyId: nil, form: form,
-            rateKey: (req.clientIP ?? "?") + "|v1|" + form.id.uuidString,
+            rateKey: (req.clientIP ?? "?") + "|v1|" + form.id.text,
             limiter: req.application.intakeLimits.perAddress,
             v1: .submitLead)
     }
@@ -273,7 +273,7 @@ struct IntakeController {
     /// SHA-256 of the form and the canonical body: the same submission gives the same hash, in
     /// whatever order its fields were sent.
     static func hash(_ body: [String: JSONValue], formId: UUID) -> String {
-        Secrets.sha256Hex(formId.uuidString + JSONValue.object(body).canonical)
+        Secrets.sha256Hex(formId.text + JSONValue.object(body).canonical)
     }
 
     static func addCORS(to response: Response, origin: String?) {

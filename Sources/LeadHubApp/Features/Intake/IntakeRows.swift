@@ -26,7 +26,7 @@ enum ColumnValue: Sendable, Equatable {
     var sqlite: SQLiteData {
         switch self {
         case .text(let value): value.map { .text($0) } ?? .null
-        case .uuid(let value): value.map { .text($0.uuidString) } ?? .null
+        case .uuid(let value): value.map { .text($0.text) } ?? .null
         case .integer(let value): value.map { .integer($0) } ?? .null
         case .bool(let value): .integer(value ? 1 : 0)
         case .date(let value): value.map { .float($0.timeIntervalSince1970) } ?? .null

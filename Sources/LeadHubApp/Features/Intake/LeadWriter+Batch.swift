@@ -207,10 +207,10 @@ extension LeadWriter {
     /// words, a date and a form code (capitals, digits and dashes), none of which needs escaping.
     static func answerJSON(_ answer: LeadAnswer) -> String {
         var json = "{\"created_at\":\"" + answer.createdAt.formatted(.iso8601) + "\""
-        if let original = answer.duplicateOf { json += ",\"duplicate_of\":\"" + original.uuidString + "\"" }
-        json += ",\"form_code\":\"" + answer.formCode + "\",\"id\":\"" + answer.id.uuidString + "\""
+        if let original = answer.duplicateOf { json += ",\"duplicate_of\":\"" + original.text + "\"" }
+        json += ",\"form_code\":\"" + answer.formCode + "\",\"id\":\"" + answer.id.text + "\""
         // What the first version's page code reads (`success`, `lead_id`, `message`): added, never renamed.
-        json += ",\"lead_id\":\"" + answer.id.uuidString + "\""
+        json += ",\"lead_id\":\"" + answer.id.text + "\""
         json += ",\"message\":\"" + V1Compat.acceptedMessage(status: answer.status) + "\""
         json += ",\"status\":\"" + answer.status + "\",\"success\":true"
         // Kept with errors or warnings (rare): messages in French, escaped by the encoder.

@@ -42,7 +42,7 @@ extension LeadWriter {
         var wanted: [String: (UUID, String, Set<String>)] = [:]
         for (draft, stored) in leads where stored.status == .received {
             let p = periods(at: draft.receivedAt)
-            let key = draft.organizationId.uuidString + "|" + draft.productType
+            let key = draft.organizationId.text + "|" + draft.productType
             var entry = wanted[key] ?? (draft.organizationId, draft.productType, [])
             entry.2.formUnion([p.week, p.month, p.rerouted])
             wanted[key] = entry

@@ -29,7 +29,7 @@ final class LeadWriter: Sendable {
 
     /// Stores one lead and returns once it is committed (or known to be a replay).
     func submit(_ draft: LeadDraft) async throws -> LeadOutcome {
-        let flightKey = draft.idempotencyKey.map { draft.organizationId.uuidString + "|" + $0 }
+        let flightKey = draft.idempotencyKey.map { draft.organizationId.text + "|" + $0 }
         if let flightKey {
             let claimed = inFlightKeys.withLock { $0.insert(flightKey).inserted }
             guard claimed else {
@@ -109,7 +109,7 @@ final class LeadWriter: Sendable {
                     // Serialize the submissions of an organization across servers: duplicate and
                     // double-submit detection see each other, and routing counters cannot be overrun.
                     try await sql.raw(
-                        "SELECT pg_advisory_xact_lock(hashtext(\(bind: "routing:" + draft.organizationId.uuidString)))"
+                        "SELECT pg_advisory_xact_lock(hashtext(\(bind: "routing:" + draft.organizationId.text)))"
                     ).run()
                     return try await Self.store([draft], on: sql)[0]
                 }

@@ -98,7 +98,7 @@ final class SQLiteLeadStore {
                 try database.run(
                     LeadWriter.upsertCounter,
                     [
-                        .text(key.organizationId.uuidString), .text(key.crmId.uuidString), .text(key.productType),
+                        .text(key.organizationId.text), .text(key.crmId.text), .text(key.productType),
                         .text(key.period), .integer(delta),
                     ])
             }
@@ -150,7 +150,7 @@ final class SQLiteLeadStore {
         for query in queries {
             for period in query.periods {
                 let binds: [SQLiteData] = [
-                    .text(query.organizationId.uuidString), .text(query.productType), .text(period),
+                    .text(query.organizationId.text), .text(query.productType), .text(period),
                 ]
                 try database.rows(Self.selectCounter, binds) { row in
                     guard let crm = row.text(0).flatMap(UUID.init(uuidString:)), let count = row.integer(1) else {
@@ -171,7 +171,7 @@ final class SQLiteLeadStore {
     private func lookups(_ queries: [LeadWriter.LookupQuery]) throws -> LeadWriter.Lookups {
         var lookups = LeadWriter.Lookups()
         for query in queries {
-            let organization = SQLiteData.text(query.organizationId.uuidString)
+            let organization = SQLiteData.text(query.organizationId.text)
             for value in query.values {
                 switch query.kind {
                 case .keys:

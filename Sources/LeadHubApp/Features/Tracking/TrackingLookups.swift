@@ -40,7 +40,7 @@ extension IntakeCache {
     }
 
     func trackedPage(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> TrackedPage? {
-        try await trackedPages.value(organizationId.uuidString + ":" + code, now: now) {
+        try await trackedPages.value(organizationId.text + ":" + code, now: now) {
             () async throws -> TrackedPage? in
             guard
                 let page = try await LandingPage.query(on: db).filter(\.$organizationId == organizationId)
@@ -56,7 +56,7 @@ extension IntakeCache {
     }
 
     func trackedForm(code: String, organizationId: UUID, now: Date, on db: any Database) async throws -> TrackedForm? {
-        try await trackedForms.value(organizationId.uuidString + ":" + code, now: now) {
+        try await trackedForms.value(organizationId.text + ":" + code, now: now) {
             () async throws -> TrackedForm? in
             guard
                 let form = try await Form.query(on: db).filter(\.$organizationId == organizationId)
