@@ -119,19 +119,6 @@ enum DemoCampaign {
             for row in chunk { insert.values(row) }
             try await insert.run()
         }
-        drafts.sort { $0.receivedAt < $1.receivedAt }
-        var stored = 0
-        for chunk in drafts.chunked(app.leadWriter.usesGroupCommit ? 256 : 4) {
-            stored += try await withThrowingTaskGroup(of: Int.self) { group in
-                for draft in chunk {
-                    group.addTask {
-                        if case .stored = try await app.leadWriter.submit(draft) { return 1 }
-                        return 0
-                    }
-                }
-                return try await group.reduce(0, +)
-            }
-        }
-        return stored
+        return try await DemoTraffic.store(drafts, app: app)
     }
 }

@@ -269,11 +269,21 @@ enum DemoTraffic {
         }
         try await EventIngest.write(events, on: app.db)
         eventCount += events.count
-        // Leads in arrival order, a few hundred at a time on SQLite (the writer groups them per
-        // commit); a few at a time on PostgreSQL, where each lead takes a pooled connection.
-        drafts.sort { $0.receivedAt < $1.receivedAt }
+        var stored = try await store(drafts, app: app)
+        // Two weeks of an A/B campaign on the first site (its leads are settled with the others).
+        stored += try await DemoCampaign.create(app: app, orgId: orgId, site: sites[0], now: now)
+        try await settleHistory(app: app, orgId: orgId, before: now.addingTimeInterval(-3_600), random: &random)
+        return (eventCount, stored)
+    }
+
+    /// Stores leads in arrival order through the lead writer: a few hundred at a time on SQLite
+    /// (the writer groups them per commit); a few at a time on PostgreSQL, where each lead takes a
+    /// pooled connection. Returns how many were stored.
+    static func store(_ drafts: [LeadDraft], app: Application) async throws -> Int {
         var stored = 0
-        for chunk in drafts.chunked(app.leadWriter.usesGroupCommit ? 256 : 4) {
+        for chunk in drafts.sorted(by: { $0.receivedAt < $1.receivedAt }).chunked(
+            app.leadWriter.usesGroupCommit ? 256 : 4)
+        {
             stored += try await withThrowingTaskGroup(of: Int.self) { group in
                 for draft in chunk {
                     group.addTask {
@@ -284,10 +294,7 @@ enum DemoTraffic {
                 return try await group.reduce(0, +)
             }
         }
-        // Two weeks of an A/B campaign on the first site (its leads are settled with the others).
-        stored += try await DemoCampaign.create(app: app, orgId: orgId, site: sites[0], now: now)
-        try await settleHistory(app: app, orgId: orgId, before: now.addingTimeInterval(-3_600), random: &random)
-        return (eventCount, stored)
+        return stored
     }
 
     /// The history's deliveries already happened: those of leads older than `before` are settled

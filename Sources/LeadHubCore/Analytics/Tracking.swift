@@ -87,6 +87,12 @@ public enum EventSubmission {
     }
 
     /// Letters, digits, "-", "_" and "." (ASCII).
+    /// A session or visitor id as events carry them: 1 to `maxId` identifier bytes.
+    public static func isValidId(_ value: String?) -> Bool {
+        guard let value, (1...maxId).contains(value.utf8.count) else { return false }
+        return value.utf8.allSatisfy(isIdentifierByte)
+    }
+
     public static func isIdentifierByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

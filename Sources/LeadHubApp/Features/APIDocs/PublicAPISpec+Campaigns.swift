@@ -5,12 +5,6 @@ import LeadHubCore
 /// figures and the verdict `GET /api/admin/campaigns/{id}` answers.
 extension PublicAPISpec {
     static func campaignPaths() -> [String: Any] {
-        func errorResponse(_ description: String) -> [String: Any] {
-            [
-                "description": description,
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ]
-        }
         let number: [String: Any] = ["type": "number"]
         let nullableNumber: [String: Any] = ["type": ["number", "null"]]
         let variant: [String: Any] = [

@@ -79,6 +79,16 @@ enum PublicAPISpec {
                 maxLength: name == "page_url" || name == "referrer" ? 2_000 : 500)
         }
 
+    /// An answer with the `Error` body (`{"error", "errors"}`).
+    static func errorResponse(_ description: String, headers: [String: Any] = [:]) -> [String: Any] {
+        var response: [String: Any] = [
+            "description": description,
+            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+        ]
+        if !headers.isEmpty { response["headers"] = headers }
+        return response
+    }
+
     static func document(serverURL: String) -> [String: Any] {
         var properties: [String: Any] = [:]
         for field in leadFields {
@@ -143,14 +153,6 @@ enum PublicAPISpec {
                 ],
             ],
         ]
-        func errorResponse(_ description: String, headers: [String: Any] = [:]) -> [String: Any] {
-            var response: [String: Any] = [
-                "description": description,
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ]
-            if !headers.isEmpty { response["headers"] = headers }
-            return response
-        }
         let retryAfter: [String: Any] = [
             "Retry-After": ["description": "Secondes à attendre.", "schema": ["type": "string"]]
         ]

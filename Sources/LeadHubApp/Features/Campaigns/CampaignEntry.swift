@@ -123,10 +123,8 @@ struct CampaignEntryController {
 
     /// The visitor id of the cookie, when it is one LeadHub could have written.
     static func visitor(_ req: Request) -> String? {
-        guard let value = req.cookies[visitorCookie]?.string, (1...EventSubmission.maxId).contains(value.utf8.count),
-            value.utf8.allSatisfy(EventSubmission.isIdentifierByte)
-        else { return nil }
-        return value
+        let value = req.cookies[visitorCookie]?.string
+        return EventSubmission.isValidId(value) ? value : nil
     }
 
     /// Mode `forms`: where the landing page's CTA link (`/r/{lp_code}`) sends this visitor, when a

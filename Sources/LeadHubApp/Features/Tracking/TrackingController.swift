@@ -254,10 +254,7 @@ struct TrackingController {
             }
         }
         // The same rule as the events' session and visitor ids.
-        func valid(_ value: String?) -> Bool {
-            guard let value, (1...EventSubmission.maxId).contains(value.utf8.count) else { return false }
-            return value.utf8.allSatisfy(EventSubmission.isIdentifierByte)
-        }
+        let valid = EventSubmission.isValidId
         func newId() -> String {
             UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description
         }
