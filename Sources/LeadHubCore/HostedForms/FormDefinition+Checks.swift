@@ -50,7 +50,8 @@ extension FormDefinition {
                 let fieldAt = at + ".fields[\(f)]"
                 kinds[field.kind, default: 0] += 1
                 if !Self.isValidId(field.id) {
-                    errors.add(fieldAt + ".id", "Identifiant invalide : lettres minuscules, chiffres, - et _ (40 au plus).")
+                    errors.add(
+                        fieldAt + ".id", "Identifiant invalide : lettres minuscules, chiffres, - et _ (40 au plus).")
                 } else if !fieldIds.insert(field.id).inserted {
                     errors.add(fieldAt + ".id", "L'identifiant « \(field.id) » est déjà pris par un autre champ.")
                 }
@@ -102,7 +103,8 @@ extension FormDefinition {
             let folded = text.lowercased()
             if let phrase = Self.forbiddenWording.first(where: { folded.contains($0) }) {
                 errors.add(
-                    place, "Formulation interdite (« \(phrase) ») : elle laisse croire à un organisme ou programme officiel.")
+                    place,
+                    "Formulation interdite (« \(phrase) ») : elle laisse croire à un organisme ou programme officiel.")
             }
         }
         return errors
@@ -134,7 +136,9 @@ extension FormDefinition {
                             errors.add(at, "« \(target) » n'est pas un écran « Non éligible ».")
                         }
                     case .require(let field):
-                        if !fieldIds.contains(field) { errors.add(at, "Champ à rendre obligatoire inconnu : « \(field) ».") }
+                        if !fieldIds.contains(field) {
+                            errors.add(at, "Champ à rendre obligatoire inconnu : « \(field) ».")
+                        }
                     case .set(let name, _):
                         if !Self.isValidId(name) { errors.add(at, "Nom de variable invalide : « \(name) ».") }
                     }

@@ -194,7 +194,8 @@ public enum FormFlow {
             let phone = posted[id + ".phone"]?.contains(where: { ["on", "1", "true", "oui"].contains($0) }) ?? false
             let email = posted[id + ".email"]?.contains(where: { ["on", "1", "true", "oui"].contains($0) }) ?? false
             if required, !phone {
-                errors.add(id + ".phone", "Cochez cette case pour être rappelé : sans elle, personne ne peut vous contacter.")
+                errors.add(
+                    id + ".phone", "Cochez cette case pour être rappelé : sans elle, personne ne peut vous contacter.")
             }
             return [id + ".phone": [phone ? "oui" : "non"], id + ".email": [email ? "oui" : "non"]]
         }

@@ -8,7 +8,8 @@ public enum FormIcon {
         "appartement": "M5 21V3h14v18M9 7h2M13 7h2M9 11h2M13 11h2M9 15h2M13 15h2M10 21v-3h4v3",
         "proprietaire": "M8 15a4 4 0 1 1 3.5-6H21v3h-2v2h-2v-2h-5.5A4 4 0 0 1 8 15zM7 11h.01",
         "locataire": "M4 21V10l8-6 8 6v11H4zM9 21v-6h6v6M12 10h.01",
-        "soleil": "M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zM12 2v2M12 20v2M2 12h2M20 12h2M5 5l1.5 1.5M17.5 17.5 19 19M5 19l1.5-1.5M17.5 6.5 19 5",
+        "soleil":
+            "M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zM12 2v2M12 20v2M2 12h2M20 12h2M5 5l1.5 1.5M17.5 17.5 19 19M5 19l1.5-1.5M17.5 6.5 19 5",
         "sud": "M12 3v14M7 12l5 5 5-5M5 21h14",
         "est-ouest": "M3 12h18M7 8l-4 4 4 4M17 8l4 4-4 4",
         "nord": "M12 21V7M7 12l5-5 5 5M5 3h14",

@@ -96,8 +96,9 @@ public struct FormComparison: Codable, Equatable, Sendable {
     public var value: String?
     public var values: [String]?
 
-    public init(field: String? = nil, variable: String? = nil, op: Operator, value: String? = nil, values: [String]? = nil)
-    {
+    public init(
+        field: String? = nil, variable: String? = nil, op: Operator, value: String? = nil, values: [String]? = nil
+    ) {
         self.field = field
         self.variable = variable
         self.op = op
@@ -133,7 +134,8 @@ public struct FormComparison: Codable, Equatable, Sendable {
         case .notIn: return !given.contains { answer in expected.contains { same($0, answer) } }
         case .contains: return expected.allSatisfy { wanted in given.contains { same($0, wanted) } }
         case .greaterThan, .lessThan:
-            guard let first = given.first, let number = Self.number(first), let bound = expected.first.flatMap(Self.number)
+            guard let first = given.first, let number = Self.number(first),
+                let bound = expected.first.flatMap(Self.number)
             else { return false }
             return op == .greaterThan ? number > bound : number < bound
         }

@@ -78,7 +78,9 @@ public enum HostedFormLead {
                     ]
                     if let wording = context.consent {
                         consent["text"] = .string(wording.text)
-                        if let version = wording.partnersVersion { consent["partners_version"] = .string(String(version)) }
+                        if let version = wording.partnersVersion {
+                            consent["partners_version"] = .string(String(version))
+                        }
                     }
                     if let url = context.pageURL { consent["url"] = .string(url) }
                     body["consent"] = .object(consent)
