@@ -58,6 +58,7 @@ public func configure(_ app: Application, config: AppConfig = .fromEnvironment()
     app.intakeLimits = IntakeLimits(config: config)
     app.trackerScript = try TrackingController.Script.load(from: app.directory.resourcesDirectory)
     app.qualityLists = try QualityLists.load(config: config, resources: app.directory.resourcesDirectory)
+    app.communes = try Communes.load(resources: app.directory.resourcesDirectory)
     let eventRate = config.eventsAddressRate
     app.eventLimits = RateLimiter(capacity: max(50, eventRate * 10), perSecond: eventRate)
     app.eventIngest = EventIngest(app: app)

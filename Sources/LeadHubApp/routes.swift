@@ -26,6 +26,12 @@ func routes(_ app: Application) throws {
     app.on(.POST, "api", "v1", "events", body: .collect(maxSize: "256kb"), use: tracking.events)
     app.get("r", ":lp_code", use: tracking.ctaRedirect)
     app.get("go", ":form_code", use: tracking.formRedirect)
+    // Public: hosted forms (the organization's tracking id in `org`; see HostedForms/).
+    let hosted = HostedFormController()
+    app.get("f", "embed.js", use: hosted.embedScript)
+    app.get("f", ":form_code", use: hosted.show)
+    app.on(.POST, "f", ":form_code", body: .collect(maxSize: "64kb"), use: hosted.answer)
+    app.get("f", ":form_code", "communes", use: hosted.communes)
     // Public: the entry link of an A/B campaign (assigns the visitor, then redirects).
     app.get("c", ":campaign_code", use: CampaignEntryController().enter)
 
@@ -172,6 +178,12 @@ func routes(_ app: Application) throws {
     pages.get("forms", ":form_id", "brief", use: formBrief.page)
     pages.get("forms", ":form_id", "brief", "download", use: formBrief.brief)
     pages.get("forms", ":form_id", "brief", "check", use: formBrief.pageCheck)
+    let builder = FormBuilderController()
+    pages.get("forms", ":form_id", "builder", use: builder.page)
+    pages.post("forms", ":form_id", "builder", use: builder.save)
+    pages.get("forms", ":form_id", "preview", use: builder.preview)
+    pages.get("consent-partners", use: builder.partners)
+    pages.post("consent-partners", use: builder.savePartners)
 
     let campaigns = CampaignsPagesController()
     pages.get("campaigns", use: campaigns.index)

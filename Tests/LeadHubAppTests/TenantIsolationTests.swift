@@ -15,6 +15,8 @@ import VaporTesting
         "OPTIONS /api/v1/leads", "POST /api/v1/leads", "GET /media/:asset_file", "GET /t.js", "OPTIONS /api/v1/events",
         "POST /api/v1/events", "GET /r/:lp_code", "GET /go/:form_code", "POST /api/v1/returns",
         "GET /c/:campaign_code",
+        // Hosted forms: the organization is named by `org`, checked by the handler (HostedFormsTests).
+        "GET /f/embed.js", "GET /f/:form_code", "POST /f/:form_code", "GET /f/:form_code/communes",
         // The first version's calls (its keys are checked by the handlers).
         "OPTIONS /api/submit-lead", "POST /api/submit-lead", "OPTIONS /api/track/lp-visit", "POST /api/track/lp-visit",
         "OPTIONS /api/track/cta-click", "POST /api/track/cta-click", "OPTIONS /api/track/form-start",

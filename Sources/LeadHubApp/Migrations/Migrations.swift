@@ -35,5 +35,6 @@ enum LeadHubMigrations {
         UpdateLeadsAddQuality(),
         CreateLeadReturn(),
         CreateCampaign(),
+        CreateHostedForms(),
     ]
 }

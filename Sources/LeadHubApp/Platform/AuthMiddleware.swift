@@ -51,14 +51,19 @@ struct APIAuthMiddleware: AsyncMiddleware {
 }
 
 /// Security headers on every answer: no framing, no sniffing, a strict referrer policy, and a
-/// content security policy that allows only our own scripts and styles.
+/// content security policy that allows only our own scripts and styles. A page made to be
+/// embedded elsewhere (hosted forms, `HostedForms/`) sets its own policy and framing headers,
+/// which are kept.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        if response.headers.first(name: .contentType)?.hasPrefix("text/html") == true {
+        let ownPolicy = response.headers.first(name: "Content-Security-Policy") != nil
+        if !ownPolicy { response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY") }
+        if response.headers.first(name: "Referrer-Policy") == nil {
+            response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        }
+        if !ownPolicy, response.headers.first(name: .contentType)?.hasPrefix("text/html") == true {
             response.headers.replaceOrAdd(
                 name: "Content-Security-Policy",
                 value: "default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; script-src 'self'; "

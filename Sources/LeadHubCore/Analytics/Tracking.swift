@@ -25,11 +25,13 @@ public struct TrackingEvent: Sendable, Equatable {
     public var attribution: [String: String]
     /// The step number of a `form_step` (1 = first screen).
     public var step: Int?
+    /// The screen of a `form_step`, by its stable id (hosted forms, or `step_id` in the API).
+    public var stepId: String?
 
     public init(
         type: TrackingEventType, lpCode: String? = nil, formCode: String? = nil, visitorId: String? = nil,
         sessionId: String? = nil, url: String? = nil, referrer: String? = nil, attribution: [String: String] = [:],
-        step: Int? = nil
+        step: Int? = nil, stepId: String? = nil
     ) {
         self.type = type
         self.lpCode = lpCode
@@ -40,6 +42,7 @@ public struct TrackingEvent: Sendable, Equatable {
         self.referrer = referrer
         self.attribution = attribution
         self.step = step
+        self.stepId = stepId
     }
 }
 
@@ -199,7 +202,7 @@ public enum EventSubmission {
         let event = TrackingEvent(
             type: type ?? .lpVisit, lpCode: lpCode, formCode: formCode, visitorId: identifier("visitor_id"),
             sessionId: identifier("session_id"), url: link("url"), referrer: link("referrer"), attribution: attribution,
-            step: step)
+            step: step, stepId: identifier("step_id"))
         if let type {
             if type.needsLandingPage, lpCode == nil, errors.first(prefix + "lp_code") == nil {
                 errors.add(prefix + "lp_code", "Code de la landing page obligatoire pour \(type.rawValue).")

@@ -53,12 +53,15 @@ public struct BriefInput: Equatable, Sendable {
         public var metropolitanOnly: Bool
         public var allowedOrigins: [String]
         public var archived: Bool
+        /// The published hosted form's public address (LeadHub serves the form itself).
+        public var hostedURL: String?
 
         public init(
             code: String, name: String, url: String?, formKey: String, productCode: String, productLabel: String,
             requiredFields: [LeadField], thankYouURL: String?, metropolitanOnly: Bool = false,
-            allowedOrigins: [String] = [], archived: Bool = false
+            allowedOrigins: [String] = [], archived: Bool = false, hostedURL: String? = nil
         ) {
+            self.hostedURL = hostedURL
             self.code = code
             self.name = name
             self.url = url
@@ -201,6 +204,7 @@ public enum Brief {
         }
         let writer = Writer(input: input)
         var sections = [writer.addresses()]
+        if let hosted = writer.hostedSection() { sections.append(hosted) }
         if let identity = writer.identitySection() { sections.append(identity) }
         sections.append(writer.tags())
         if input.form != nil { sections.append(writer.apiReference()) }
@@ -422,6 +426,50 @@ public enum Brief {
         }
 
         // MARK: Identity
+
+        /// A hosted form: nothing to build, only to embed (iframe with its events, or a popup).
+        func hostedSection() -> BriefSection? {
+            guard let form = input.form, let url = form.hostedURL else { return nil }
+            let hub = input.hubURL.hasSuffix("/") ? String(input.hubURL.dropLast()) : input.hubURL
+            let iframe = """
+                <iframe id="leadhub-form" src="\(url)" title="\(form.name)"
+                  style="width:100%;max-width:640px;min-height:640px;border:0" loading="lazy"></iframe>
+                <script>
+                  // The form tells the page what happens: loaded, step, completed, disqualified, resize.
+                  window.addEventListener("message", function (event) {
+                    if (event.origin !== "\(hub)" || !event.data || event.data.source !== "leadhub") return;
+                    var frame = document.getElementById("leadhub-form");
+                    if (event.data.type === "resize") frame.style.height = event.data.height + "px";
+                    if (event.data.type === "completed") { /* conversion : dataLayer.push({event: "lead"}) */ }
+                  });
+                </script>
+                """
+            let popup = """
+                <button type="button" data-leadhub-form="\(url)">Tester mon éligibilité</button>
+                <script src="\(hub)/f/embed.js" defer></script>
+                """
+            return BriefSection(
+                id: "formulaire-heberge", title: "Formulaire hébergé par LeadHub",
+                blocks: [
+                    .paragraph(
+                        "Ce formulaire est construit et servi par LeadHub : ne le recodez pas. Son adresse : `\(url)`. "
+                            + "Ajoutez-y les paramètres de campagne (`utm_source`, `gclid`…) et `lp=CODE` quand il suit une landing page."
+                    ),
+                    .code(
+                        id: "hosted-iframe", language: "html",
+                        caption: "Dans la page, là où le formulaire s'affiche (iframe et ses événements) :",
+                        text: iframe),
+                    .list([
+                        "`loaded` : le formulaire est affiché.",
+                        "`step` : un nouvel écran (`step` = identifiant de l'écran, `position` = son numéro).",
+                        "`completed` : le lead est envoyé ; `disqualified` : le visiteur n'est pas éligible.",
+                        "`resize` : la hauteur du contenu (`height`, en pixels) a changé.",
+                    ]),
+                    .code(
+                        id: "hosted-popup", language: "html",
+                        caption: "Ou en fenêtre surgissante, depuis n'importe quel bouton :", text: popup),
+                ])
+        }
 
         func identitySection() -> BriefSection? {
             guard let identity = input.identity else { return nil }

@@ -204,6 +204,7 @@ final class AlertMonitor: Sendable {
     static let alertsJob = "alert-monitor"
     static let summariesJob = "summary-emails"
     static let retentionJob = "event-retention"
+    static let formSessionsJob = "form-sessions"
     /// Turns without renewal after which another process takes a sticky job over.
     static let leaseTurns = 3.0
 
@@ -238,6 +239,10 @@ final class AlertMonitor: Sendable {
                 (
                     Self.retentionJob, .onceUntilExpiry, EventRetention.every, "tracking events retention",
                     { _ = try await EventRetention.purge(app: self.app, now: self.app.clock.now()) }
+                ),
+                (
+                    Self.formSessionsJob, .onceUntilExpiry, 300, "hosted form sessions (abandoned, 30-day purge)",
+                    { _ = try await HostedFormService.cleanUp(app: self.app, now: self.app.clock.now()) }
                 ),
             ]
         var ran: [String] = []

@@ -122,7 +122,10 @@ enum BriefService {
                 requiredFields: (product?.requiredFields ?? ["phone"]).compactMap(LeadField.init(rawValue:)),
                 thankYouURL: thankYouURL(form, account: accounts[form.accountId]),
                 metropolitanOnly: form.metropolitanOnly,
-                allowedOrigins: form.allowedOrigins, archived: form.status == .archived)
+                allowedOrigins: form.allowedOrigins, archived: form.status == .archived,
+                hostedURL: form.isHosted && form.publishedVersion != nil
+                    ? HostedFormService.publicURL(
+                        base: APIDocsController.serverURL(req), slug: organization?.slug ?? "", code: form.code) : nil)
         }
         let pageAccount = (target.landingPage?.accountId ?? target.form?.accountId).flatMap { accounts[$0] }
         var input = BriefInput(

@@ -26,6 +26,12 @@ final class Form: Model, @unchecked Sendable {
     @OptionalField(key: "crm_token") var crmTokenSealed: String?
     @Field(key: "status") var statusRaw: String
     @OptionalField(key: "stats_since") var statsSince: Date?
+    /// "hosted" when LeadHub serves the form from its definition (`HostedForms/`); nil or
+    /// "external" when a developer builds it from the brief.
+    @OptionalField(key: "hosting") var hosting: String?
+    /// The builder's working copy (JSON `FormDefinition`), published as a new version.
+    @OptionalField(key: "draft_definition") var draftDefinition: String?
+    @OptionalField(key: "published_version") var publishedVersion: Int?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -40,6 +46,8 @@ final class Form: Model, @unchecked Sendable {
         get { PublicationStatus(rawValue: statusRaw) ?? .active }
         set { statusRaw = newValue.rawValue }
     }
+
+    var isHosted: Bool { hosting == "hosted" }
 
     var allowedOrigins: [String] {
         get { JSONText.decode([String].self, from: allowedOriginsJSON, default: []) }

@@ -52,6 +52,8 @@ struct FormsPagesController {
         let assets: [SelectOption]
         let crmTokenMask: String?
         let canEdit: Bool
+        /// The hosted form's state and its step drop-off (`HostedForms/`).
+        let hosted: HostedFormService.Summary?
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -249,7 +251,11 @@ struct FormsPagesController {
             publicURL: APIDocsController.serverURL(req), comments: comments, assets: try await req.assetChoices(),
             crmTokenMask: form?.crmTokenSealed.flatMap { try? req.application.secretBox.open($0) }.map(
                 SecretBox.masked),
-            canEdit: scope.role.allows(.edit))
+            canEdit: scope.role.allows(.edit),
+            hosted: try await form.asyncMap {
+                try await HostedFormService.summary(
+                    $0, base: APIDocsController.serverURL(req), scope: scope, now: req.now, on: req.db)
+            })
         return try await req.renderPage(
             "forms/edit", title: form.map { "\($0.code) — \($0.name)" } ?? "Nouveau formulaire", context,
             status: errors == nil ? .ok : .unprocessableEntity)

@@ -100,6 +100,8 @@ final class IntakeCache: Sendable {
     let v1Organizations = ExpiringCache<[UUID]>(lifetime: lifetime)
     let v1FormKeys = ExpiringCache<UUID>(lifetime: lifetime)
     let v1FormIds = ExpiringCache<UUID>(lifetime: lifetime)
+    /// Published hosted forms as their page needs them (see `HostedForms/HostedFormRuntime.swift`).
+    let hostedForms = ExpiringCache<HostedFormRuntime>(lifetime: lifetime)
     private let keyUses = Mutex<[UUID: Date]>([:])
 
     func clear() {
@@ -113,6 +115,7 @@ final class IntakeCache: Sendable {
         v1Organizations.clear()
         v1FormKeys.clear()
         v1FormIds.clear()
+        hostedForms.clear()
     }
 
     /// The organization's CRMs with their commandes, limits and prices.
@@ -229,6 +232,8 @@ struct IntakeCacheInvalidation<M: Model>: AsyncModelMiddleware {
         app.databases.middleware.use(IntakeCacheInvalidation<Organization>(cache: cache))
         app.databases.middleware.use(IntakeCacheInvalidation<Crm>(cache: cache))
         app.databases.middleware.use(IntakeCacheInvalidation<V1FormKey>(cache: cache))
+        app.databases.middleware.use(IntakeCacheInvalidation<HostedFormVersion>(cache: cache))
+        app.databases.middleware.use(IntakeCacheInvalidation<ConsentPartnerList>(cache: cache))
     }
 }
 

@@ -94,6 +94,38 @@ struct IntakeController {
             throw AppError.forbidden("Origine non autorisée pour ce formulaire : \(origin).")
         }
 
+        let outcome = try await Self.store(
+            body, form: form, apiKeyId: caller.apiKeyId, submissionHash: submissionHash,
+            idempotencyKey: idempotencyKey, req: req)
+        switch outcome {
+        case .stored(let stored), .doubleSubmit(let stored):
+            let response = Response(status: .created)
+            response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+            response.body = .init(string: LeadWriter.answerJSON(stored.answer))
+            return response
+        case .replayed(let status, let body):
+            let response = Response(status: HTTPResponseStatus(statusCode: status))
+            response.headers.contentType = .json
+            response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
+            response.body = .init(string: body)
+            return response
+        case .idempotencyMismatch:
+            throw FieldErrors([
+                "Idempotency-Key": [
+                    "Cette clé d'idempotence a déjà servi pour un autre lead : utilisez une nouvelle clé."
+                ]
+            ])
+        }
+    }
+
+    /// The pipeline after the caller and the form are known: checks the body against the form,
+    /// finds its landing page and routing, and stores the lead durably (`LeadWriter`). Shared
+    /// by the lead API and hosted forms (`HostedForms/`), so that a lead is one thing however
+    /// it arrives. Throws the field errors when the lead is refused.
+    static func store(
+        _ body: [String: JSONValue], form: IntakeForm, apiKeyId: UUID?, submissionHash: String,
+        idempotencyKey: String?, req: Request
+    ) async throws -> LeadOutcome {
         // Every lead the business paid the click for is kept: with field errors it is stored as
         // incomplete or invalid and waits in « À vérifier », unless the organization is strict or
         // there is nothing to reach the person with.
@@ -116,32 +148,14 @@ struct IntakeController {
             accountId: form.accountId,
             crmId: form.crmId, landingPageId: landingPage?.id, diffusionSourceId: landingPage?.diffusionSourceId,
             productType: form.productType, formCode: form.code, lead: lead, ip: req.clientIP,
-            userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: caller.apiKeyId,
+            userAgent: req.headers.first(name: .userAgent).map { String($0.prefix(300)) }, apiKeyId: apiKeyId,
             submissionHash: submissionHash, idempotencyKey: idempotencyKey,
             receivedAt: req.now, duplicateWindowHours: form.duplicateWindowHours,
             excludeFromRouting: form.excludeFromRouting, routing: routing, kept: inspection.keptStatus,
             errors: inspection.errors, quality: Self.quality(of: inspection, form: form, req: req),
             policy: form.policy, consentHash: lead.consent.text.map(Secrets.sha256Hex))
 
-        switch try await req.application.leadWriter.submit(draft) {
-        case .stored(let stored), .doubleSubmit(let stored):
-            let response = Response(status: .created)
-            response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
-            response.body = .init(string: LeadWriter.answerJSON(stored.answer))
-            return response
-        case .replayed(let status, let body):
-            let response = Response(status: HTTPResponseStatus(statusCode: status))
-            response.headers.contentType = .json
-            response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
-            response.body = .init(string: body)
-            return response
-        case .idempotencyMismatch:
-            throw FieldErrors([
-                "Idempotency-Key": [
-                    "Cette clé d'idempotence a déjà servi pour un autre lead : utilisez une nouvelle clé."
-                ]
-            ])
-        }
+        return try await req.application.leadWriter.submit(draft)
     }
 
     /// The quality signals of the submission itself (`LeadQuality`); repeats are counted by the writer.

@@ -109,6 +109,7 @@ final class EventIngest: Sendable {
         "id", "organization_id", "type", "lp_id", "form_id", "visitor_id", "session_id", "url", "referrer",
         "utm_source",
         "utm_medium", "utm_campaign", "utm_content", "utm_term", "gclid", "fbclid", "step", "created_at",
+        "step_id",
     ]
 
     static func increments(_ items: [Item]) -> StatsIncrements {
@@ -151,6 +152,7 @@ final class EventIngest: Sendable {
                 text(a["utm_campaign"]), text(a["utm_content"]), text(a["utm_term"]), text(a["gclid"]),
                 text(a["fbclid"]),
                 e.step.map { .integer($0) } ?? .null, .float(item.receivedAt.timeIntervalSince1970),
+                text(e.stepId),
             ])
         }
         var index = 0
@@ -182,7 +184,7 @@ final class EventIngest: Sendable {
                         item.formId,
                         e.visitorId, e.sessionId, e.url, e.referrer, a["utm_source"], a["utm_medium"],
                         a["utm_campaign"],
-                        a["utm_content"], a["utm_term"], a["gclid"], a["fbclid"], e.step, item.receivedAt,
+                        a["utm_content"], a["utm_term"], a["gclid"], a["fbclid"], e.step, item.receivedAt, e.stepId,
                     ]
                     insert = insert.values(values.map { SQLBind($0) })
                 }
