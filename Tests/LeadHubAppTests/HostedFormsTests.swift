@@ -293,4 +293,57 @@ import VaporTesting
             #expect(result.deleted == 1)
         }
     }
+
+    @Test func anAccountsOwnDomainServesTheFormWithoutTheOrgParameter() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            _ = try await publish(t, tenant)
+            tenant.account.domain = "solaire-alpha.fr"
+            try await tenant.account.save(on: t.db)
+            let page = try await t.app.testing().performTest(
+                request: TestingHTTPRequest(
+                    method: .GET, url: URI(path: "/f/\(tenant.form.code)"),
+                    headers: ["User-Agent": Self.browser, "Host": "www.solaire-alpha.fr"], body: ByteBuffer()))
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Vous habitez"))
+            #expect(page.text.contains("action=\"/f/\(tenant.form.code)?org=\(tenant.organization.slug)\""))
+            let unknown = try await t.app.testing().performTest(
+                request: TestingHTTPRequest(
+                    method: .GET, url: URI(path: "/f/\(tenant.form.code)"),
+                    headers: ["User-Agent": Self.browser, "Host": "ailleurs.fr"], body: ByteBuffer()))
+            #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test func aHostedFormIsAVariantOfAFormsCampaignAndKeepsTheAssignedVisitor() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            _ = try await publish(t, tenant)
+            let otherForm = try await t.makeForm(
+                in: tenant.id, account: tenant.account, name: "Alpha Formulaire court", product: "PV", code: "PV-002")
+            let created = try await t.api(
+                .POST, "/api/admin/campaigns", token: tenant.adminToken,
+                json: [
+                    "name": "Hébergé ou développé", "mode": "forms", "lp_id": tenant.landingPage.id!.uuidString,
+                    "variants": [["form_id": tenant.form.id!.uuidString], ["form_id": otherForm.id!.uuidString]],
+                ])
+            #expect(created.status == .created, "\(created.text)")
+            let id = try created.json()["id"] as! String
+            #expect(try await t.api(.POST, "/api/admin/campaigns/\(id)/start", token: tenant.adminToken).status == .ok)
+            let seed = try #require(try await Campaign.find(UUID(uuidString: id), on: t.db)).seed
+            let visitor = try #require(
+                (1...50).map { "visiteur\($0)" }.first {
+                    CampaignAssignment.pick(seed: seed, visitorId: $0, weights: [50, 50]) == 0
+                })
+            let cta = try await get(t, "/r/LP-001?org=\(tenant.organization.slug)&lh_visitor=\(visitor)")
+            let location = try #require(cta.headers.first(name: .location))
+            let path = try #require(location.range(of: "/f/").map { String(location[$0.lowerBound...]) })
+            #expect(path.hasPrefix("/f/\(tenant.form.code)?org=\(tenant.organization.slug)"))
+            let (next, _) = try await answer(t, path, [("type_logement", "maison")])
+            #expect(next != nil)
+            let session = try #require(try await FormSession.query(on: t.db).first())
+            #expect(session.visitorId == visitor)
+            #expect(session.lpCode == "LP-001")
+        }
+    }
 }

@@ -202,6 +202,7 @@ enum PublicAPISpec {
             "url": text("Adresse de la page (http ou https).", max: 2_000),
             "referrer": text("Page de provenance (http ou https).", max: 2_000),
             "step": ["type": "integer", "minimum": 1, "maximum": 50, "description": "Numéro d'étape (form_step)."],
+            "step_id": text("Identifiant de l'écran (form_step ; lettres, chiffres, . _ -).", max: 64),
         ]
         for name in EventSubmission.attributionFields { eventProperties[name] = text("Campagne : \(name).", max: 200) }
         let event: [String: Any] = ["type": "object", "required": ["type"], "properties": eventProperties]

@@ -223,11 +223,15 @@ enum BriefService {
             let sessionId: String?
             let url: String?
             let utmSource: String?
+            /// A `form_step`'s position and screen id (hosted forms name their screens).
+            var step: Int? = nil
+            var stepId: String? = nil
             let createdAt: Date
 
             enum CodingKeys: String, CodingKey {
-                case type, url
+                case type, url, step
                 case lpCode = "lp_code", formCode = "form_code", sessionId = "session_id", utmSource = "utm_source"
+                case stepId = "step_id"
                 case createdAt = "created_at"
             }
         }
@@ -298,7 +302,9 @@ enum BriefService {
         for (column, id) in [("lp_id", lpId), ("form_id", formId)] {
             guard let id else { continue }
             let rows = try await sql.select()
-                .columns("id", "type", "lp_id", "form_id", "session_id", "url", "utm_source", "created_at")
+                .columns(
+                    "id", "type", "lp_id", "form_id", "session_id", "url", "utm_source", "step", "step_id", "created_at"
+                )
                 .from("tracking_events")
                 .where(SQLIdentifier(column), .equal, SQLBind(id))
                 .where("organization_id", .equal, SQLBind(scope.organizationId))
@@ -312,6 +318,8 @@ enum BriefService {
                     sessionId: try row.decode(column: "session_id", as: String?.self),
                     url: try row.decode(column: "url", as: String?.self),
                     utmSource: try row.decode(column: "utm_source", as: String?.self),
+                    step: try row.decode(column: "step", as: Int?.self),
+                    stepId: try row.decode(column: "step_id", as: String?.self),
                     createdAt: try row.decode(column: "created_at", as: Date.self))
             }
         }

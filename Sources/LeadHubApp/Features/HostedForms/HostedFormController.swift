@@ -291,7 +291,12 @@ struct HostedFormController {
     // MARK: - Helpers
 
     static func runtime(_ req: Request) async throws -> HostedFormRuntime {
-        guard let slug = req.query[String.self, at: "org"]?.lowercased(), !slug.isEmpty,
+        var slug = req.query[String.self, at: "org"]?.lowercased()
+        if slug?.isEmpty != false, let host = req.headers.first(name: .host) {
+            // An account's own domain (`domain` on its page) pointed at LeadHub names the organization.
+            slug = try await organizationSlug(forHost: host, req: req)
+        }
+        guard let slug, !slug.isEmpty,
             let code = req.parameters.get("form_code")?.uppercased(),
             let runtime = try await HostedFormRuntime.load(
                 slug: slug, code: code, now: req.now, on: req.db, cache: req.application.intakeCache)
@@ -299,6 +304,24 @@ struct HostedFormController {
             throw AppError.notFound
         }
         return runtime
+    }
+
+    /// The organization of the account whose domain is `host` (with or without `www.`).
+    static func organizationSlug(forHost host: String, req: Request) async throws -> String? {
+        let name = String(host.split(separator: ":").first ?? "").lowercased()
+        guard !name.isEmpty, name.contains(".") else { return nil }
+        let bare = name.hasPrefix("www.") ? String(name.dropFirst(4)) : name
+        let organizations = try await req.application.intakeCache.hostedDomains.value(bare, now: req.now) {
+            () async throws -> String? in
+            let accounts = try await Account.query(on: req.db).group(.or) {
+                $0.filter(\.$domain == bare).filter(\.$domain == "www." + bare)
+            }.all()
+            let ids = Set(accounts.map(\.organizationId))
+            // A domain claimed by two organizations names neither.
+            guard ids.count == 1, let id = ids.first else { return nil }
+            return try await Organization.find(id, on: req.db)?.slug
+        }
+        return organizations
     }
 
     static func session(token: String, runtime: HostedFormRuntime, on db: any Database) async throws -> FormSession? {

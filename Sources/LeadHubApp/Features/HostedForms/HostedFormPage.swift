@@ -283,17 +283,25 @@ struct HostedFormPage {
 
     /// White or near-black text, whichever reads better on the account's color (WCAG contrast).
     static func textColor(on hex: String) -> String {
+        contrast(hex, "#ffffff") >= contrast(hex, "#111111") ? "#fff" : "#111"
+    }
+
+    /// WCAG relative luminance of `#rgb` / `#rrggbb` (black when unreadable).
+    static func luminance(_ hex: String) -> Double {
         var digits = String(hex.dropFirst())
         if digits.count == 3 { digits = digits.map { "\($0)\($0)" }.joined() }
-        guard digits.count == 6, let value = Int(digits, radix: 16) else { return "#fff" }
+        guard digits.count == 6, let value = Int(digits, radix: 16) else { return 0 }
         func channel(_ shift: Int) -> Double {
             let c = Double((value >> shift) & 0xFF) / 255
             return c <= 0.039_28 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
         }
-        let luminance = 0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0)
-        let onWhite = 1.05 / (luminance + 0.05)
-        let onBlack = (luminance + 0.05) / 0.05
-        return onWhite >= onBlack ? "#fff" : "#111"
+        return 0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0)
+    }
+
+    /// WCAG contrast ratio of two colors (1 to 21).
+    static func contrast(_ a: String, _ b: String) -> Double {
+        let (x, y) = (luminance(a), luminance(b))
+        return (max(x, y) + 0.05) / (min(x, y) + 0.05)
     }
 
     static let css = """

@@ -102,6 +102,8 @@ final class IntakeCache: Sendable {
     let v1FormIds = ExpiringCache<UUID>(lifetime: lifetime)
     /// Published hosted forms as their page needs them (see `HostedForms/HostedFormRuntime.swift`).
     let hostedForms = ExpiringCache<HostedFormRuntime>(lifetime: lifetime)
+    /// An account's custom domain → its organization's tracking id, for hosted forms.
+    let hostedDomains = ExpiringCache<String>(lifetime: lifetime)
     private let keyUses = Mutex<[UUID: Date]>([:])
 
     func clear() {
@@ -116,6 +118,7 @@ final class IntakeCache: Sendable {
         v1FormKeys.clear()
         v1FormIds.clear()
         hostedForms.clear()
+        hostedDomains.clear()
     }
 
     /// The organization's CRMs with their commandes, limits and prices.
