@@ -130,10 +130,9 @@ struct HostedFormController {
         switch FormFlow.answer(step, posted: posted, in: definition, answers: session.answers, communes: communes) {
         case .failure(let errors):
             if started { try await session.save(on: req.db) }
-            var page = HostedFormPage(
+            let page = HostedFormPage(
                 runtime: runtime, definition: definition, step: step, answers: session.answers, posted: posted,
                 errors: errors, token: session.token, action: Self.action(runtime), communes: communes)
-            page.token = session.token
             return Self.html(page.render(), status: .unprocessableEntity)
         case .success(let (answers, advance)):
             session.answers = answers
@@ -180,7 +179,7 @@ struct HostedFormController {
         else { throw Abort(.notFound) }
         var hidden = session.hidden
         if let lp = session.lpCode { hidden["lp"] = lp }
-        let pageURL = APIDocsController.serverURL(req) + "/f/" + runtime.code + "?org=" + runtime.organizationSlug
+        let pageURL = APIDocsController.serverURL(req) + Self.action(runtime)
         var body = HostedFormLead.body(
             definition, answers: session.answers,
             context: .init(formCode: runtime.code, hidden: hidden, consent: runtime.consent, pageURL: pageURL))
@@ -361,12 +360,7 @@ struct HostedFormController {
                 out[name] = String(value.prefix(200))
             }
         }
-        let valid = EventSubmission.isValidId
-        func newId() -> String {
-            UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description
-        }
-        if !valid(out["lh_visitor"]) { out["lh_visitor"] = newId() }
-        if !valid(out["lh_session"]) { out["lh_session"] = newId() }
+        TrackingController.ensureVisitorIds(&out)
         return out
     }
 

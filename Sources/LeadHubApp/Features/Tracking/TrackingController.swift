@@ -253,14 +253,18 @@ struct TrackingController {
                 parameters[name] = String(value.prefix(200))
             }
         }
-        // The same rule as the events' session and visitor ids.
-        let valid = EventSubmission.isValidId
+        ensureVisitorIds(&parameters)
+        return parameters
+    }
+
+    /// Gives `lh_session` and `lh_visitor` new ids unless they hold valid ones (the same rule as
+    /// the events' session and visitor ids). Shared by the links and the hosted forms.
+    static func ensureVisitorIds(_ parameters: inout [String: String]) {
         func newId() -> String {
             UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description
         }
-        if !valid(parameters["lh_session"]) { parameters["lh_session"] = newId() }
-        if !valid(parameters["lh_visitor"]) { parameters["lh_visitor"] = newId() }
-        return parameters
+        if !EventSubmission.isValidId(parameters["lh_session"]) { parameters["lh_session"] = newId() }
+        if !EventSubmission.isValidId(parameters["lh_visitor"]) { parameters["lh_visitor"] = newId() }
     }
 
     static func redirect(to url: String) -> Response {
