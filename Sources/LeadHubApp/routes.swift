@@ -180,7 +180,8 @@ func routes(_ app: Application) throws {
     pages.get("forms", ":form_id", "brief", "check", use: formBrief.pageCheck)
     let builder = FormBuilderController()
     pages.get("forms", ":form_id", "builder", use: builder.page)
-    pages.post("forms", ":form_id", "builder", use: builder.save)
+    // A definition is a few tens of kilobytes (the PV template is over the 16 kB default).
+    pages.on(.POST, "forms", ":form_id", "builder", body: .collect(maxSize: "512kb"), use: builder.save)
     pages.get("forms", ":form_id", "preview", use: builder.preview)
     pages.get("consent-partners", use: builder.partners)
     pages.post("consent-partners", use: builder.savePartners)

@@ -41,7 +41,9 @@ import VaporTesting
                 method: .GET, url: URI(path: path), headers: ["User-Agent": Self.browser], body: ByteBuffer()))
     }
 
-    func post(_ t: TestApp, _ path: String, _ fields: [(String, String)]) async throws -> TestingHTTPResponse {
+    func post(_ t: TestApp, _ path: String, _ fields: [(String, String)], byScript: Bool = false) async throws
+        -> TestingHTTPResponse
+    {
         let body = fields.map { key, value in
             "\(key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)="
                 + value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -49,7 +51,9 @@ import VaporTesting
         return try await t.app.testing().performTest(
             request: TestingHTTPRequest(
                 method: .POST, url: URI(path: path),
-                headers: ["User-Agent": Self.browser, "Content-Type": "application/x-www-form-urlencoded"],
+                headers: HTTPHeaders(
+                    [("User-Agent", Self.browser), ("Content-Type", "application/x-www-form-urlencoded")]
+                        + (byScript ? [("X-Requested-With", "fetch")] : [])),
                 body: ByteBuffer(string: body)))
     }
 
@@ -65,15 +69,16 @@ import VaporTesting
     }
 
     /// Answers the screen shown at `url`; returns the next page's address.
-    func answer(_ t: TestApp, _ url: String, _ fields: [(String, String)], status: HTTPStatus = .seeOther)
-        async throws -> (String?, TestingHTTPResponse)
-    {
+    func answer(
+        _ t: TestApp, _ url: String, _ fields: [(String, String)], status: HTTPStatus = .seeOther,
+        byScript: Bool = false
+    ) async throws -> (String?, TestingHTTPResponse) {
         let page = try await get(t, url)
         #expect(page.status == .ok, "\(url): \(page.text.prefix(300))")
         let action =
             "/f/\(url.split(separator: "/")[1].split(separator: "?")[0])?org="
             + (url.components(separatedBy: "org=")[1].components(separatedBy: "&")[0])
-        let response = try await post(t, action, hidden(page.text) + fields)
+        let response = try await post(t, action, hidden(page.text) + fields, byScript: byScript)
         #expect(response.status == status, "\(url) → \(response.status): \(response.text.prefix(400))")
         return (response.headers.first(name: .location), response)
     }
@@ -107,6 +112,10 @@ import VaporTesting
             #expect(refused.text.contains("Code postal invalide"))
             #expect(refused.text.contains("aria-invalid=\"true\""))
             #expect(refused.text.contains("role=\"alert\""))
+            // The page's script gets the same error screen as a plain 200 (it swaps it in; a 422
+            // would be logged as an error in the visitor's console).
+            let (_, scripted) = try await answer(t, url, [("code_postal", "6953")], status: .ok, byScript: true)
+            #expect(scripted.text.contains("Code postal invalide"))
             let session = try #require(try await FormSession.query(on: t.db).first())
             #expect(session.status == .inProgress && session.version == 1)
             #expect(session.answers.value(of: "statut_occupant") == "proprietaire")

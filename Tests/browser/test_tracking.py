@@ -49,16 +49,19 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def visitor_browser():
+def visitor_browser(window_size="1280,900", user_agent=USER_AGENT):
+    """A second, separate browser: a visitor with their own cookies (desktop unless told)."""
     options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-                "--lang=fr-FR", "--user-agent=" + USER_AGENT):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=" + window_size,
+                "--lang=fr-FR", "--user-agent=" + user_agent):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium:
         options.binary_location = chromium
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
 
 
 def test_a_visitor_goes_from_the_landing_page_to_a_lead_and_the_dashboard_counts_every_step(server):

@@ -4,6 +4,9 @@ import Vapor
 /// Back-office pages: a valid session cookie or a redirect to the login page; and on every
 /// state-changing request, the session's CSRF token in the `_csrf` field or `X-CSRF-Token` header.
 struct PageAuthMiddleware: AsyncMiddleware {
+    /// The largest body a back-office page accepts (the asset upload's 6 MB, with room).
+    static let maxPageBody = 8 * 1024 * 1024
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let token = request.cookies[AuthService.sessionCookie]?.string,
             let identity = try await AuthService.identity(sessionToken: token, on: request)
@@ -16,6 +19,11 @@ struct PageAuthMiddleware: AsyncMiddleware {
             return request.redirect(to: "/login?expired=1")
         }
         if ![.GET, .HEAD].contains(request.method) {
+            // A body larger than one network read is still streaming here (routes collect it after
+            // the middlewares): collect it first, or the `_csrf` field of a large form is not seen.
+            if request.headers.first(name: "X-CSRF-Token") == nil, request.body.data == nil {
+                _ = try await request.body.collect(max: Self.maxPageBody).get()
+            }
             let sent =
                 request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
                 ?? multipartCSRF(request)

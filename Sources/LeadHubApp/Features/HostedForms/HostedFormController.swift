@@ -133,7 +133,9 @@ struct HostedFormController {
             let page = HostedFormPage(
                 runtime: runtime, definition: definition, step: step, answers: session.answers, posted: posted,
                 errors: errors, token: session.token, action: Self.action(runtime), communes: communes)
-            return Self.html(page.render(), status: .unprocessableEntity)
+            // The script swaps the error screen in like any other (a 422 would show as a console
+            // error on the visitor's browser); without it, the browser shows the 422 page itself.
+            return Self.html(page.render(), status: byScript ? .ok : .unprocessableEntity)
         case .success(let (answers, advance)):
             session.answers = answers
             session.updatedAt = now
@@ -210,7 +212,7 @@ struct HostedFormController {
                 notice: "Votre demande n'a pas pu être envoyée : "
                     + errors.messages.values.flatMap { $0 }.prefix(3).joined(separator: " "),
                 token: session.token, action: Self.action(runtime), communes: req.application.communes.names)
-            return Self.html(page.render(), status: .unprocessableEntity)
+            return Self.html(page.render(), status: byScript ? .ok : .unprocessableEntity)
         } catch AppError.tooManyRequests(_, let message) {
             try await session.save(on: req.db)
             let page = HostedFormPage(

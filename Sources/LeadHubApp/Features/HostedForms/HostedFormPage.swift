@@ -46,9 +46,10 @@ struct HostedFormPage {
         h += "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         h += "<meta name=\"robots\" content=\"noindex\">"
         h += "<title>" + Self.esc(step.title + " – " + b.accountName) + "</title>"
-        if let favicon = HostedFormService.safeURL(b.faviconURL) {
-            h += "<link rel=\"icon\" href=\"" + Self.esc(favicon) + "\">"
-        }
+        // The account's icon; without one, an empty icon (no LeadHub branding on the account's
+        // form, and no /favicon.ico request answered 404).
+        let favicon = HostedFormService.safeURL(b.faviconURL) ?? "data:,"
+        h += "<link rel=\"icon\" href=\"" + Self.esc(favicon) + "\">"
         h +=
             "<style>:root{--p:" + b.primaryColor + ";--pt:" + Self.textColor(on: b.primaryColor) + ";--s:"
             + b.secondaryColor + "}" + Self.css + "</style>"
