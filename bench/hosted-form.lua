@@ -2,7 +2,6 @@
 -- (campaign parameters, a mobile user agent). Every request renders the first screen and records
 -- its visit (no LP). Reads ORG, FORM_CODE.
 function init(args)
-  statuses = {}
   local headers = {
     ["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
     ["Accept"] = "text/html,application/xhtml+xml",
@@ -10,11 +9,12 @@ function init(args)
   }
   local path = string.format("/f/%s?org=%s&utm_source=google&utm_campaign=bench&gclid=bench-%d",
     os.getenv("FORM_CODE"), os.getenv("ORG"), math.random(1, 1000000))
-  request = wrk.format("GET", path, headers)
+  prepared = wrk.format("GET", path, headers)
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+-- wrk calls request() for each request (a string assigned to it is ignored: wrk would send GET /).
+function request()
+  return prepared
 end
 
 function done(summary, latency, requests)

@@ -195,6 +195,24 @@ import VaporTesting
         }
     }
 
+    @Test func theCachedFirstScreenIsTheSamePageAsAFullRendering() async throws {
+        try await TestApp.run { t in
+            let tenant = try await t.makeTenant("Alpha")
+            _ = try await publish(t, tenant)
+            let runtime = try #require(
+                try await HostedFormRuntime.load(
+                    slug: tenant.organization.slug, code: tenant.form.code, now: Date(), on: t.db,
+                    cache: t.app.intakeCache))
+            let split = try #require(runtime.firstScreen)
+            let carried = ["utm_source": "google", "gclid": "a\"<b", "lh_visitor": "v1", "lh_session": "s1"]
+            let full = HostedFormPage(
+                runtime: runtime, definition: runtime.definition, step: try #require(runtime.definition.firstStep),
+                carried: carried, action: HostedFormController.action(runtime), communes: { _ in [] })
+            #expect(split.render(carried: carried) == full.render())
+            #expect(split.render(carried: carried).contains("name=\"_c.gclid\" value=\"a&quot;&lt;b\""))
+        }
+    }
+
     @Test func aTenantIsToldNotEligibleAndNoLeadIsSent() async throws {
         try await TestApp.run { t in
             let tenant = try await t.makeTenant("Alpha")

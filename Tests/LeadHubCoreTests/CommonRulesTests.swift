@@ -137,6 +137,16 @@ import Testing
         #expect(fixed.text == "00000000-0000-0000-0000-00000000000F")
     }
 
+    @Test func lowercaseHexIsTheIdsDigitsWithoutHyphens() {
+        for _ in 0..<1_000 {
+            let id = UUID()
+            let digits = id.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            #expect(id.lowercaseHex() == digits)
+            #expect(id.lowercaseHex(24) == String(digits.prefix(24)))
+        }
+        #expect(UUID(uuidString: "ABCDEF01-2345-6789-ABCD-EF0123456789")!.lowercaseHex(9) == "abcdef012")
+    }
+
     @Test func trimmedTextMatchesFoundationsTrimming() {
         for value in [
             "LP-001", " LP-001", "LP-001\n", "\t a b \r\n", "", "   ", "\u{00A0}Éric\u{2003}", "Éric", "é", "a",

@@ -63,4 +63,20 @@ extension UUID {
             }
         }
     }
+
+    /// The first `count` (≤ 32) lower-case hex digits of the id, no hyphens: short random ids
+    /// (visitor and session ids) without `uuidString` and Foundation's string replacing.
+    public func lowercaseHex(_ count: Int = 32) -> String {
+        let count = min(max(count, 0), 32)
+        return withUnsafeBytes(of: uuid) { raw in
+            String(unsafeUninitializedCapacity: count) { buffer in
+                for at in 0..<count {
+                    let byte = raw[at / 2]
+                    let nibble = at % 2 == 0 ? byte >> 4 : byte & 0x0F
+                    buffer[at] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+                }
+                return count
+            }
+        }
+    }
 }

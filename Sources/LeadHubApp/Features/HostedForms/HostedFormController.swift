@@ -29,6 +29,7 @@ struct HostedFormController {
                     .lpVisit, runtime: runtime, visitor: carried["lh_visitor"], session: carried["lh_session"],
                     attribution: carried, url: Self.pageURL(req), referrer: req.headers.first(name: .referer), req: req)
             }
+            if let split = runtime.firstScreen { return Self.html(split.render(carried: carried), status: .ok) }
             guard let first = runtime.definition.firstStep else { throw Abort(.notFound) }
             let page = HostedFormPage(
                 runtime: runtime, definition: runtime.definition, step: first, carried: carried,
@@ -358,7 +359,7 @@ struct HostedFormController {
     static func carried(from query: [String: [String]], definition: FormDefinition) -> [String: String] {
         var out: [String: String] = [:]
         for name in Set(definition.hidden + EventSubmission.attributionFields + ["lp", "lh_visitor", "lh_session"]) {
-            if let value = query[name]?.first?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
+            if let value = query[name]?.first?.trimmedText, !value.isEmpty {
                 out[name] = String(value.prefix(200))
             }
         }
@@ -368,7 +369,8 @@ struct HostedFormController {
 
     static func isPreviewOrBot(_ req: Request) -> Bool {
         let agent = (req.headers.first(name: .userAgent) ?? "").lowercased()
-        return agent.isEmpty || agent.contains("bot") || agent.contains("spider") || agent.contains("crawl")
+        return agent.isEmpty || agent.containsBytes("bot") || agent.containsBytes("spider")
+            || agent.containsBytes("crawl")
     }
 
     static func track(
@@ -394,7 +396,8 @@ struct HostedFormController {
         for pair in text.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ part: Substring) -> String {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+                let text = String(part).replacingIfPresent("+", with: " ")
+                return text.containsBytes("%") ? text.removingPercentEncoding ?? text : text
             }
             let key = decode(parts[0])
             guard !key.isEmpty, key.count <= 100, out.count < 200 else { continue }

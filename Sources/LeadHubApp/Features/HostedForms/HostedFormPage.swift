@@ -36,6 +36,44 @@ struct HostedFormPage {
 
     static let esc = HTMLText.escape
 
+    /// A page rendered once with a hole where a visitor's carried parameters go.
+    struct Split: Sendable {
+        let before: String
+        let after: String
+
+        func render(carried: [String: String]) -> String {
+            before + HostedFormPage.carriedInputs(carried) + after
+        }
+    }
+
+    /// Stands for the carried inputs while rendering a `Split` (a control character: no escaped
+    /// text can contain it).
+    private static let carriedHole = "\u{1}carried\u{1}"
+
+    /// The first screen of the published definition with no answer yet, as every first visit
+    /// gets it (the public page's hot path: a concatenation instead of a rendering).
+    static func firstScreen(of runtime: HostedFormRuntime) -> Split? {
+        guard let first = runtime.definition.firstStep else { return nil }
+        var page = HostedFormPage(
+            runtime: runtime, definition: runtime.definition, step: first,
+            action: HostedFormController.action(runtime), communes: { _ in [] })
+        page.holeForCarried = true
+        let parts = page.render().components(separatedBy: carriedHole)
+        guard parts.count == 2 else { return nil }
+        return Split(before: parts[0], after: parts[1])
+    }
+
+    /// Rendering a `Split`: the carried inputs are left as a hole.
+    var holeForCarried = false
+
+    static func carriedInputs(_ carried: [String: String]) -> String {
+        var h = ""
+        for (name, value) in carried.sorted(by: { $0.key < $1.key }) {
+            h += "<input type=\"hidden\" name=\"_c." + esc(name) + "\" value=\"" + esc(value) + "\">"
+        }
+        return h
+    }
+
     func render() -> String {
         let b = runtime.branding
         let flow = definition.steps.filter(\.kind.isQuestionFlow)
@@ -131,9 +169,7 @@ struct HostedFormPage {
         if let token {
             h += "<input type=\"hidden\" name=\"_s\" value=\"" + Self.esc(token) + "\">"
         } else {
-            for (name, value) in carried.sorted(by: { $0.key < $1.key }) {
-                h += "<input type=\"hidden\" name=\"_c." + Self.esc(name) + "\" value=\"" + Self.esc(value) + "\">"
-            }
+            h += holeForCarried ? Self.carriedHole : Self.carriedInputs(carried)
         }
         // Left empty by people; robots that fill every input give themselves away (quality score).
         h +=

@@ -34,6 +34,9 @@ struct HostedFormRuntime: Sendable {
     let branding: Branding
     let consent: ConsentWording?
     let thankYouRedirect: String?
+    /// The first screen as a first visit sees it, rendered once per cached runtime around the
+    /// visitor's carried parameters (the only part that differs between first visits).
+    var firstScreen: HostedFormPage.Split? = nil
 
     /// The form as the stats count it (the same dimensions as its events).
     func hourKey(at now: Date) -> StatsIncrements.HourKey {
@@ -72,7 +75,7 @@ struct HostedFormRuntime: Sendable {
             let list = try await HostedFormService.currentPartners(organizationId: organization.requireID(), on: db)
             consent = ConsentWording(field: field, partners: list?.partners ?? [], partnersVersion: list?.version)
         }
-        return HostedFormRuntime(
+        var runtime = HostedFormRuntime(
             formId: try form.requireID(), organizationId: try organization.requireID(),
             organizationSlug: organization.slug,
             accountId: form.accountId, crmId: account.crmId, code: form.code, name: form.name,
@@ -87,5 +90,7 @@ struct HostedFormRuntime: Sendable {
             consent: consent,
             thankYouRedirect: HostedFormService.safeURL(
                 form.thankYouURL ?? account.redirectURLs.first { $0.name == form.thankYouRedirect }?.url))
+        runtime.firstScreen = HostedFormPage.firstScreen(of: runtime)
+        return runtime
     }
 }

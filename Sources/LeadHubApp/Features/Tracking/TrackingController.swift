@@ -261,7 +261,7 @@ struct TrackingController {
     /// the events' session and visitor ids). Shared by the links and the hosted forms.
     static func ensureVisitorIds(_ parameters: inout [String: String]) {
         func newId() -> String {
-            UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24).description
+            UUID().lowercaseHex(24)
         }
         if !EventSubmission.isValidId(parameters["lh_session"]) { parameters["lh_session"] = newId() }
         if !EventSubmission.isValidId(parameters["lh_visitor"]) { parameters["lh_visitor"] = newId() }
